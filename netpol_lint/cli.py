@@ -1,0 +1,90 @@
+"""Command line: ``netpol-lint [lint] PATH...`` and the other subcommands of CONTRACT.md.
+
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 the tool could not do its job (one
+line on stderr, never a traceback unless --verbose).
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import traceback
+
+from . import __version__
+from .cli_common import Parser, UsageError, add_input_options
+from .config import ConfigError
+from .declarative import RuleFileError
+from .plugins import PluginError
+from .session import InputError
+
+# subcommand -> module with add_arguments(parser) and run(args) -> int
+COMMANDS = {
+    "lint": "netpol_lint.commands.lint",
+    "rules": "netpol_lint.commands.rules",
+    "explain": "netpol_lint.commands.explain",
+    "reach": "netpol_lint.commands.reach",
+    "connectivity": "netpol_lint.commands.connectivity",
+}
+# subcommands whose module may be absent in a partial install are simply not offered
+OPTIONAL_COMMANDS = ("impact", "diff", "diff-managed")
+NO_INPUT = ("rules", "explain")
+
+
+def build_parser() -> Parser:
+    p = Parser(prog="netpol-lint", description="Lint Kubernetes manifests for the Kyma Istio module's network policies.")
+    p.add_argument("--version", action="version", version=f"netpol-lint {__version__}")
+    sub = p.add_subparsers(dest="command", parser_class=Parser)
+    for name, module in available_commands().items():
+        mod = importlib.import_module(module)
+        sp = sub.add_parser(name, help=(mod.__doc__ or "").strip().splitlines()[0] if mod.__doc__ else None)
+        if name not in NO_INPUT:
+            add_input_options(sp)
+        mod.add_arguments(sp)
+        sp.set_defaults(_run=mod.run)
+    return p
+
+
+def available_commands() -> dict[str, str]:
+    out = dict(COMMANDS)
+    for name in OPTIONAL_COMMANDS:
+        module = "netpol_lint.commands." + name.replace("-", "_")
+        if importlib.util.find_spec(module) is not None:
+            out[name] = module
+    return {k: v for k, v in out.items() if importlib.util.find_spec(v) is not None}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    verbose = "-v" in argv or "--verbose" in argv
+    if not argv or (argv[0] not in available_commands() and argv[0] not in ("-h", "--help", "--version")):
+        argv.insert(0, "lint")
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        return int(args._run(args))
+    except UsageError as exc:
+        _error(f"{exc} (see 'netpol-lint {argv[0]} --help')")
+    except (ConfigError, PluginError, RuleFileError, InputError) as exc:
+        _error(str(exc))
+    except KeyboardInterrupt:
+        _error("interrupted")
+    except BrokenPipeError:
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return 2
+    except Exception as exc:  # last resort: one line, traceback only on request
+        if verbose:
+            traceback.print_exc()
+        _error(f"internal error: {type(exc).__name__}: {exc} (run with --verbose for details)")
+    return 2
+
+
+def _error(message: str) -> None:
+    print(f"netpol-lint: error: {message}", file=sys.stderr)
+
+
+def entry() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

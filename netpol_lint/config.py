@@ -1,0 +1,195 @@
+"""Configuration: ``.netpol-lint.yaml`` or ``[tool.netpol-lint]`` in ``pyproject.toml``.
+
+Every key of CONTRACT.md is validated; an unknown key, a wrong type or an unknown rule id is a
+``ConfigError`` (exit 2) naming the file and the key.  Command-line options override the file.
+"""
+from __future__ import annotations
+
+import ipaddress
+import os
+import tomllib
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+CONFIG_NAMES = (".netpol-lint.yaml", ".netpol-lint.yml")
+SEVERITIES = ("error", "warning", "info")
+FAIL_ON = ("error", "warning", "info", "never")
+
+
+class ConfigError(Exception):
+    """A configuration problem; ``str()`` is the one line shown to the user."""
+
+
+@dataclass
+class Config:
+    path: str | None = None                      # file the config came from (None = defaults)
+    network_policies: str | None = None          # "enabled" | "disabled" | None (from the CR)
+    default_namespace: str = "default"
+    fail_on: str = "error"
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    severity: dict[str, str] = field(default_factory=dict)
+    exclude: list[str] = field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    namespaces: dict[str, dict[str, str]] = field(default_factory=dict)
+    scrapers: list[dict] = field(default_factory=list)
+    api_server_port: int = 443
+    pod_cidrs: list[str] = field(default_factory=list)
+    ipblock_pods: str = "by-ip"
+    rules: list[str] = field(default_factory=list)
+
+    @property
+    def base_dir(self) -> str:
+        return os.path.dirname(os.path.abspath(self.path)) if self.path else os.getcwd()
+
+
+def _str_list(v: Any, key: str, where: str) -> list[str]:
+    if isinstance(v, str):
+        v = [v]
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        raise ConfigError(f"{where}: '{key}' must be a list of strings")
+    return list(v)
+
+
+def _labels(v: Any, key: str, where: str) -> dict[str, str]:
+    if v is None:
+        return {}
+    if not isinstance(v, dict) or not all(isinstance(k, str) and isinstance(x, str) for k, x in v.items()):
+        raise ConfigError(f"{where}: '{key}' must map label keys to string values")
+    return dict(v)
+
+
+def from_mapping(data: Any, where: str, known_rule: callable = lambda r: True) -> Config:
+    """Validate a parsed config mapping into a ``Config`` (``where`` names the file)."""
+    cfg = Config(path=where if where and os.path.exists(where) else None)
+    if data is None:
+        return cfg
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: the configuration must be a mapping")
+
+    def rule_ids(values: list[str], key: str) -> list[str]:
+        for r in values:
+            if not known_rule(r):
+                raise ConfigError(f"{where}: '{key}': unknown rule '{r}'")
+        return values
+
+    for key, v in data.items():
+        if key == "network_policies":
+            if v not in ("enabled", "disabled"):
+                raise ConfigError(f"{where}: 'network_policies' must be 'enabled' or 'disabled'")
+            cfg.network_policies = v
+        elif key == "default_namespace":
+            if not isinstance(v, str) or not v:
+                raise ConfigError(f"{where}: 'default_namespace' must be a namespace name")
+            cfg.default_namespace = v
+        elif key == "fail_on":
+            if v not in FAIL_ON:
+                raise ConfigError(f"{where}: 'fail_on' must be one of {', '.join(FAIL_ON)}")
+            cfg.fail_on = v
+        elif key in ("select", "ignore"):
+            setattr(cfg, key, rule_ids(_str_list(v or [], key, where), key))
+        elif key == "severity":
+            if not isinstance(v, dict):
+                raise ConfigError(f"{where}: 'severity' must map rule ids to error|warning|info")
+            for r, sev in v.items():
+                rule_ids([str(r)], "severity")
+                if sev not in SEVERITIES:
+                    raise ConfigError(f"{where}: 'severity.{r}' must be one of {', '.join(SEVERITIES)}")
+            cfg.severity = {str(k): s for k, s in v.items()}
+        elif key == "exclude":
+            cfg.exclude = _str_list(v or [], key, where)
+        elif key == "per_file_ignores":
+            if not isinstance(v, dict):
+                raise ConfigError(f"{where}: 'per_file_ignores' must map path globs to rule lists")
+            cfg.per_file_ignores = {str(g): rule_ids(_str_list(rs, f"per_file_ignores.{g}", where), "per_file_ignores")
+                                    for g, rs in v.items()}
+        elif key == "namespaces":
+            if not isinstance(v, dict):
+                raise ConfigError(f"{where}: 'namespaces' must map namespace names to labels")
+            cfg.namespaces = {str(n): _labels(ls, f"namespaces.{n}", where) for n, ls in v.items()}
+        elif key == "scrapers":
+            if not isinstance(v, list):
+                raise ConfigError(f"{where}: 'scrapers' must be a list of {{namespace, matchLabels}}")
+            for i, s in enumerate(v):
+                if not isinstance(s, dict) or set(s) - {"namespace", "matchLabels"}:
+                    raise ConfigError(f"{where}: 'scrapers[{i}]' takes only 'namespace' and 'matchLabels'")
+                if "namespace" in s and not isinstance(s["namespace"], str):
+                    raise ConfigError(f"{where}: 'scrapers[{i}].namespace' must be a string")
+                _labels(s.get("matchLabels"), f"scrapers[{i}].matchLabels", where)
+            cfg.scrapers = list(v)
+        elif key == "api_server_port":
+            if not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= 65535:
+                raise ConfigError(f"{where}: 'api_server_port' must be a port number 1-65535")
+            cfg.api_server_port = v
+        elif key == "pod_cidrs":
+            cidrs = _str_list(v or [], key, where)
+            for c in cidrs:
+                try:
+                    ipaddress.ip_network(c, strict=False)
+                except ValueError:
+                    raise ConfigError(f"{where}: 'pod_cidrs': '{c}' is not a CIDR") from None
+            cfg.pod_cidrs = cidrs
+        elif key == "ipblock_pods":
+            if v not in ("by-ip", "never"):
+                raise ConfigError(f"{where}: 'ipblock_pods' must be 'by-ip' or 'never'")
+            cfg.ipblock_pods = v
+        elif key == "rules":
+            cfg.rules = _str_list(v or [], key, where)
+        else:
+            raise ConfigError(f"{where}: unknown key '{key}'")
+    return cfg
+
+
+def discover_config(start: str | None = None) -> str | None:
+    """``.netpol-lint.yaml`` in ``start`` or a parent, else a ``pyproject.toml`` with our table."""
+    d = os.path.abspath(start or os.getcwd())
+    while True:
+        for name in CONFIG_NAMES:
+            p = os.path.join(d, name)
+            if os.path.isfile(p):
+                return p
+        pp = os.path.join(d, "pyproject.toml")
+        if os.path.isfile(pp) and _has_tool_table(pp):
+            return pp
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+
+
+def _has_tool_table(path: str) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return "netpol-lint" in tomllib.load(fh).get("tool", {})
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
+
+
+def load_config(path: str | None, known_rule: callable = lambda r: True) -> Config:
+    """Read and validate a config file (``None``: defaults).  Raises ``ConfigError``."""
+    if path is None:
+        return Config()
+    shown = os.path.relpath(path) if not os.path.relpath(path).startswith("..") else path
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError as exc:
+        raise ConfigError(f"{shown}: cannot read config: {exc.strerror or exc}") from None
+    if path.endswith(".toml"):
+        try:
+            data = tomllib.loads(raw.decode("utf-8")).get("tool", {}).get("netpol-lint")
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{shown}: invalid TOML: {exc}") from None
+        data = {k.replace("-", "_"): v for k, v in (data or {}).items()} if isinstance(data, dict) else data
+    else:
+        try:
+            data = yaml.safe_load(raw)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+            raise ConfigError(f"{shown}{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    cfg = from_mapping(data, shown, known_rule)
+    cfg.path = os.path.abspath(path)
+    return cfg

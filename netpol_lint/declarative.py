@@ -1,0 +1,267 @@
+"""Declarative rules: single-resource checks written as YAML + JSONPath, no Python.
+
+One reusable template (kube-linter's "checks as data over templates"): pick resources by
+``match``, evaluate JSONPath ``select`` queries (parsed once, cached), keep the matches that
+satisfy every ``where`` condition, and report each with a message template.  Positions come
+from the match's path, so a finding points at the offending key or value.
+
+File format (see README "Writing declarative rules")::
+
+    id: ACME001
+    name: no-host-network
+    severity: warning
+    summary: Checks for pods on the host network.
+    rationale: ...
+    bad_example: |
+      ...
+    good_example: |
+      ...
+    fix: Remove hostNetwork.
+    match: {kinds: ["Deployment", "Pod"], apiVersions: ["*"]}
+    scope: pod-template            # or: resource (default)
+    select: "spec.hostNetwork"     # one JSONPath or a list
+    where: {equals: true}
+    report_at: value               # or: key
+    message: "{kind} {namespace}/{name} uses the host network"
+    autofix: {set_value: "allowed"}   # or {rename_to_suggestion: true}; optional
+
+``where`` keys: equals, not_equals, in, not_in, regex, not_regex, type (string, integer,
+boolean, mapping, sequence, null), key_in, key_not_in, key_regex.  ``suggest_from`` (a list)
+offers the closest candidate to the matched key as ``{suggestion}`` (and ``{did_you_mean}``,
+"; did you mean X?" or empty).  Message fields: key, value, path, kind, namespace, name.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from fnmatch import fnmatchcase
+from functools import lru_cache
+from typing import Any, Iterable
+
+import yaml
+from jsonpath_ng import jsonpath
+from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
+from jsonpath_ng.ext import parse as jsonpath_parse
+
+from .findings import LabelFix
+from .model.resources import Resource, Workload
+from .rulebase import Rule
+
+DOC_FIELDS = {"id", "name", "severity", "enabled", "fixable", "summary", "rationale", "bad_example",
+              "good_example", "fix", "tags"}
+CHECK_FIELDS = {"match", "scope", "select", "where", "report_at", "message", "suggest_from", "autofix"}
+WHERE_KEYS = {"equals", "not_equals", "in", "not_in", "regex", "not_regex", "type", "key_in", "key_not_in",
+              "key_regex"}
+TYPES = {"string": str, "integer": int, "boolean": bool, "mapping": dict, "sequence": list, "null": type(None)}
+
+
+class RuleFileError(Exception):
+    """A declarative rule file that is not valid (exit 2, naming file and key)."""
+
+
+@lru_cache(maxsize=None)
+def compiled_path(expr: str):
+    """Parse a JSONPath once per process (jsonpath-ng's parser is slow; rules reuse queries)."""
+    return jsonpath_parse(expr)
+
+
+def match_path(match) -> tuple:
+    """The key/index path of a jsonpath-ng match, for position lookup."""
+    steps = []
+    cur = match
+    while cur is not None:
+        p = cur.path
+        if isinstance(p, jsonpath.Fields):
+            steps.append(p.fields[0])
+        elif isinstance(p, jsonpath.Index):
+            steps.append(p.indices[0] if hasattr(p, "indices") else p.index)
+        cur = cur.context
+    return tuple(reversed(steps))
+
+
+class DeclarativeRule(Rule):
+    """A rule defined by data; one instance per rule file."""
+
+    def __init__(self, spec: dict, source: str):
+        self.source = source
+        self.id = spec["id"]
+        self.name = spec["name"]
+        self.severity = spec.get("severity", "warning")
+        self.enabled_by_default = spec.get("enabled", True)
+        self.summary = spec.get("summary", "")
+        self.rationale = spec.get("rationale", "")
+        self.bad_example = spec.get("bad_example", "")
+        self.good_example = spec.get("good_example", "")
+        self.fix_text = spec.get("fix", "")
+        self.tags = tuple(spec.get("tags", ()))
+        self.autofix = spec.get("autofix") or {}
+        self.fixable = bool(self.autofix) or bool(spec.get("fixable", False))
+        m = spec.get("match") or {}
+        self.kinds = tuple(m.get("kinds", ["*"]))
+        self.api_versions = tuple(m.get("apiVersions", ["*"]))
+        self.scope = spec.get("scope", "resource")
+        sel = spec["select"]
+        self.selects = tuple(sel if isinstance(sel, list) else [sel])
+        self.queries = tuple(compiled_path(s) for s in self.selects)
+        self.where = spec.get("where") or {}
+        self.report_at = spec.get("report_at", "value")
+        self.message = spec["message"]
+        self.suggest_from = tuple(spec.get("suggest_from", ()))
+        self._regex = {k: re.compile(v) for k, v in self.where.items() if k in ("regex", "not_regex", "key_regex")}
+
+    @classmethod
+    def doc_fields(cls) -> set:
+        return DOC_FIELDS
+
+    # -- evaluation ------------------------------------------------------------------
+    def applies_to(self, r: Resource) -> bool:
+        return (any(fnmatchcase(r.kind, k) for k in self.kinds)
+                and any(fnmatchcase(r.api_version, a) for a in self.api_versions))
+
+    def check(self, ctx) -> Iterable:
+        for r in ctx.model.resources:
+            if not self.applies_to(r):
+                continue
+            if self.scope == "pod-template":
+                if not isinstance(r, Workload):
+                    continue
+                root, base = r.template, r.template_path
+            else:
+                root, base = r.data, ()
+            yield from self._check_one(r, root, base)
+
+    def _check_one(self, r: Resource, root: Any, base: tuple):
+        seen = set()
+        for q in self.queries:
+            try:
+                matches = q.find(root)
+            except Exception:  # wrong types under the path: nothing to report here
+                continue
+            for m in matches:
+                path = match_path(m)
+                if path in seen:
+                    continue
+                seen.add(path)
+                key = path[-1] if path else None
+                if not self._holds(key, m.value):
+                    continue
+                yield self._report(r, base + path, key, m.value)
+
+    def _holds(self, key: Any, value: Any) -> bool:
+        w = self.where
+        if "equals" in w and value != w["equals"]:
+            return False
+        if "not_equals" in w and value == w["not_equals"]:
+            return False
+        if "in" in w and value not in w["in"]:
+            return False
+        if "not_in" in w and value in w["not_in"]:
+            return False
+        if "regex" in w and not (isinstance(value, str) and self._regex["regex"].search(value)):
+            return False
+        if "not_regex" in w and isinstance(value, str) and self._regex["not_regex"].search(value):
+            return False
+        if "type" in w:
+            t = TYPES[w["type"]]
+            if not isinstance(value, t) or (t is int and isinstance(value, bool)):
+                return False
+        if "key_in" in w and key not in w["key_in"]:
+            return False
+        if "key_not_in" in w and key in w["key_not_in"]:
+            return False
+        if "key_regex" in w and not (isinstance(key, str) and self._regex["key_regex"].search(key)):
+            return False
+        return True
+
+    def _report(self, r: Resource, path: tuple, key: Any, value: Any):
+        suggestion = ""
+        if self.suggest_from and isinstance(key, str):
+            close = difflib.get_close_matches(key, self.suggest_from, n=2, cutoff=0.6)
+            if close:
+                suggestion = close[0]
+        fields = {
+            "key": key, "value": value, "path": ".".join(str(p) for p in path), "suggestion": suggestion,
+            "did_you_mean": f"; did you mean {suggestion}?" if suggestion else "",
+            "kind": r.kind, "namespace": r.namespace or "", "name": r.name,
+        }
+        try:
+            message = self.message.format(**fields)
+        except (KeyError, IndexError, ValueError):
+            message = self.message
+        loc = r.locate(*path, key=self.report_at == "key")
+        fix = self._fix(r, path, key, value, suggestion)
+        return self.finding(r, loc, message, fix=fix, node_hint=[list(map(str, path)), str(value)])
+
+    def _fix(self, r: Resource, path: tuple, key: Any, value: Any, suggestion: str) -> LabelFix | None:
+        if not self.autofix or not isinstance(key, str) or len(path) < 1:
+            return None
+        parent = r.base + path[:-1]
+        if "set_value" in self.autofix:
+            return LabelFix(r.file, r.doc.index, parent, set=((key, str(self.autofix["set_value"])),))
+        if self.autofix.get("rename_to_suggestion") and suggestion:
+            close = difflib.get_close_matches(key, self.suggest_from, n=2, cutoff=0.6)
+            if len(close) == 1 or (len(close) == 2 and difflib.SequenceMatcher(None, key, close[0]).ratio()
+                                   > difflib.SequenceMatcher(None, key, close[1]).ratio() + 0.05):
+                return LabelFix(r.file, r.doc.index, parent, set=((suggestion, _scalar_str(value)),), remove=(key,))
+        return None
+
+
+def _scalar_str(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return "" if v is None else str(v)
+
+
+def load_rule_file(path: str, source: str | None = None) -> DeclarativeRule:
+    """Parse and validate one declarative rule file."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            spec = yaml.safe_load(fh)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise RuleFileError(f"{path}: cannot read rule file: {exc}") from None
+    return rule_from_spec(spec, source or path)
+
+
+def rule_from_spec(spec: Any, where: str) -> DeclarativeRule:
+    if not isinstance(spec, dict):
+        raise RuleFileError(f"{where}: a rule file must be a mapping")
+    unknown = set(spec) - DOC_FIELDS - CHECK_FIELDS
+    if unknown:
+        raise RuleFileError(f"{where}: unknown key '{sorted(unknown)[0]}'")
+    for required in ("id", "name", "summary", "select", "message"):
+        if not spec.get(required):
+            raise RuleFileError(f"{where}: missing '{required}'")
+    if spec.get("scope", "resource") not in ("resource", "pod-template"):
+        raise RuleFileError(f"{where}: 'scope' must be 'resource' or 'pod-template'")
+    if spec.get("report_at", "value") not in ("value", "key"):
+        raise RuleFileError(f"{where}: 'report_at' must be 'value' or 'key'")
+    where_spec = spec.get("where") or {}
+    if not isinstance(where_spec, dict) or set(where_spec) - WHERE_KEYS:
+        bad = sorted(set(where_spec) - WHERE_KEYS)[0] if isinstance(where_spec, dict) else "where"
+        raise RuleFileError(f"{where}: unknown condition '{bad}' in 'where'")
+    if "type" in where_spec and where_spec["type"] not in TYPES:
+        raise RuleFileError(f"{where}: 'where.type' must be one of {', '.join(TYPES)}")
+    for k in ("regex", "not_regex", "key_regex"):
+        if k in where_spec:
+            try:
+                re.compile(where_spec[k])
+            except (re.error, TypeError) as exc:
+                raise RuleFileError(f"{where}: 'where.{k}' is not a valid regex: {exc}") from None
+    autofix = spec.get("autofix")
+    if autofix is not None and (not isinstance(autofix, dict) or set(autofix) - {"set_value", "rename_to_suggestion"}):
+        raise RuleFileError(f"{where}: 'autofix' takes 'set_value' or 'rename_to_suggestion'")
+    sel = spec["select"]
+    for s in sel if isinstance(sel, list) else [sel]:
+        try:
+            compiled_path(str(s))
+        except (JsonPathLexerError, JsonPathParserError, Exception) as exc:
+            raise RuleFileError(f"{where}: invalid JSONPath {s!r}: {exc}") from None
+    try:
+        rule = DeclarativeRule(spec, where)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise RuleFileError(f"{where}: invalid rule: {exc}") from None
+    from .rulebase import validate_rule
+    problem = validate_rule(rule)
+    if problem:
+        raise RuleFileError(f"{where}: {problem}")
+    return rule

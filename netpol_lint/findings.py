@@ -1,0 +1,82 @@
+"""The finding: a dumb value object.  Whether it is reported is decided elsewhere (linter.py)."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .load.documents import Location
+
+SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}
+
+
+@dataclass(frozen=True)
+class Related:
+    """A secondary location (SARIF ``relatedLocations``): the route, Service or policy involved."""
+
+    location: Location
+    message: str
+
+
+@dataclass(frozen=True)
+class LabelFix:
+    """Set/remove labels in one mapping of one document (what every fixable rule needs).
+
+    ``path`` leads from the document root to the *mapping that holds the labels*; missing
+    mappings on the way are created by the fixer.
+    """
+
+    file: str
+    doc_index: int
+    path: tuple
+    set: tuple[tuple[str, str], ...] = ()
+    remove: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        parts = [f"set {k}: {v}" for k, v in self.set] + [f"remove {k}" for k in self.remove]
+        return ", ".join(parts)
+
+
+@dataclass
+class Finding:
+    rule: str
+    name: str
+    severity: str
+    message: str
+    location: Location
+    resource: dict | None = None            # apiVersion/kind/namespace/name
+    fixable: bool = False
+    fix: LabelFix | None = None
+    related: list[Related] = field(default_factory=list)
+    node_hint: Any = None                   # stable content for the fingerprint (not the line)
+    suppressed_by: str | None = None
+
+    @property
+    def file(self) -> str:
+        return self.location.file
+
+    def sort_key(self) -> tuple:
+        loc = self.location
+        return (loc.file, loc.line, loc.column, self.rule, self.message)
+
+    def fingerprint(self) -> str:
+        """Stable across unrelated edits: rule + resource identity + a hash of the node content."""
+        ident = self.resource or {}
+        payload = json.dumps([self.rule, ident.get("kind"), ident.get("namespace"), ident.get("name"),
+                              self.node_hint if self.node_hint is not None else self.message],
+                             sort_keys=True, default=str)
+        return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+    def to_json(self) -> dict:
+        loc = self.location
+        out = {
+            "rule": self.rule, "name": self.name, "severity": self.severity, "message": self.message,
+            "file": loc.file, "line": loc.line, "column": loc.column,
+            "end_line": loc.end_line, "end_column": loc.end_column,
+            "resource": self.resource, "fixable": self.fixable,
+        }
+        if self.related:
+            out["related"] = [{"file": r.location.file, "line": r.location.line, "column": r.location.column,
+                               "message": r.message} for r in self.related]
+        return out

@@ -1,0 +1,134 @@
+"""The model: every resource of the input, typed, with the indexes cross-resource rules need.
+
+Built once per run from the loaded files; rules and the analysis only read it.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from ..load.documents import Document
+from ..load.loader import SourceFile
+from .resources import (
+    NAMESPACE_NAME_LABEL, APIRule, Gateway, IstioCR, Namespace, NetworkPolicy, Resource, Service,
+    VirtualService, Workload, resource_class, str_map,
+)
+
+# Namespaces every Kyma cluster has, whether or not the input defines them.
+SYSTEM_NAMESPACES = ("istio-system", "kyma-system", "kube-system")
+
+
+@dataclass
+class Model:
+    default_namespace: str = "default"
+    resources: list[Resource] = field(default_factory=list)
+    non_kubernetes_documents: int = 0
+    documents: int = 0
+    files: int = 0
+    configured_namespaces: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.by_kind: dict[str, list[Resource]] = defaultdict(list)
+        self._by_id: dict[tuple, list[Resource]] = defaultdict(list)
+        self.workloads: list[Workload] = []
+        self.workloads_by_ns: dict[str, list[Workload]] = defaultdict(list)
+        self.services: list[Service] = []
+        self.services_by_ns: dict[str, dict[str, Service]] = defaultdict(dict)
+        self.network_policies: list[NetworkPolicy] = []
+        self.policies_by_ns: dict[str, list[NetworkPolicy]] = defaultdict(list)
+        self.namespace_objects: dict[str, Namespace] = {}
+        self.istio_crs: list[IstioCR] = []
+        self.apirules: list[APIRule] = []
+        self.gateways: list[Gateway] = []
+        self.virtual_services: list[VirtualService] = []
+
+    # -- building ---------------------------------------------------------------------
+    @classmethod
+    def build(cls, files: Iterable[SourceFile], default_namespace: str = "default",
+              configured_namespaces: dict | None = None) -> "Model":
+        m = cls(default_namespace=default_namespace, configured_namespaces=dict(configured_namespaces or {}))
+        for f in files:
+            m.files += 1
+            for doc in f.documents:
+                m.documents += 1
+                m._add_document(doc)
+        return m
+
+    def _add_document(self, doc: Document) -> None:
+        data = doc.data
+        if not _is_kubernetes(data):
+            self.non_kubernetes_documents += 1
+            return
+        kind = data["kind"]
+        if isinstance(kind, str) and kind.endswith("List") and isinstance(data.get("items"), list):
+            for i, item in enumerate(data["items"]):
+                if _is_kubernetes(item):
+                    self.add(resource_class(item["apiVersion"], item["kind"])(doc, ("items", i), item, self.default_namespace))
+            return
+        self.add(resource_class(data["apiVersion"], kind)(doc, (), data, self.default_namespace))
+
+    def add(self, r: Resource) -> None:
+        self.resources.append(r)
+        self.by_kind[r.kind].append(r)
+        self._by_id[(r.group, r.kind, r.namespace, r.name)].append(r)
+        if isinstance(r, Workload):
+            self.workloads.append(r)
+            self.workloads_by_ns[r.namespace].append(r)
+        elif isinstance(r, NetworkPolicy):
+            self.network_policies.append(r)
+            self.policies_by_ns[r.namespace].append(r)
+        elif isinstance(r, Service):
+            self.services.append(r)
+            self.services_by_ns[r.namespace].setdefault(r.name, r)
+        elif isinstance(r, Namespace):
+            self.namespace_objects.setdefault(r.name, r)
+        elif isinstance(r, IstioCR):
+            self.istio_crs.append(r)
+        elif isinstance(r, APIRule):
+            self.apirules.append(r)
+        elif isinstance(r, Gateway):
+            self.gateways.append(r)
+        elif isinstance(r, VirtualService):
+            self.virtual_services.append(r)
+
+    # -- lookups ----------------------------------------------------------------------
+    def find(self, kind: str, namespace: str | None, name: str, group: str | None = None) -> Resource | None:
+        for r in self.by_kind.get(kind, ()):
+            if r.namespace == namespace and r.name == name and (group is None or r.group == group):
+                return r
+        return None
+
+    def duplicates(self) -> list[list[Resource]]:
+        """Groups of resources that share group/kind/namespace/name (NPL004)."""
+        return [rs for key, rs in self._by_id.items() if len(rs) > 1 and key[3]]
+
+    def service(self, namespace: str, name: str) -> Service | None:
+        return self.services_by_ns.get(namespace, {}).get(name)
+
+    @property
+    def used_namespaces(self) -> set[str]:
+        """Namespaces that resources of the input live in."""
+        return {r.namespace for r in self.resources if r.namespace}
+
+    def namespace_labels(self, name: str) -> dict[str, str]:
+        """Labels of a namespace: manifest, else config; always with the automatic name label."""
+        obj = self.namespace_objects.get(name)
+        labels = dict(obj.labels) if obj is not None else dict(str_map(self.configured_namespaces.get(name)))
+        labels[NAMESPACE_NAME_LABEL] = name
+        return labels
+
+    def known_namespaces(self) -> dict[str, dict[str, str]]:
+        """Every namespace the linter knows of, with its labels (RULES.md NPL204 list)."""
+        names = set(self.namespace_objects) | self.used_namespaces | set(self.configured_namespaces) | set(SYSTEM_NAMESPACES)
+        return {n: self.namespace_labels(n) for n in sorted(names)}
+
+    def workloads_selected(self, namespace: str, selector: dict[str, str]) -> list[Workload]:
+        """Workloads of ``namespace`` whose pod labels include every ``selector`` pair."""
+        items = selector.items()
+        return [w for w in self.workloads_by_ns.get(namespace, ()) if all(w.pod_labels.get(k) == v for k, v in items)]
+
+
+def _is_kubernetes(data) -> bool:
+    return (isinstance(data, dict) and isinstance(data.get("apiVersion"), str) and data["apiVersion"]
+            and isinstance(data.get("kind"), str) and data["kind"])

@@ -1,0 +1,305 @@
+"""Typed, read-only views over Kubernetes documents.
+
+A ``Resource`` wraps one object (a document, or an item of a ``List``) and knows where it came
+from, so every rule can point at the exact node it talks about.  Subclasses add accessors for
+the fields that network-policy analysis reads; they never raise on wrong types (NPL003 reports
+those) but fall back to "absent".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Iterator
+
+from ..load.documents import Document, Location
+
+# Kinds whose objects live in no namespace (a namespace given for them is ignored).
+CLUSTER_SCOPED = frozenset({
+    "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding", "StorageClass",
+    "CustomResourceDefinition", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
+    "PriorityClass", "IngressClass", "APIService", "CSIDriver", "RuntimeClass", "PodSecurityPolicy",
+    "ClusterIssuer", "GatewayClass", "ClusterPolicy", "ModuleTemplate",
+})
+
+# Pod template location per workload kind (RULES.md "Pod template").
+POD_TEMPLATE_PATHS: dict[str, tuple] = {
+    "Deployment": ("spec", "template"),
+    "StatefulSet": ("spec", "template"),
+    "DaemonSet": ("spec", "template"),
+    "ReplicaSet": ("spec", "template"),
+    "ReplicationController": ("spec", "template"),
+    "Job": ("spec", "template"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template"),
+    "Pod": (),
+}
+
+NETWORKING_LABELS = (
+    "networking.kyma-project.io/from-ingressgateway",
+    "networking.kyma-project.io/to-egressgateway",
+    "networking.kyma-project.io/istio-metrics",
+    "networking.kyma-project.io/metrics-scraping",
+)
+FROM_INGRESSGATEWAY, TO_EGRESSGATEWAY, ISTIO_METRICS, METRICS_SCRAPING = NETWORKING_LABELS
+NETWORKING_PREFIX = "networking.kyma-project.io/"
+MANAGED_LABELS = {"kyma-project.io/module": "istio", "kyma-project.io/managed-by": "kyma"}
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+
+
+def get(data: Any, *path, default=None) -> Any:
+    """``data[p0][p1]...`` or ``default`` when a step is missing or of the wrong type."""
+    cur = data
+    for step in path:
+        if isinstance(step, int):
+            if not isinstance(cur, list) or not -len(cur) <= step < len(cur):
+                return default
+        elif not isinstance(cur, dict) or step not in cur:
+            return default
+        cur = cur[step]
+    return cur
+
+
+def str_map(value: Any) -> dict[str, str]:
+    """A labels/annotations mapping with only its string-keyed, scalar-valued entries."""
+    if not isinstance(value, dict):
+        return {}
+    return {k: _label_str(v) for k, v in value.items() if isinstance(k, str) and not isinstance(v, (dict, list))}
+
+
+def _label_str(v: Any) -> str:
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if v is None:
+        return ""
+    return str(v)
+
+
+@dataclass(frozen=True)
+class ContainerPort:
+    name: str | None
+    port: int
+    protocol: str = "TCP"
+
+
+class Resource:
+    """One Kubernetes object, with its identity and a way to locate any of its nodes."""
+
+    __slots__ = ("doc", "base", "data", "api_version", "kind", "name", "namespace", "__dict__")
+
+    def __init__(self, doc: Document, base: tuple, data: dict, default_namespace: str):
+        self.doc = doc
+        self.base = base                  # path of this object inside the document
+        self.data = data
+        self.api_version = str(data.get("apiVersion", ""))
+        self.kind = str(data.get("kind", ""))
+        meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+        name = meta.get("name")
+        self.name = str(name) if isinstance(name, (str, int)) and name != "" else ""
+        ns = meta.get("namespace")
+        if self.kind in CLUSTER_SCOPED:
+            self.namespace = None
+        else:
+            self.namespace = str(ns) if isinstance(ns, str) and ns else default_namespace
+
+    # -- identity -----------------------------------------------------------------------
+    @property
+    def group(self) -> str:
+        return self.api_version.split("/", 1)[0] if "/" in self.api_version else ""
+
+    @property
+    def file(self) -> str:
+        return self.doc.path
+
+    @property
+    def ref(self) -> str:
+        """``kind/ns/name`` as shown in messages."""
+        return f"{self.kind}/{self.namespace}/{self.name}" if self.namespace else f"{self.kind}/{self.name}"
+
+    @property
+    def ns_name(self) -> str:
+        return f"{self.namespace}/{self.name}" if self.namespace else self.name
+
+    def identity(self) -> dict:
+        return {"apiVersion": self.api_version, "kind": self.kind, "namespace": self.namespace, "name": self.name}
+
+    @cached_property
+    def metadata(self) -> dict:
+        m = self.data.get("metadata")
+        return m if isinstance(m, dict) else {}
+
+    @cached_property
+    def labels(self) -> dict[str, str]:
+        return str_map(self.metadata.get("labels"))
+
+    @cached_property
+    def annotations(self) -> dict[str, str]:
+        return str_map(self.metadata.get("annotations"))
+
+    @property
+    def spec(self) -> dict:
+        s = self.data.get("spec")
+        return s if isinstance(s, dict) else {}
+
+    # -- positions ----------------------------------------------------------------------
+    def locate(self, *path, key: bool = False) -> Location:
+        """Location of ``path`` inside this object (nearest existing parent if absent)."""
+        return self.doc.locate(self.base + tuple(path), key=key)
+
+    def get(self, *path, default=None) -> Any:
+        return get(self.data, *path, default=default)
+
+    def __repr__(self) -> str:
+        return f"<{self.ref} @ {self.file}>"
+
+
+class Workload(Resource):
+    """Anything with a pod template: controllers, Jobs, CronJobs and bare Pods."""
+
+    @property
+    def template_path(self) -> tuple:
+        return POD_TEMPLATE_PATHS[self.kind]
+
+    @cached_property
+    def template(self) -> dict:
+        t = self.get(*self.template_path) if self.template_path else self.data
+        return t if isinstance(t, dict) else {}
+
+    @cached_property
+    def pod_labels(self) -> dict[str, str]:
+        return str_map(get(self.template, "metadata", "labels"))
+
+    @cached_property
+    def pod_annotations(self) -> dict[str, str]:
+        return str_map(get(self.template, "metadata", "annotations"))
+
+    @cached_property
+    def pod_spec(self) -> dict:
+        s = self.template.get("spec")
+        return s if isinstance(s, dict) else {}
+
+    @cached_property
+    def container_ports(self) -> tuple[ContainerPort, ...]:
+        out = []
+        for group in ("containers", "initContainers"):
+            containers = self.pod_spec.get(group)
+            for c in containers if isinstance(containers, list) else ():
+                ports = c.get("ports") if isinstance(c, dict) else None
+                for p in ports if isinstance(ports, list) else ():
+                    if not isinstance(p, dict):
+                        continue
+                    num = p.get("containerPort")
+                    if isinstance(num, int) and not isinstance(num, bool):
+                        name = p.get("name")
+                        proto = p.get("protocol", "TCP")
+                        out.append(ContainerPort(name if isinstance(name, str) else None, num,
+                                                 proto if isinstance(proto, str) else "TCP"))
+        return tuple(out)
+
+    @property
+    def host_network(self) -> bool:
+        return self.pod_spec.get("hostNetwork") is True
+
+    @cached_property
+    def pod_ips(self) -> tuple[str, ...]:
+        """Known pod addresses (only bare Pods of a cluster dump have them)."""
+        if self.kind != "Pod":
+            return ()
+        status = self.data.get("status")
+        if not isinstance(status, dict):
+            return ()
+        ips = []
+        for entry in status.get("podIPs") or ():
+            if isinstance(entry, dict) and isinstance(entry.get("ip"), str):
+                ips.append(entry["ip"])
+        if isinstance(status.get("podIP"), str) and status["podIP"] not in ips:
+            ips.append(status["podIP"])
+        return tuple(ips)
+
+    @cached_property
+    def controller(self) -> tuple[str, str] | None:
+        """(kind, name) of the controlling owner of a Pod from a cluster dump."""
+        owners = self.metadata.get("ownerReferences")
+        for o in owners if isinstance(owners, list) else ():
+            if isinstance(o, dict) and o.get("controller") is True and isinstance(o.get("name"), str):
+                return str(o.get("kind", "")), o["name"]
+        return None
+
+    def labels_location(self) -> Location:
+        """The pod template's ``labels`` mapping (or the nearest existing parent)."""
+        return self.locate(*self.template_path, "metadata", "labels")
+
+
+class NetworkPolicy(Resource):
+    @cached_property
+    def pod_selector(self) -> Any:
+        return self.spec.get("podSelector")
+
+    @cached_property
+    def policy_types(self) -> tuple[str, ...]:
+        """Effective policyTypes: as written, else Ingress (+ Egress when egress rules exist)."""
+        types = self.spec.get("policyTypes")
+        if isinstance(types, list) and types:
+            return tuple(t for t in types if isinstance(t, str))
+        out = ["Ingress"]
+        if "egress" in self.spec and self.spec.get("egress") is not None:
+            out.append("Egress")
+        return tuple(out)
+
+    def rules(self, direction: str) -> list:
+        r = self.spec.get("ingress" if direction == "Ingress" else "egress")
+        return r if isinstance(r, list) else []
+
+    @property
+    def is_managed(self) -> bool:
+        return all(self.labels.get(k) == v for k, v in MANAGED_LABELS.items())
+
+
+class Service(Resource):
+    @property
+    def selector(self) -> dict[str, str] | None:
+        sel = self.spec.get("selector")
+        return str_map(sel) if isinstance(sel, dict) else None
+
+    def ports(self) -> Iterator[tuple[int, dict]]:
+        ports = self.spec.get("ports")
+        for i, p in enumerate(ports if isinstance(ports, list) else ()):
+            if isinstance(p, dict):
+                yield i, p
+
+
+class Namespace(Resource):
+    pass
+
+
+class IstioCR(Resource):
+    pass
+
+
+class APIRule(Resource):
+    pass
+
+
+class Gateway(Resource):
+    pass
+
+
+class VirtualService(Resource):
+    pass
+
+
+def resource_class(api_version: str, kind: str) -> type[Resource]:
+    group = api_version.split("/", 1)[0] if "/" in api_version else ""
+    if kind in POD_TEMPLATE_PATHS and group in ("", "apps", "batch", "extensions"):
+        return Workload
+    if kind == "NetworkPolicy" and group in ("networking.k8s.io", "extensions"):
+        return NetworkPolicy
+    if group == "":
+        return {"Service": Service, "Namespace": Namespace}.get(kind, Resource)
+    if kind == "Istio" and group == "operator.kyma-project.io":
+        return IstioCR
+    if kind == "APIRule" and group == "gateway.kyma-project.io":
+        return APIRule
+    if group == "networking.istio.io":
+        return {"Gateway": Gateway, "VirtualService": VirtualService}.get(kind, Resource)
+    return Resource

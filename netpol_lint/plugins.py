@@ -1,0 +1,151 @@
+"""Rule discovery: built-in pack, entry points, ``--rules DIR`` and config ``rules:``.
+
+Order is deterministic (pytest's): built-ins, then entry points sorted by name, then rule
+directories in the order given.  ``NETPOL_LINT_DISABLE_PLUGIN_AUTOLOAD=1`` turns entry-point
+loading off for hermetic runs (the built-in pack is always loaded).
+
+Code from the linted repository is never imported implicitly: Python files in a rule
+directory named by a *config file* load only with ``--trust-config``; directories given on
+the command line (``--rules``) are trusted because the user named them.  Declarative rule
+files are data and always load.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+from importlib.metadata import entry_points
+
+import pluggy
+
+from . import hookimpl, hookspecs
+from .rulebase import Rule, validate_rule
+
+ENTRY_POINT_GROUP = "netpol_lint"
+BUILTIN = "netpol_lint.rules"
+
+
+class PluginError(Exception):
+    """A plugin or rule directory that cannot be loaded (exit 2)."""
+
+
+def new_manager() -> pluggy.PluginManager:
+    pm = pluggy.PluginManager("netpol_lint")
+    pm.add_hookspecs(hookspecs)
+    return pm
+
+
+class RuleRegistry:
+    """All rules known to this run, by id and by name."""
+
+    def __init__(self, pm: pluggy.PluginManager | None = None):
+        self.pm = pm or new_manager()
+        self.rules: dict[str, Rule] = {}
+        self.by_name: dict[str, Rule] = {}
+
+    # -- loading ----------------------------------------------------------------------
+    @classmethod
+    def default(cls, rule_dirs: list[str] = (), untrusted_dirs: list[str] = (), trust_config: bool = False,
+                autoload: bool | None = None) -> "RuleRegistry":
+        reg = cls()
+        builtin = importlib.import_module(BUILTIN)
+        reg.pm.register(builtin, name="builtin")
+        if autoload is None:
+            autoload = os.environ.get("NETPOL_LINT_DISABLE_PLUGIN_AUTOLOAD", "") in ("", "0")
+        if autoload:
+            for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+                if ep.value == BUILTIN or reg.pm.has_plugin(ep.name):
+                    continue
+                try:
+                    reg.pm.register(ep.load(), name=ep.name)
+                except Exception as exc:  # a broken third-party plugin is a load error, not a crash
+                    raise PluginError(f"plugin '{ep.name}' ({ep.value}) failed to load: {exc}") from None
+        for d in rule_dirs:
+            reg.load_dir(d, allow_python=True)
+        for d in untrusted_dirs:
+            reg.load_dir(d, allow_python=trust_config)
+        reg.collect()
+        return reg
+
+    def load_dir(self, directory: str, allow_python: bool) -> None:
+        from .declarative import load_rule_file
+
+        if not os.path.isdir(directory):
+            raise PluginError(f"rule directory not found: {directory}")
+        rules: list[Rule] = []
+        for name in sorted(os.listdir(directory)):
+            path = os.path.join(directory, name)
+            if name.endswith((".yaml", ".yml")):
+                rules.append(load_rule_file(path))
+            elif name.endswith(".py") and not name.startswith("_"):
+                if not allow_python:
+                    continue  # skipped on purpose: see module docstring
+                self.pm.register(_import_file(path), name=f"file:{os.path.abspath(path)}")
+        if rules:
+            holder = _StaticRules(rules)
+            self.pm.register(holder, name=f"dir:{os.path.abspath(directory)}")
+
+    def collect(self) -> None:
+        impls = sorted(self.pm.hook.netpol_lint_rules.get_hookimpls(), key=lambda i: _plugin_order(i.plugin_name))
+        for impl in impls:
+            plugin_name = impl.plugin_name
+            for item in impl.function() or ():
+                rule = item() if isinstance(item, type) else item
+                if not isinstance(rule, Rule):
+                    raise PluginError(f"plugin '{plugin_name}' returned {item!r}, which is not a Rule")
+                problem = validate_rule(rule)
+                if problem:
+                    raise PluginError(f"plugin '{plugin_name}': {problem}")
+                if rule.id in self.rules:
+                    raise PluginError(f"rule id {rule.id} is defined twice ({self.rules[rule.id].source} and {plugin_name})")
+                if rule.name in self.by_name:
+                    raise PluginError(f"rule name {rule.name} is defined twice")
+                if rule.source == "builtin" and plugin_name != "builtin":
+                    rule.source = plugin_name
+                self.rules[rule.id] = rule
+                self.by_name[rule.name] = rule
+
+    # -- lookups ----------------------------------------------------------------------
+    def resolve(self, ref: str) -> Rule | None:
+        """A rule by id (case-insensitive) or name."""
+        return self.rules.get(ref.upper()) or self.by_name.get(ref.lower())
+
+    def is_known(self, ref: str) -> bool:
+        return ref.lower() == "all" or self.resolve(ref) is not None
+
+    def sorted(self) -> list[Rule]:
+        return [self.rules[k] for k in sorted(self.rules)]
+
+
+class _StaticRules:
+    """A plugin object that serves a fixed list of rules (for rule directories)."""
+
+    def __init__(self, rules: list[Rule]):
+        self._rules = rules
+
+    @hookimpl
+    def netpol_lint_rules(self):
+        return list(self._rules)
+
+
+def _plugin_order(name: str) -> tuple:
+    if name == "builtin":
+        return (0, "")
+    if name.startswith(("dir:", "file:")):
+        return (2, name)
+    return (1, name)
+
+
+def _import_file(path: str):
+    mod_name = "netpol_lint_user_rules_" + str(abs(hash(os.path.abspath(path))))
+    spec = importlib.util.spec_from_file_location(mod_name, path)
+    if spec is None or spec.loader is None:
+        raise PluginError(f"cannot import rule file {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[mod_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        raise PluginError(f"rule file {path} failed to import: {exc}") from None
+    return module

@@ -1,0 +1,51 @@
+"""Reporters render a ``LintResult``; they never decide what is reported.
+
+Each format is a function ``render(report: ReportInput) -> str``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..linter import LintResult
+from ..plugins import RuleRegistry
+from ..session import Session
+
+
+@dataclass
+class ReportInput:
+    result: LintResult
+    session: Session
+    registry: RuleRegistry
+    color: bool = False
+    quiet: bool = False
+    statistics: bool = False
+
+    def summary(self) -> dict:
+        r, s = self.result, self.session
+        return {
+            "files": len(s.files), "documents": s.model.documents, "resources": len(s.model.resources),
+            "findings": len(r.findings), "error": r.count("error"), "warning": r.count("warning"),
+            "info": r.count("info"), "suppressed": len(r.suppressed),
+            "network_policies_enabled": s.kyma.policies_enabled,
+        }
+
+
+def renderer(fmt: str):
+    from . import json_report, sarif, text
+    table = {"text": text.render, "json": json_report.render, "sarif": sarif.render}
+    try:
+        from . import github, junit
+        table["github"] = github.render
+        table["junit"] = junit.render
+    except ImportError:
+        pass
+    return table.get(fmt)
+
+
+def formats() -> list[str]:
+    import importlib.util
+    out = ["text", "json", "sarif"]
+    for extra in ("github", "junit"):
+        if importlib.util.find_spec(f"{__name__}.{extra}") is not None:
+            out.append(extra)
+    return out

@@ -1,0 +1,107 @@
+"""SARIF 2.1.0 for GitHub code scanning.
+
+GitHub specifics that matter (see guide B.1): one run; relative URIs with ``%SRCROOT%``; all
+four region fields; ``help.text``; ``properties.security-severity`` as a *string*; stable
+``partialFingerprints``; suppressed results left out (GitHub ignores ``suppressions``).
+"""
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+from .. import __version__
+from . import ReportInput
+
+INFORMATION_URI = "https://github.com/netpol-lint/netpol-lint"
+DOCS_URI = INFORMATION_URI + "/blob/main/docs/rules.md"
+LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+SECURITY_SEVERITY = {"error": "7.5", "warning": "5.0", "info": "2.0"}
+
+
+def help_uri(rule) -> str:
+    return f"{DOCS_URI}#{rule.id.lower()}-{rule.name}"
+
+
+def _rule_descriptor(rule) -> dict:
+    help_text = "\n\n".join(p for p in (rule.summary, rule.rationale, f"Fix: {rule.fix_text}" if rule.fix_text else "") if p)
+    md = [f"**{rule.id} {rule.name}**", "", rule.summary]
+    if rule.rationale:
+        md += ["", "**Why is this bad?** " + rule.rationale]
+    if rule.bad_example:
+        md += ["", "Example:", "```yaml", rule.bad_example.rstrip(), "```"]
+    if rule.good_example:
+        md += ["", "Use instead:", "```yaml", rule.good_example.rstrip(), "```"]
+    if rule.fix_text:
+        md += ["", "**Fix:** " + rule.fix_text]
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary.split(". ")[0].rstrip(".") + "."},
+        "fullDescription": {"text": (rule.summary + (" " + rule.rationale if rule.rationale else "")).strip()},
+        "help": {"text": help_text, "markdown": "\n".join(md)},
+        "helpUri": help_uri(rule),
+        "defaultConfiguration": {"level": LEVEL[rule.severity], "enabled": bool(rule.enabled_by_default)},
+        "properties": {
+            "tags": sorted(set(rule.tags) | {"kubernetes", "networkpolicy"}),
+            "security-severity": SECURITY_SEVERITY[rule.severity],
+            "precision": "high",
+        },
+    }
+
+
+def _artifact(path: str) -> dict:
+    if path.startswith("/"):
+        return {"uri": "file://" + quote(path)}
+    return {"uri": quote(path), "uriBaseId": "%SRCROOT%"}
+
+
+def _region(loc) -> dict:
+    end_line = max(loc.end_line, loc.line)
+    end_col = loc.end_column if end_line > loc.line else max(loc.end_column, loc.column + 1)
+    return {"startLine": max(loc.line, 1), "startColumn": max(loc.column, 1),
+            "endLine": end_line, "endColumn": max(end_col, 1)}
+
+
+def document(inp: ReportInput) -> dict:
+    rules = inp.registry.sorted()
+    index = {r.id: i for i, r in enumerate(rules)}
+    results = []
+    for f in inp.result.findings:
+        res = {
+            "ruleId": f.rule,
+            "level": LEVEL[f.severity],
+            "message": {"text": f.message},
+            "locations": [{"physicalLocation": {"artifactLocation": _artifact(f.location.file),
+                                                "region": _region(f.location)}}],
+            "partialFingerprints": {"netpolLint/v1": f.fingerprint()},
+        }
+        if f.rule in index:
+            res["ruleIndex"] = index[f.rule]
+        if f.related:
+            res["relatedLocations"] = [
+                {"id": i + 1, "message": {"text": r.message},
+                 "physicalLocation": {"artifactLocation": _artifact(r.location.file), "region": _region(r.location)}}
+                for i, r in enumerate(f.related)
+            ]
+        if f.resource:
+            res["properties"] = {"resource": f.resource}
+        results.append(res)
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "netpol-lint",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": INFORMATION_URI,
+                "rules": [_rule_descriptor(r) for r in rules],
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    }
+
+
+def render(inp: ReportInput) -> str:
+    return json.dumps(document(inp), indent=2, ensure_ascii=False) + "\n"

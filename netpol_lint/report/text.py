@@ -1,0 +1,80 @@
+"""Human output: ``path:line:col: NPL103 [error] message (kind ns/name)``, grouped by file."""
+from __future__ import annotations
+
+from collections import Counter
+
+from . import ReportInput
+
+_COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
+_BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
+
+
+def render(inp: ReportInput) -> str:
+    if inp.statistics:
+        return render_statistics(inp)
+    c = inp.color
+    lines: list[str] = []
+    current = None
+    for f in inp.result.findings:
+        if c and f.file != current:
+            if current is not None:
+                lines.append("")
+            lines.append(f"{_BOLD}{f.file}{_RESET}")
+            current = f.file
+        loc = f.location
+        res = ""
+        if f.resource:
+            ns = f.resource.get("namespace")
+            res = f" ({f.resource['kind']} {ns + '/' if ns else ''}{f.resource['name']})"
+        sev = f"[{f.severity}]"
+        fixable = " [*]" if f.fixable else ""
+        msg = f.message
+        if c:
+            lines.append(f"{loc.file}:{loc.line}:{loc.column}: {_BOLD}{f.rule}{_RESET} "
+                         f"{_COLORS[f.severity]}{sev}{_RESET}{fixable} {msg}{_DIM}{res}{_RESET}")
+        else:
+            lines.append(f"{loc.file}:{loc.line}:{loc.column}: {f.rule} {sev}{fixable} {msg}{res}")
+    if not inp.quiet:
+        lines.extend(_summary_lines(inp))
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _summary_lines(inp: ReportInput) -> list[str]:
+    s = inp.summary()
+    r = inp.result
+    out = []
+    if r.findings:
+        out.append("")
+    parts = [f"{s['error']} error{'s' * (s['error'] != 1)}", f"{s['warning']} warning{'s' * (s['warning'] != 1)}",
+             f"{s['info']} info"]
+    line = (f"Found {s['findings']} finding{'s' * (s['findings'] != 1)} ({', '.join(parts)}) in {s['files']} "
+            f"file{'s' * (s['files'] != 1)}, {s['resources']} resource{'s' * (s['resources'] != 1)}")
+    if s["suppressed"]:
+        line += f"; {s['suppressed']} suppressed"
+    out.append(line + ".")
+    fixable = sum(1 for f in r.findings if f.fixable)
+    if fixable:
+        out.append(f"[*] {fixable} fixable with `netpol-lint --fix`.")
+    k = inp.session.kyma
+    if k.assumed:
+        out.append("Note: no Istio CR in the input and nothing configured: assuming the Istio module's network "
+                   "policies are enabled (set --assume-network-policies or config network_policies to change).")
+    skipped = inp.session.model.non_kubernetes_documents
+    if skipped:
+        out.append(f"Skipped {skipped} non-Kubernetes document{'s' * (skipped != 1)}.")
+    return out
+
+
+def render_statistics(inp: ReportInput) -> str:
+    counts = Counter(f.rule for f in inp.result.findings)
+    fixable = Counter(f.rule for f in inp.result.findings if f.fixable)
+    lines = []
+    width = max((len(str(n)) for n in counts.values()), default=1)
+    for rule_id in sorted(counts, key=lambda k: (-counts[k], k)):
+        rule = inp.registry.rules.get(rule_id)
+        name = rule.name if rule else ""
+        mark = "[*]" if fixable[rule_id] else "   "
+        lines.append(f"{counts[rule_id]:>{width}}\t{rule_id}\t{mark} {name}")
+    if not inp.quiet:
+        lines.extend(_summary_lines(inp))
+    return "\n".join(lines) + ("\n" if lines else "")

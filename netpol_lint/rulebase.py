@@ -1,0 +1,73 @@
+"""What a rule is: identity, documentation, and a ``check`` that yields findings.
+
+Documentation follows ruff's sections: ``summary`` (What it does), ``rationale`` (Why is this
+bad?), ``bad_example`` / ``good_example`` (Example / Use instead) and ``fix_text`` (Fix).
+``netpol-lint explain``, ``docs/rules.md`` and SARIF help are all generated from these fields.
+"""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Iterable
+
+from .findings import Finding, LabelFix, Related
+from .load.documents import Location
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .linter import LintContext
+    from .model.resources import Resource
+
+RULE_ID_RE = re.compile(r"^[A-Z]{1,8}[0-9]{1,4}$")
+RULE_NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
+
+class Rule:
+    id: str = ""
+    name: str = ""
+    severity: str = "error"            # default severity: error | warning | info
+    enabled_by_default: bool = True
+    fixable: bool = False
+    summary: str = ""                  # "Checks for ..." one or two sentences
+    rationale: str = ""                # why this breaks traffic
+    bad_example: str = ""              # YAML that triggers the rule
+    good_example: str = ""             # the same, fixed
+    fix_text: str = ""                 # what to change (also the remediation of each finding)
+    tags: tuple[str, ...] = ()
+    source: str = "builtin"            # plugin name or file the rule came from
+
+    def check(self, ctx: "LintContext") -> Iterable[Finding]:
+        """Yield findings over ``ctx.model`` (and ``ctx.network`` / ``ctx.routes`` if needed)."""
+        raise NotImplementedError
+
+    # -- helpers for rule authors ------------------------------------------------------
+    def finding(self, resource: "Resource | None", location: Location, message: str, *,
+                related: Iterable[Related] = (), fix: LabelFix | None = None, node_hint=None) -> Finding:
+        return Finding(
+            rule=self.id, name=self.name, severity=self.severity, message=message, location=location,
+            resource=resource.identity() if resource is not None else None,
+            fixable=self.fixable and fix is not None, fix=fix, related=list(related),
+            node_hint=node_hint,
+        )
+
+    def doc(self) -> dict:
+        return {
+            "id": self.id, "name": self.name, "severity": self.severity, "enabled": self.enabled_by_default,
+            "fixable": self.fixable, "summary": self.summary, "rationale": self.rationale,
+            "bad_example": self.bad_example, "good_example": self.good_example, "fix": self.fix_text,
+            "tags": list(self.tags), "source": self.source,
+        }
+
+    def __repr__(self) -> str:
+        return f"<rule {self.id} {self.name}>"
+
+
+def validate_rule(rule: Rule) -> str | None:
+    """Why a rule object cannot be registered (None when it is fine)."""
+    if not RULE_ID_RE.match(rule.id or ""):
+        return f"rule id {rule.id!r} must look like NPL123 (capital letters then digits)"
+    if not RULE_NAME_RE.match(rule.name or ""):
+        return f"rule {rule.id}: name {rule.name!r} must be kebab-case"
+    if rule.severity not in ("error", "warning", "info"):
+        return f"rule {rule.id}: severity must be error, warning or info"
+    if not rule.summary:
+        return f"rule {rule.id}: missing summary"
+    return None

@@ -1,0 +1,48 @@
+"""One run's inputs: files read, the model built over them, and the Kyma settings in force.
+
+Every command (lint, reach, connectivity, ...) starts from a ``Session`` so that all of them
+see the same input the same way.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+
+from .config import Config
+from .load.loader import Limits, SourceFile, discover, read_file
+from .model.index import Model
+from .model.kyma import KymaSettings, settings
+
+
+class InputError(Exception):
+    """The tool cannot read what it was asked to (exit 2)."""
+
+
+@dataclass
+class Session:
+    files: list[SourceFile]
+    model: Model
+    kyma: KymaSettings
+    config: Config
+    skipped: list[SourceFile] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, paths: list[str], config: Config | None = None, *, default_namespace: str | None = None,
+             excludes: list[str] = (), assume_network_policies: str | None = None,
+             stdin_text: str | None = None, jobs: int | None = None, limits: Limits = Limits()) -> "Session":
+        config = config or Config()
+        files_to_read, missing = discover(list(paths), list(config.exclude) + list(excludes))
+        if missing:
+            raise InputError(f"path not found: {missing[0]}")
+        if "-" in files_to_read and stdin_text is None:
+            stdin_text = sys.stdin.read() if not sys.stdin.closed else ""
+        files = read_all(files_to_read, stdin_text, jobs, limits)
+        ns = default_namespace or config.default_namespace
+        model = Model.build(files, ns, config.namespaces)
+        kyma = settings(model, assume_network_policies, config.network_policies, config.api_server_port)
+        return cls([f for f in files if f.skipped is None], model, kyma, config, [f for f in files if f.skipped])
+
+
+def read_all(paths: list[str], stdin_text: str | None, jobs: int | None, limits: Limits) -> list[SourceFile]:
+    """Read files in order (``jobs`` is reserved for parallel parsing)."""
+    return [read_file(p, limits=limits, stdin_text=stdin_text) for p in paths]

@@ -1,0 +1,115 @@
+"""Suppressions: resource annotations, inline comments, and config per-file ignores.
+
+Kept apart from rules (which only find) and reporters (which only render), like flake8's
+StyleGuide: a finding is suppressed here or not at all.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from fnmatch import fnmatch
+
+from .findings import Finding
+from .load.loader import SourceFile
+from .model.index import Model
+from .model.resources import Workload
+
+IGNORE_ANNOTATION = "netpol-lint.io/ignore"
+IGNORE_REASON_ANNOTATION = "netpol-lint.io/ignore-reason"
+_DIRECTIVE_RE = re.compile(r"#\s*netpol-lint:\s*(disable-file|disable=([A-Za-z0-9_,\- ]+))")
+
+
+@dataclass
+class Suppressor:
+    """Decides, for each finding, whether a suppression applies (and records which did)."""
+
+    model: Model
+    files: dict[str, SourceFile]
+    per_file_ignores: dict[str, list[str]]
+    resolve: callable                              # rule ref -> rule id (or None)
+    used: set = field(default_factory=set)
+    _comments: dict[str, tuple[bool, dict[int, set[str]]]] = field(default_factory=dict)
+
+    def check(self, f: Finding) -> str | None:
+        """The suppression that applies to ``f`` (a short description), or None."""
+        by = self._by_comment(f) or self._by_annotation(f) or self._by_config(f)
+        if by:
+            self.used.add(by)
+        return by
+
+    # -- comments ---------------------------------------------------------------------
+    def _directives(self, path: str) -> tuple[bool, dict[int, set[str]]]:
+        hit = self._comments.get(path)
+        if hit is None:
+            src = self.files.get(path)
+            text = src.text if src is not None and src.text else ""
+            whole, lines = False, {}
+            if "netpol-lint:" in text:
+                for i, line in enumerate(text.splitlines(), start=1):
+                    for m in _DIRECTIVE_RE.finditer(line):
+                        if m.group(1) == "disable-file":
+                            if line.lstrip().startswith("#"):
+                                whole = True
+                        else:
+                            ids = {self._norm(x) for x in m.group(2).split(",") if x.strip()}
+                            lines.setdefault(i, set()).update(ids)
+            hit = self._comments[path] = (whole, lines)
+        return hit
+
+    def _by_comment(self, f: Finding) -> str | None:
+        whole, lines = self._directives(f.location.file)
+        if whole:
+            return f"{f.location.file}: disable-file"
+        for line in (f.location.line, f.location.line - 1):
+            ids = lines.get(line)
+            if ids and (f.rule in ids or "ALL" in ids):
+                return f"{f.location.file}:{line}: disable"
+        return None
+
+    # -- annotations ------------------------------------------------------------------
+    def _by_annotation(self, f: Finding) -> str | None:
+        if not f.resource:
+            return None
+        ident = f.resource
+        for r in self.model.by_kind.get(ident["kind"], ()):
+            if r.name != ident["name"] or r.namespace != ident["namespace"] or r.file != f.file:
+                continue
+            sources = [r.annotations]
+            if isinstance(r, Workload) and r.template_path:
+                sources.append(r.pod_annotations)
+            for ann in sources:
+                value = ann.get(IGNORE_ANNOTATION)
+                if value and self._matches(value.split(","), f.rule):
+                    return f"{r.ref}: annotation {IGNORE_ANNOTATION}"
+        return None
+
+    # -- config -----------------------------------------------------------------------
+    def _by_config(self, f: Finding) -> str | None:
+        for glob, rules in self.per_file_ignores.items():
+            if (fnmatch(f.file, glob) or fnmatch(f.file, glob.rstrip("/") + "/*")) and self._matches(rules, f.rule):
+                return f"config per_file_ignores {glob}"
+        return None
+
+    def _matches(self, refs, rule_id: str) -> bool:
+        return any(self._norm(x) in (rule_id, "ALL") for x in refs if x.strip())
+
+    def _norm(self, ref: str) -> str:
+        ref = ref.strip()
+        if ref.lower() == "all":
+            return "ALL"
+        return self.resolve(ref) or ref.upper()
+
+    def declared(self) -> list[str]:
+        """Every suppression written in the input (for --verbose 'unused' reports)."""
+        out = []
+        for path in sorted(self.files):
+            whole, lines = self._directives(path)
+            if whole:
+                out.append(f"{path}: disable-file")
+            out.extend(f"{path}:{ln}: disable" for ln in sorted(lines))
+        for r in self.model.resources:
+            for ann in ([r.annotations] + ([r.pod_annotations] if isinstance(r, Workload) and r.template_path else [])):
+                if ann.get(IGNORE_ANNOTATION):
+                    out.append(f"{r.ref}: annotation {IGNORE_ANNOTATION}")
+        out.extend(f"config per_file_ignores {g}" for g in self.per_file_ignores)
+        return sorted(set(out))

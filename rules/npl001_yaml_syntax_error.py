@@ -1,0 +1,28 @@
+"""NPL001 yaml-syntax-error: a file that cannot be parsed."""
+from __future__ import annotations
+
+from netpol_lint.rulebase import Rule
+
+
+class YamlSyntaxError(Rule):
+    id = "NPL001"
+    name = "yaml-syntax-error"
+    severity = "error"
+    summary = ("Checks for files that cannot be parsed: bad YAML or JSON syntax, bad encoding, tabs used for "
+               "indentation, duplicate mapping keys.")
+    rationale = ("kubectl rejects the file (or, for duplicate keys, silently keeps one value), so whatever it "
+                 "was meant to deploy never reaches the cluster as written. The rest of the input is still "
+                 "linted; the position is the parser's.")
+    bad_example = "metadata:\n  name: shop\n  name: shop-v2   # duplicate key\n"
+    good_example = "metadata:\n  name: shop\n"
+    fix_text = "Correct the syntax at the reported line and column (indent with spaces, one value per key, UTF-8)."
+    tags = ("input",)
+
+    def check(self, ctx):
+        for src in ctx.session.files:
+            for p in src.problems:
+                if p.rule == self.id:
+                    yield self.finding(None, p.location, p.message)
+
+
+RULE = YamlSyntaxError

@@ -1,0 +1,34 @@
+"""NPL004 duplicate-resource: the same object defined twice."""
+from __future__ import annotations
+
+from netpol_lint.findings import Related
+from netpol_lint.rulebase import Rule
+
+
+class DuplicateResource(Rule):
+    id = "NPL004"
+    name = "duplicate-resource"
+    severity = "warning"
+    summary = "Checks for the same group/kind/namespace/name defined more than once in the input."
+    rationale = ("Only the last one applied survives, so labels or policy rules in the other copy are not what "
+                 "runs; analysis over the input would otherwise mix both.")
+    bad_example = ("apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\n---\n"
+                   "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\n")
+    good_example = "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\n"
+    fix_text = "Keep one definition (or give the copies distinct names or namespaces)."
+    tags = ("input",)
+
+    def check(self, ctx):
+        for group in ctx.model.duplicates():
+            ordered = sorted(group, key=lambda r: (r.file, r.locate().line))
+            first = ordered[0]
+            for dup in ordered[1:]:
+                where = first.locate("metadata", "name")
+                yield self.finding(
+                    dup, dup.locate("metadata", "name"),
+                    f"{dup.ref} is also defined at {where.file}:{where.line}",
+                    related=[Related(where, f"first definition of {first.ref}")],
+                )
+
+
+RULE = DuplicateResource

@@ -1,0 +1,68 @@
+"""Shared test helpers: run the linter in-process or as the real console script."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+SHARED = ROOT.parent / "shared"
+
+
+def run_cli(*args: str, cwd: str | os.PathLike | None = None, stdin: str | None = None,
+            env: dict | None = None) -> subprocess.CompletedProcess:
+    """The real CLI in a subprocess (``python -m netpol_lint``), as users and CI run it."""
+    full_env = dict(os.environ)
+    full_env.pop("NO_COLOR", None)
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "netpol_lint", *args], cwd=cwd, input=stdin,
+                          capture_output=True, text=True, env=full_env, timeout=300)
+
+
+def lint_json(*args: str, cwd=None, stdin=None) -> tuple[int, dict]:
+    """Lint in-process and return (exit code, parsed JSON report)."""
+    import contextlib
+    import io
+
+    from netpol_lint.cli import main
+
+    buf, err = io.StringIO(), io.StringIO()
+    old = os.getcwd()
+    try:
+        if cwd:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(err):
+            if stdin is not None:
+                old_stdin = sys.stdin
+                sys.stdin = io.StringIO(stdin)
+            try:
+                code = main(["lint", *args, "--format", "json"])
+            finally:
+                if stdin is not None:
+                    sys.stdin = old_stdin
+    finally:
+        os.chdir(old)
+    assert not err.getvalue() or code != 0 or "note" in err.getvalue(), err.getvalue()
+    return code, json.loads(buf.getvalue())
+
+
+def finding_lines(report: dict) -> list[str]:
+    """``file:line:col RULE Kind ns/name`` per finding: the exact-findings format of fixtures."""
+    out = []
+    for f in report["findings"]:
+        r = f.get("resource") or {}
+        ident = f"{r.get('kind')} {r.get('namespace') + '/' if r.get('namespace') else ''}{r.get('name')}" if r else "-"
+        out.append(f"{f['file']}:{f['line']}:{f['column']} {f['rule']} {ident}")
+    return out
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip("../shared is not next to the checkout")
+    return SHARED
