@@ -1,0 +1,152 @@
+"""Endpoints: what NetworkPolicies select and what connections run between.
+
+One endpoint stands for every pod of one pod template (a workload's pods share labels and
+ports, so one representative is exact).  Pods of a cluster dump that a controller owns
+(``ownerReferences`` with ``controller: true``) become one endpoint per owner, named after
+the owner with the owner's kind, the way netpol-analyzer (and so the conformance cases)
+name them; their known addresses are pooled.
+
+Sidecar-injected pods (RULES.md vocabulary) get ``security.istio.io/tlsMode: istio`` added
+because Istio's injector adds it and the module's istiod policy selects on it.
+
+Ids are ``NAMESPACE/NAME``; when two endpoints share that (say a Deployment and a
+StatefulSet of one name) both become ``NAMESPACE/Kind/NAME``.  ``resolve_endpoint_id``
+accepts every spelling CONTRACT.md allows.  Addresses outside the cluster are ``ip:ADDR``
+endpoints, created on demand.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from ..model.resources import ContainerPort, Workload
+
+TLS_MODE_LABEL = "security.istio.io/tlsMode"
+INJECT_KEY = "sidecar.istio.io/inject"
+
+
+@dataclass(eq=False)
+class Endpoint:
+    """A pod template (or an external address) as the engine sees it."""
+
+    id: str
+    namespace: str | None
+    name: str
+    kind: str
+    labels: dict[str, str] = field(default_factory=dict)
+    ports: tuple[ContainerPort, ...] = ()
+    host_network: bool = False
+    ips: tuple[str, ...] = ()
+    synthetic: bool = False            # added by the engine (Istio components), not in the input
+    external: bool = False             # an address outside the cluster (``ip:...``)
+    sidecar: bool = False              # Istio sidecar injected (RULES.md vocabulary)
+    workloads: tuple[Workload, ...] = ()   # the input objects it stands for
+    index: int = -1                    # position in Network.endpoints (-1 for external)
+
+    @property
+    def workload(self) -> Workload | None:
+        return self.workloads[0] if self.workloads else None
+
+    @property
+    def ref(self) -> str:
+        """``Kind/ns/name`` as in lint messages."""
+        return f"{self.kind}/{self.namespace}/{self.name}" if self.namespace else self.id
+
+    @property
+    def istio_component(self) -> bool:
+        """The Istio module's own pods (istio-system / kyma-system module pods)."""
+        if self.namespace == "istio-system":
+            return True
+        return self.namespace == "kyma-system" and self.labels.get("kyma-project.io/module") == "istio"
+
+    def __repr__(self) -> str:
+        return f"<Endpoint {self.id}>"
+
+
+def external_endpoint(addr: str) -> Endpoint:
+    return Endpoint(id=f"ip:{addr}", namespace=None, name=addr, kind="External", ips=(addr,), external=True)
+
+
+def is_sidecar_injected(namespace_labels: dict[str, str], labels: dict[str, str], annotations: dict[str, str]) -> bool:
+    """RULES.md "Sidecar-injected pod"."""
+    if labels.get(INJECT_KEY) == "false" or annotations.get(INJECT_KEY) == "false":
+        return False
+    if namespace_labels.get("istio-injection") == "enabled" or "istio.io/rev" in namespace_labels:
+        return True
+    return labels.get(INJECT_KEY) == "true" or annotations.get(INJECT_KEY) == "true"
+
+
+def _tie_break(w: Workload) -> str:
+    """Content-based order so the representative does not depend on document order."""
+    try:
+        return json.dumps(w.template, sort_keys=True, default=str)
+    except (TypeError, ValueError):
+        return repr(w.template)
+
+
+def build_endpoints(workloads: Iterable[Workload], namespace_labels, synthetic: Iterable[Workload] = ()) -> list[Endpoint]:
+    """Endpoints for ``workloads`` (+ ``synthetic`` ones), sorted by namespace, name, kind.
+
+    ``namespace_labels(ns)`` gives a namespace's labels (for sidecar detection).
+    """
+    groups: dict[tuple[str, str, str], list[Workload]] = {}
+    synthetic_ids = {id(w) for w in synthetic}
+    for w in list(workloads) + list(synthetic):
+        ns = w.namespace or "default"
+        ctl = w.controller if w.kind == "Pod" else None
+        if ctl is not None and ctl[1]:
+            key = (ns, ctl[1], ctl[0] or "Pod")
+        else:
+            key = (ns, w.name, w.kind)
+        groups.setdefault(key, []).append(w)
+
+    endpoints: list[Endpoint] = []
+    for (ns, name, kind), members in groups.items():
+        # The owner's own template wins over its pods; else the pod with the smallest name.
+        own = [w for w in members if (w.namespace or "default", w.name, w.kind) == (ns, name, kind)]
+        pool = own or members
+        rep = min(pool, key=lambda w: (w.name, _tie_break(w)))
+        labels = dict(rep.pod_labels)
+        sidecar = is_sidecar_injected(namespace_labels(ns), labels, rep.pod_annotations)
+        if sidecar:
+            labels[TLS_MODE_LABEL] = "istio"
+        ips = tuple(sorted({ip for w in members for ip in w.pod_ips}))
+        ordered = tuple(sorted(members, key=lambda w: (w is not rep, w.kind, w.name)))
+        endpoints.append(Endpoint(
+            id=f"{ns}/{name}", namespace=ns, name=name, kind=kind, labels=labels,
+            ports=rep.container_ports, host_network=rep.host_network, ips=ips,
+            synthetic=all(id(w) in synthetic_ids for w in members), sidecar=sidecar, workloads=ordered))
+
+    endpoints.sort(key=lambda e: (e.namespace, e.name, e.kind))
+    seen: dict[str, int] = {}
+    for e in endpoints:
+        seen[e.id] = seen.get(e.id, 0) + 1
+    for i, e in enumerate(endpoints):
+        if seen[e.id] > 1:
+            e.id = f"{e.namespace}/{e.kind}/{e.name}"
+        e.index = i
+    return endpoints
+
+
+class EndpointLookup:
+    """Resolves the endpoint spellings of CONTRACT.md to endpoints."""
+
+    def __init__(self, endpoints: list[Endpoint], default_namespace: str = "default"):
+        self.default_namespace = default_namespace
+        self._by_key: dict[tuple, list[Endpoint]] = {}
+        for e in endpoints:
+            self._by_key.setdefault((e.namespace, e.name), []).append(e)
+            self._by_key.setdefault((e.namespace, e.kind.lower(), e.name), []).append(e)
+
+    def find(self, text: str) -> list[Endpoint]:
+        """Candidates for ``ns/name``, ``ns/kind/name``, ``kind/ns/name`` or a bare ``name``."""
+        parts = text.strip().split("/")
+        if len(parts) == 1:
+            return self._by_key.get((self.default_namespace, parts[0]), [])
+        if len(parts) == 2:
+            return self._by_key.get((parts[0], parts[1]), [])
+        if len(parts) == 3:
+            hits = self._by_key.get((parts[0], parts[1].lower(), parts[2]), [])
+            return hits or self._by_key.get((parts[1], parts[0].lower(), parts[2]), [])
+        return []
