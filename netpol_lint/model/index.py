@@ -56,17 +56,21 @@ class Model:
         return m
 
     def _add_document(self, doc: Document) -> None:
-        data = doc.data
-        if not _is_kubernetes(data):
+        if not _is_kubernetes(doc.data):
             self.non_kubernetes_documents += 1
             return
+        self._add_object(doc, (), doc.data, 0)
+
+    def _add_object(self, doc: Document, base: tuple, data: dict, depth: int) -> None:
+        """Add one object; ``kind: List`` / ``*List`` items are expanded (nested lists too)."""
         kind = data["kind"]
-        if isinstance(kind, str) and kind.endswith("List") and isinstance(data.get("items"), list):
-            for i, item in enumerate(data["items"]):
-                if _is_kubernetes(item):
-                    self.add(resource_class(item["apiVersion"], item["kind"])(doc, ("items", i), item, self.default_namespace))
+        if kind.endswith("List") and isinstance(data.get("items"), list):
+            if depth < 8:
+                for i, item in enumerate(data["items"]):
+                    if _is_kubernetes(item):
+                        self._add_object(doc, base + ("items", i), item, depth + 1)
             return
-        self.add(resource_class(data["apiVersion"], kind)(doc, (), data, self.default_namespace))
+        self.add(resource_class(data["apiVersion"], kind)(doc, base, data, self.default_namespace))
 
     def add(self, r: Resource) -> None:
         self.resources.append(r)

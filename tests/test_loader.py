@@ -1,0 +1,133 @@
+"""Loader: every input form, positions, and problems that do not stop the rest of the input."""
+from __future__ import annotations
+
+import json
+
+from conftest import run_cli
+from netpol_lint.load.loader import Limits, SourceFile, discover, parse_text, read_file
+from netpol_lint.model.index import Model
+
+
+def _parse(text: str, path: str = "t.yaml") -> SourceFile:
+    return parse_text(SourceFile(path), text)
+
+
+def test_positions_are_one_based_for_keys_values_and_collections():
+    src = _parse("apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  labels:\n    app: web\n")
+    doc = src.documents[0]
+    assert (doc.locate(("metadata", "name")).line, doc.locate(("metadata", "name")).column) == (4, 9)
+    key = doc.locate(("metadata", "name"), key=True)
+    assert (key.line, key.column, key.end_column) == (4, 3, 7)
+    labels = doc.locate(("metadata", "labels"))
+    assert (labels.line, labels.column) == (6, 5)
+    # a missing path falls back to the nearest existing parent
+    assert doc.locate(("metadata", "labels", "nope")).line == 6
+
+
+def test_multi_document_with_broken_third_document_keeps_the_others():
+    text = ("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\n"
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: b}\n---\n"
+            "apiVersion: v1\nkind: ConfigMap\ndata: {a: [1, 2}\n---\n"
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: d}\n")
+    src = _parse(text)
+    assert [d.data["metadata"]["name"] for d in src.documents] == ["a", "b", "d"]
+    assert [(p.rule, p.location.line) for p in src.problems] == [("NPL001", 11)]
+    assert src.documents[2].locate(("metadata", "name")).line == 15
+
+
+def test_empty_and_comment_only_documents_are_skipped():
+    src = _parse("---\n# only a comment\n---\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\n")
+    assert len(src.documents) == 1 and not src.problems
+
+
+def test_kind_list_items_become_resources_with_item_positions():
+    text = ("apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata: {name: s1, namespace: x}\n"
+            "- apiVersion: v1\n  kind: ServiceList\n  items: []\n- not-a-resource\n")
+    m = Model.build([_parse(text)])
+    assert [r.ref for r in m.resources] == ["Service/x/s1"]
+    assert m.resources[0].locate("metadata", "name").line == 6
+
+
+def test_non_kubernetes_documents_are_counted_not_linted():
+    m = Model.build([_parse("foo: bar\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n")])
+    assert m.non_kubernetes_documents == 1 and len(m.resources) == 1
+
+
+def test_duplicate_keys_are_npl001_at_the_second_key():
+    src = _parse("apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n  name: b\n")
+    assert [(p.rule, p.location.line, p.location.column) for p in src.problems] == [("NPL001", 5, 3)]
+    assert src.documents[0].data["metadata"]["name"] == "b"
+
+
+def test_custom_tags_are_data_never_code():
+    src = _parse("apiVersion: v1\nkind: ConfigMap\nmetadata: !!python/object:os.system {name: x}\n"
+                 "data: {a: !!python/name:os.system ''}\n")
+    assert not src.problems
+    assert src.documents[0].data["metadata"] == {"name": "x"}
+
+
+def test_yaml_11_semantics_like_kubectl():
+    data = _parse("a: yes\nb: on\nc: 0755\nd: '1'\n").documents[0].data
+    assert data == {"a": True, "b": True, "c": 493, "d": "1"}
+
+
+def test_json_file_positions_and_strict_json(tmp_path):
+    good = tmp_path / "ns.json"
+    good.write_text(json.dumps({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "j"}}, indent=2))
+    src = read_file(str(good))
+    assert src.documents[0].locate(("metadata", "name")).line == 5
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"apiVersion": "v1",}')
+    assert [(p.rule, p.location.line) for p in read_file(str(bad)).problems] == [("NPL001", 1)]
+
+
+def test_tabs_and_bad_encoding_are_npl001(tmp_path):
+    (tmp_path / "tab.yaml").write_text("a:\n\tb: c\n")
+    (tmp_path / "latin1.yaml").write_bytes("a: caf\xe9\n".encode("latin-1"))
+    probs = {p.name: read_file(str(p)).problems for p in tmp_path.iterdir()}
+    assert probs["tab.yaml"][0].rule == "NPL001" and probs["tab.yaml"][0].location.line == 2
+    assert probs["latin1.yaml"][0].rule == "NPL001" and "UTF-8" in probs["latin1.yaml"][0].message
+
+
+def test_utf16_with_bom_is_read(tmp_path):
+    p = tmp_path / "u16.yaml"
+    p.write_bytes("apiVersion: v1\nkind: Namespace\nmetadata: {name: u}\n".encode("utf-16"))
+    assert read_file(str(p)).documents[0].data["metadata"]["name"] == "u"
+
+
+def test_helm_template_is_npl002_not_npl001():
+    src = _parse("{{- if .Values.on }}\napiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}\n{{- end }}\n")
+    assert [p.rule for p in src.problems] == ["NPL002"] and not src.documents
+
+
+def test_discover_walks_recursively_skips_hidden_and_excluded(tmp_path):
+    for rel in ("a.yaml", "b.yml", "c.json", "d.txt", ".hidden/e.yaml", "sub/f.yaml", "charts/x/g.yaml"):
+        p = tmp_path / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text("a: 1\n")
+    files, missing = discover([str(tmp_path)], ["charts/**"], cwd=str(tmp_path))
+    names = sorted(p.replace(str(tmp_path) + "/", "") for p in files)
+    assert names == ["a.yaml", "b.yml", "c.json", "sub/f.yaml"] and missing == []
+    assert discover([str(tmp_path / "nope")])[1] == [str(tmp_path / "nope")]
+
+
+def test_stdin_is_read_as_one_stream():
+    proc = run_cli("-", "--format", "json", stdin=(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: n, labels: "
+        "{networking.kyma-project.io/from-ingressgateway: 'yes'}}\n"))
+    report = json.loads(proc.stdout)
+    assert [(f["rule"], f["file"], f["line"]) for f in report["findings"]] == [("NPL103", "-", 3)]
+
+
+def test_file_over_size_limit_is_reported_not_read(tmp_path):
+    p = tmp_path / "big.yaml"
+    p.write_text("a: " + "x" * 2000 + "\n")
+    src = read_file(str(p), limits=Limits(max_file_bytes=1000))
+    assert src.problems[0].rule == "NPL001" and "limit" in src.problems[0].message
+
+
+def test_merge_keys_and_anchors():
+    data = _parse("base: &b {app: web, tier: fe}\nlabels:\n  <<: *b\n  tier: be\n").documents[0].data
+    assert data["labels"] == {"app": "web", "tier": "be"}
+
+
