@@ -5,7 +5,9 @@ line on stderr, never a traceback unless --verbose).
 """
 from __future__ import annotations
 
+import gc
 import importlib
+import importlib.util
 import os
 import sys
 import traceback
@@ -30,11 +32,14 @@ OPTIONAL_COMMANDS = ("impact", "diff", "diff-managed")
 NO_INPUT = ("rules", "explain")
 
 
-def build_parser() -> Parser:
+def build_parser(only: str | None = None) -> Parser:
+    """The argument parser; with ``only``, just that subcommand's module is imported (fast start)."""
     p = Parser(prog="netpol-lint", description="Lint Kubernetes manifests for the Kyma Istio module's network policies.")
     p.add_argument("--version", action="version", version=f"netpol-lint {__version__}")
     sub = p.add_subparsers(dest="command", parser_class=Parser)
     for name, module in available_commands().items():
+        if only is not None and name != only:
+            continue
         mod = importlib.import_module(module)
         sp = sub.add_parser(name, help=(mod.__doc__ or "").strip().splitlines()[0] if mod.__doc__ else None)
         if name not in NO_INPUT:
@@ -56,10 +61,25 @@ def available_commands() -> dict[str, str]:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     verbose = "-v" in argv or "--verbose" in argv
+    if argv[:1] == ["--version"]:
+        print(f"netpol-lint {__version__}")
+        return 0
+    # One run builds a large acyclic object graph: the cyclic collector only costs time
+    # here (see session.read_all), so it is paused for the run and restored afterwards.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _dispatch(argv, verbose)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _dispatch(argv: list[str], verbose: bool) -> int:
     if not argv or (argv[0] not in available_commands() and argv[0] not in ("-h", "--help", "--version")):
         argv.insert(0, "lint")
     try:
-        parser = build_parser()
+        parser = build_parser(argv[0] if argv[0] in available_commands() else None)
         args = parser.parse_args(argv)
         return int(args._run(args))
     except UsageError as exc:

@@ -5,6 +5,7 @@ see the same input the same way.
 """
 from __future__ import annotations
 
+import gc
 import sys
 from dataclasses import dataclass, field
 
@@ -44,5 +45,16 @@ class Session:
 
 
 def read_all(paths: list[str], stdin_text: str | None, jobs: int | None, limits: Limits) -> list[SourceFile]:
-    """Read files in order (``jobs`` is reserved for parallel parsing)."""
-    return [read_file(p, limits=limits, stdin_text=stdin_text) for p in paths]
+    """Read files in order (``jobs`` is reserved for parallel parsing).
+
+    The cyclic garbage collector is paused while reading: the loader creates millions of
+    long-lived node objects and no cycles, and with the collector on, repeated scans of that
+    growing heap made loading ~6x slower than libyaml's own parse (measured on the corpus).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return [read_file(p, limits=limits, stdin_text=stdin_text) for p in paths]
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -139,7 +139,8 @@ def read_file(path: str, cwd: str | None = None, limits: Limits = Limits(), stdi
         return src
     if path.lower().endswith(".json"):
         return parse_json(src, text, limits)
-    return parse_text(src, text, limits)
+    # libyaml reads UTF-8 bytes faster than a Python str; the text is kept for comments.
+    return parse_text(src, text, limits, raw=raw if _is_plain_utf8(raw) else None)
 
 
 def parse_json(src: SourceFile, text: str, limits: Limits = Limits()) -> SourceFile:
@@ -180,13 +181,19 @@ def _decode_problem(raw: bytes, exc: UnicodeDecodeError, shown: str) -> InputPro
                         Location.whole_file(shown, line, col))
 
 
-def parse_text(src: SourceFile, text: str, limits: Limits = Limits(), is_json: bool = False) -> SourceFile:
+def _is_plain_utf8(raw: bytes) -> bool:
+    """True for BOM-less UTF-8 (what ``decode`` accepted without a BOM), which libyaml reads as is."""
+    return not raw.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE))
+
+
+def parse_text(src: SourceFile, text: str, limits: Limits = Limits(), is_json: bool = False,
+               raw: bytes | None = None) -> SourceFile:
     """Parse a multi-document stream into ``src.documents`` / ``src.problems``."""
     src.text = text
     shown = src.path
     origins = _helm_sources(text) if "# Source: " in text else None
     index = 0
-    chunk = text
+    chunk = raw if raw is not None else text
     last_start = -1
     while chunk is not None:
         index, resume_line = _parse_chunk(src, chunk, index, limits, is_json, origins, text)
