@@ -8,7 +8,7 @@ nothing for positions it never reports.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -61,16 +61,25 @@ class Document:
     path: str                      # display path (relative, '/' separators; '-' for stdin)
     index: int                     # 0-based position of the document in its file
     data: Any
-    node: yaml.Node | None = None  # None for documents read without positions (plain JSON)
+    node: yaml.Node | None = None  # kept only when asked for; else re-composed on demand
     origin: str | None = None      # e.g. "# Source:" file of a rendered Helm stream
+    resolve: Callable[[int], yaml.Node | None] | None = field(default=None, repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
+
+    def root(self) -> yaml.Node | None:
+        """The document's node tree: kept, or rebuilt from the file text the first time a
+        position is needed (most documents never need one, and node trees cost ~10x the
+        memory of the data)."""
+        if self.node is not None:
+            return self.node
+        return self.resolve(self.index) if self.resolve is not None else None
 
     def node_at(self, path: tuple, key: bool = False) -> yaml.Node | None:
         """The node at ``path`` (mapping keys and sequence indices), or None if absent.
 
         With ``key=True`` the node of the last mapping *key* is returned instead of its value.
         """
-        node = self.node
+        node = self.root()
         if node is None:
             return None
         for i, step in enumerate(path):
@@ -98,7 +107,7 @@ class Document:
         if hit is not None:
             return hit
         loc = None
-        if self.node is not None:
+        if self.root() is not None:
             for cut in range(len(path), -1, -1):
                 node = self.node_at(path[:cut], key=key and cut == len(path))
                 if node is not None:

@@ -53,6 +53,14 @@ class SourceFile:
     problems: list[InputProblem] = field(default_factory=list)
     text: str | None = None
     skipped: str | None = None                  # why the file was not read at all
+    _nodes: dict[int, yaml.Node] | None = field(default=None, repr=False)
+
+    def node_for(self, index: int) -> yaml.Node | None:
+        """Node tree of document ``index``, re-composed from the text on first use."""
+        if self._nodes is None:
+            again = parse_text(SourceFile(self.path), self.text or "", keep_nodes=True)
+            self._nodes = {d.index: d.node for d in again.documents}
+        return self._nodes.get(index)
 
 
 def display_path(path: str | os.PathLike, cwd: str | None = None) -> str:
@@ -187,16 +195,22 @@ def _is_plain_utf8(raw: bytes) -> bool:
 
 
 def parse_text(src: SourceFile, text: str, limits: Limits = Limits(), is_json: bool = False,
-               raw: bytes | None = None) -> SourceFile:
-    """Parse a multi-document stream into ``src.documents`` / ``src.problems``."""
+               raw: bytes | None = None, keep_nodes: bool = False) -> SourceFile:
+    """Parse a multi-document stream into ``src.documents`` / ``src.problems``.
+
+    Node trees are dropped after the data is built unless ``keep_nodes``; documents then
+    find their positions through ``src.node_for`` (a second parse, only for files that
+    need a position).
+    """
     src.text = text
     shown = src.path
     origins = _helm_sources(text) if "# Source: " in text else None
+    ctx = _ChunkContext(limits, is_json, origins, text, keep_nodes, bool(_TEMPLATE_RE.search(text)))
     index = 0
     chunk = raw if raw is not None else text
     last_start = -1
     while chunk is not None:
-        index, resume_line = _parse_chunk(src, chunk, index, limits, is_json, origins, text)
+        index, resume_line = _parse_chunk(src, chunk, index, ctx)
         if resume_line is None:
             break
         if resume_line == -1:
@@ -213,7 +227,7 @@ def parse_text(src: SourceFile, text: str, limits: Limits = Limits(), is_json: b
             break
         last_start = start_line
         chunk = "\n" * start_line + text[nxt.start():]
-    if _TEMPLATE_RE.search(text) and not src.problems and _has_template_values(src):
+    if ctx.template_values and not src.problems:
         src.problems.append(InputProblem(
             "NPL002", "file holds Helm/Go template markers ({{ ... }}) and is not a rendered manifest; "
             "lint the output of `helm template ... | netpol-lint -` instead", Location.whole_file(shown)))
@@ -221,9 +235,21 @@ def parse_text(src: SourceFile, text: str, limits: Limits = Limits(), is_json: b
     return src
 
 
-def _parse_chunk(src, chunk, index, limits, is_json, origins, text):
+@dataclass
+class _ChunkContext:
+    limits: Limits
+    is_json: bool
+    origins: list | None
+    text: str
+    keep_nodes: bool
+    has_markers: bool
+    template_values: bool = False
+
+
+def _parse_chunk(src: SourceFile, chunk, index: int, ctx: _ChunkContext):
     """Parse documents until the end or the first syntax error (returns its 0-based line)."""
     shown = src.path
+    limits, is_json, origins, text = ctx.limits, ctx.is_json, ctx.origins, ctx.text
     loader = _Loader(chunk)
     try:
         while True:
@@ -257,8 +283,13 @@ def _parse_chunk(src, chunk, index, limits, is_json, origins, text):
             if data is None or data == "":
                 index += 1
                 continue  # bare '---' or comment-only document
+            if ctx.has_markers and not ctx.template_values and _has_template_values(node):
+                ctx.template_values = True
             origin = _origin_for(origins, node) if origins else None
-            src.documents.append(Document(shown, index, data, node, origin))
+            if ctx.keep_nodes:
+                src.documents.append(Document(shown, index, data, node, origin))
+            else:
+                src.documents.append(Document(shown, index, data, None, origin, src.node_for))
             index += 1
     finally:
         try:
@@ -311,9 +342,9 @@ def _template_or_syntax(msg: str, loc: Location, text: str) -> InputProblem:
     return InputProblem("NPL001", msg, loc)
 
 
-def _has_template_values(src: SourceFile) -> bool:
-    """A parsed file whose plain (unquoted, non-block) scalars still hold template markers."""
-    stack = [d.node for d in src.documents if d.node is not None]
+def _has_template_values(root: yaml.Node) -> bool:
+    """A document whose plain (unquoted, non-block) scalars still hold template markers."""
+    stack = [root]
     budget = 200_000
     while stack and budget > 0:
         budget -= 1
