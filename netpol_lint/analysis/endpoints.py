@@ -2,8 +2,8 @@
 
 One endpoint stands for every pod of one pod template (a workload's pods share labels and
 ports, so one representative is exact).  Pods of a cluster dump that a controller owns
-(``ownerReferences`` with ``controller: true``) become one endpoint per owner, named after
-the owner with the owner's kind, the way netpol-analyzer (and so the conformance cases)
+(``ownerReferences`` with ``controller: true``, except mirror pods owned by a Node) become
+one endpoint per owner, named after the owner with the owner's kind, the way netpol-analyzer (and so the conformance cases)
 name them; their known addresses are pooled.
 
 Sidecar-injected pods (RULES.md vocabulary) get ``security.istio.io/tlsMode: istio`` added
@@ -20,7 +20,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from ..model.resources import ContainerPort, Workload
+from ..model.resources import CLUSTER_SCOPED, ContainerPort, Workload
+from .ipblocks import range_text, to_int
 
 TLS_MODE_LABEL = "security.istio.io/tlsMode"
 INJECT_KEY = "sidecar.istio.io/inject"
@@ -43,6 +44,7 @@ class Endpoint:
     sidecar: bool = False              # Istio sidecar injected (RULES.md vocabulary)
     workloads: tuple[Workload, ...] = ()   # the input objects it stands for
     index: int = -1                    # position in Network.endpoints (-1 for external)
+    address: int = -1                  # external only: first address (ipblocks.to_int space)
 
     @property
     def workload(self) -> Workload | None:
@@ -65,7 +67,16 @@ class Endpoint:
 
 
 def external_endpoint(addr: str) -> Endpoint:
-    return Endpoint(id=f"ip:{addr}", namespace=None, name=addr, kind="External", ips=(addr,), external=True)
+    """``ip:ADDR`` (ValueError for an invalid address)."""
+    value = to_int(addr)
+    return Endpoint(id=f"ip:{addr}", namespace=None, name=addr, kind="External", ips=(addr,), external=True,
+                    address=value)
+
+
+def external_range(lo: int, hi: int) -> Endpoint:
+    """An external address range (a netpol-analyzer style atom), named ``ip:LO-HI``."""
+    text = range_text(lo, hi)
+    return Endpoint(id=f"ip:{text}", namespace=None, name=text, kind="External", external=True, address=lo)
 
 
 def is_sidecar_injected(namespace_labels: dict[str, str], labels: dict[str, str], annotations: dict[str, str]) -> bool:
@@ -95,7 +106,8 @@ def build_endpoints(workloads: Iterable[Workload], namespace_labels, synthetic: 
     for w in list(workloads) + list(synthetic):
         ns = w.namespace or "default"
         ctl = w.controller if w.kind == "Pod" else None
-        if ctl is not None and ctl[1]:
+        # Mirror (static) pods are "owned" by their Node: not replicas of anything.
+        if ctl is not None and ctl[1] and ctl[0] not in CLUSTER_SCOPED:
             key = (ns, ctl[1], ctl[0] or "Pod")
         else:
             key = (ns, w.name, w.kind)
@@ -103,10 +115,10 @@ def build_endpoints(workloads: Iterable[Workload], namespace_labels, synthetic: 
 
     endpoints: list[Endpoint] = []
     for (ns, name, kind), members in groups.items():
-        # The owner's own template wins over its pods; else the pod with the smallest name.
+        # The owner's own template wins over its pods (of duplicates the last applied, as
+        # in a cluster); else the pod with the smallest name, whatever the document order.
         own = [w for w in members if (w.namespace or "default", w.name, w.kind) == (ns, name, kind)]
-        pool = own or members
-        rep = min(pool, key=lambda w: (w.name, _tie_break(w)))
+        rep = own[-1] if own else min(members, key=lambda w: (w.name, _tie_break(w)))
         labels = dict(rep.pod_labels)
         sidecar = is_sidecar_injected(namespace_labels(ns), labels, rep.pod_annotations)
         if sidecar:

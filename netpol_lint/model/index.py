@@ -66,7 +66,11 @@ class Model:
         kind = data["kind"]
         if kind.endswith("List") and isinstance(data.get("items"), list):
             if depth < 8:
+                implied = _implied_item_type(data)
                 for i, item in enumerate(data["items"]):
+                    if implied and isinstance(item, dict) and "kind" not in item and "apiVersion" not in item:
+                        # typed lists from the raw API (PodList, ...) omit the items' kind
+                        item = {"apiVersion": implied[0], "kind": implied[1], **item}
                     if _is_kubernetes(item):
                         self._add_object(doc, base + ("items", i), item, depth + 1)
             return
@@ -131,6 +135,14 @@ class Model:
         """Workloads of ``namespace`` whose pod labels include every ``selector`` pair."""
         items = selector.items()
         return [w for w in self.workloads_by_ns.get(namespace, ()) if all(w.pod_labels.get(k) == v for k, v in items)]
+
+
+def _implied_item_type(data: dict) -> tuple[str, str] | None:
+    """(apiVersion, kind) that a typed list (``PodList``) implies for its items."""
+    kind, api = data["kind"], data["apiVersion"]
+    if kind == "List" or not kind.endswith("List"):
+        return None
+    return api, kind[:-4]
 
 
 def _is_kubernetes(data) -> bool:

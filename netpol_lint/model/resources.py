@@ -242,7 +242,8 @@ class NetworkPolicy(Resource):
         if isinstance(types, list) and types:
             return tuple(t for t in types if isinstance(t, str))
         out = ["Ingress"]
-        if "egress" in self.spec and self.spec.get("egress") is not None:
+        egress = self.spec.get("egress")
+        if isinstance(egress, list) and egress:  # the API server defaults on len(egress) > 0
             out.append("Egress")
         return tuple(out)
 

@@ -1,0 +1,146 @@
+"""The Istio module's side of a Kyma cluster, which manifests in a repository never show.
+
+A Kyma cluster with the Istio module always runs the ingress gateway and istiod in
+``istio-system``, the CNI node agent, and the module's controller manager in
+``kyma-system``; the egress gateway runs when the Istio CR enables it (or, as far as the
+input shows, when a Gateway selects it).  Each is added as a *synthetic* pod template unless
+the input defines a workload of that namespace/name itself.
+
+The module's seven NetworkPolicies (``netpol_lint/data/istio-module-networkpolicies.yaml``,
+a copy of the transcribed module source) are added only when policies are enabled, with the
+API-server port substituted where the module substitutes it.  A policy of the input with the
+same namespace/name replaces the module's: Kubernetes holds one object per name, and that
+object is what is live until the module's next reconcile (NPL302 reports the difference).
+User policies of other names in ``istio-system`` simply add up with the module's, per side,
+as Kubernetes unions all policies selecting a pod.
+
+istio-cni-node is a DaemonSet on the host network in real clusters, so it is modelled with
+``hostNetwork: true``: under the common CNI behaviour it is outside NetworkPolicy
+enforcement and its module policy does not constrain it.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+from ..load.documents import Document
+from ..model.resources import NetworkPolicy, Workload
+
+ISTIO_SYSTEM = "istio-system"
+KYMA_SYSTEM = "kyma-system"
+MODULE_POLICY_FILE = "istio-module-networkpolicies.yaml"
+SYNTHETIC_PATH = "<istio-module>"
+
+# Policies whose ``__API_SERVER_PORT__`` placeholder the module substitutes.
+API_SERVER_PORT_POLICIES = frozenset({
+    "kyma-project.io--istio-cni-node",
+    "kyma-project.io--allow-istio-controller-manager",
+    "kyma-project.io--istio-pilot",
+})
+
+GATEWAY_PORTS = [("http2", 8080), ("https", 8443), ("status-port", 15021), ("http-envoy-prom", 15090),
+                 ("metrics", 15020)]
+
+
+@dataclass(frozen=True)
+class Component:
+    namespace: str
+    name: str
+    kind: str
+    labels: dict
+    ports: list = field(default_factory=list)
+    host_network: bool = False
+
+
+INGRESS_GATEWAY = Component(ISTIO_SYSTEM, "istio-ingressgateway", "Deployment",
+                            {"app": "istio-ingressgateway", "istio": "ingressgateway",
+                             "kyma-project.io/module": "istio"}, GATEWAY_PORTS)
+EGRESS_GATEWAY = Component(ISTIO_SYSTEM, "istio-egressgateway", "Deployment",
+                           {"app": "istio-egressgateway", "istio": "egressgateway",
+                            "kyma-project.io/module": "istio"}, GATEWAY_PORTS)
+ISTIOD = Component(ISTIO_SYSTEM, "istiod", "Deployment", {"app": "istiod", "istio": "pilot"},
+                   [("grpc-xds", 15010), ("https-dns", 15012), ("http-monitoring", 15014),
+                    ("https-webhooks", 15017)])
+CNI_NODE = Component(ISTIO_SYSTEM, "istio-cni-node", "DaemonSet", {"k8s-app": "istio-cni-node"},
+                     host_network=True)
+CONTROLLER_MANAGER = Component(KYMA_SYSTEM, "istio-controller-manager", "Deployment",
+                               {"kyma-project.io/module": "istio", "app.kubernetes.io/name": "istio-operator"})
+
+
+@dataclass
+class IstioWorld:
+    """What the engine adds: synthetic workloads and the module's policies (may be empty)."""
+
+    workloads: list[Workload]
+    policies: list[NetworkPolicy]
+    replaced_policies: list[str]          # module policies the input redefines ("ns/name")
+
+
+def _component_workload(c: Component, index: int) -> Workload:
+    template = {"metadata": {"labels": dict(c.labels)},
+                "spec": {"containers": [{"name": c.name, "ports": [
+                    {"name": n, "containerPort": p, "protocol": "TCP"} for n, p in c.ports]}]}}
+    if c.host_network:
+        template["spec"]["hostNetwork"] = True
+    data = {"apiVersion": "apps/v1", "kind": c.kind,
+            "metadata": {"name": c.name, "namespace": c.namespace, "labels": dict(c.labels)},
+            "spec": {"selector": {"matchLabels": dict(c.labels)}, "template": template}}
+    return Workload(Document(SYNTHETIC_PATH, index, data), (), data, c.namespace)
+
+
+@lru_cache(maxsize=1)
+def _module_policy_items() -> tuple:
+    text = resources.files("netpol_lint").joinpath("data", MODULE_POLICY_FILE).read_text(encoding="utf-8")
+    items = yaml.safe_load(text)["items"]
+    return tuple(items)
+
+
+def module_policies(api_server_port: int = 443) -> list[NetworkPolicy]:
+    """The module's seven policies, in apply order, with the API-server port substituted."""
+    out = []
+    for i, item in enumerate(_module_policy_items()):
+        data = copy.deepcopy(item)
+        if data["metadata"]["name"] in API_SERVER_PORT_POLICIES:
+            for rule in data["spec"].get("egress") or ():
+                ports = rule.get("ports") or []
+                if not rule.get("to") and len(ports) == 1 and ports[0].get("port") == 443:
+                    ports[0]["port"] = api_server_port
+        out.append(NetworkPolicy(Document(SYNTHETIC_PATH, i, data), (), data, data["metadata"]["namespace"]))
+    return out
+
+
+def egress_gateway_expected(model, kyma) -> bool:
+    """The Istio CR enables the egress gateway, or a Gateway in the input selects it."""
+    if kyma is not None and kyma.egress_gateway_enabled:
+        return True
+    for gw in getattr(model, "gateways", ()):
+        sel = gw.spec.get("selector")
+        if isinstance(sel, dict) and sel.get("istio") == "egressgateway":
+            return True
+    return False
+
+
+def build_istio_world(model, kyma, api_server_port: int | None = None) -> IstioWorld:
+    """Synthetic components missing from ``model`` and, if enabled, the module policies."""
+    defined = {(w.namespace, w.name) for w in model.workloads}
+    defined |= {(w.namespace, w.controller[1]) for w in model.workloads if w.kind == "Pod" and w.controller}
+    components = [INGRESS_GATEWAY, ISTIOD, CNI_NODE, CONTROLLER_MANAGER]
+    if egress_gateway_expected(model, kyma):
+        components.insert(1, EGRESS_GATEWAY)
+    workloads = [_component_workload(c, i) for i, c in enumerate(components)
+                 if (c.namespace, c.name) not in defined]
+    policies: list[NetworkPolicy] = []
+    replaced: list[str] = []
+    if kyma is None or kyma.policies_enabled:
+        port = api_server_port or (kyma.api_server_port if kyma is not None else 443) or 443
+        existing = {(p.namespace, p.name) for p in model.network_policies}
+        for p in module_policies(port):
+            if (p.namespace, p.name) in existing:
+                replaced.append(f"{p.namespace}/{p.name}")
+            else:
+                policies.append(p)
+    return IstioWorld(workloads, policies, replaced)
