@@ -11,6 +11,11 @@ def write_atomic(path: str, data: bytes, mode: int | None = None) -> None:
     A crash at any point leaves either the old file or the new one, never a mix.  The old
     file's permission bits are kept unless ``mode`` is given.
     """
+    if os.path.exists(path) and not os.path.isfile(path):
+        # a device or FIFO (``--output /dev/stdout``): never replace it with a regular file
+        with open(path, "wb") as fh:
+            fh.write(data)
+        return
     directory = os.path.dirname(os.path.abspath(path)) or "."
     if mode is None:
         try:
