@@ -33,7 +33,38 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--trust-config", action="store_true",
                    help="allow Python rule files from directories named in the config file")
     p.add_argument("--jobs", type=int, default=None, metavar="N", help="parallel parsing processes")
+    p.add_argument("--max-file-size", type=_size, default=None, metavar="SIZE",
+                   help="larger files are NPL001, not read (default 64M; K/M/G suffixes)")
+    p.add_argument("--max-depth", type=_positive, default=None, metavar="N",
+                   help="deeper-nested documents are NPL001 (default 200)")
+    p.add_argument("--max-nodes", type=_positive, default=None, metavar="N",
+                   help="documents with more nodes, aliases expanded, are NPL001 (default 2000000)")
     p.add_argument("-v", "--verbose", action="store_true", help="more detail (and tracebacks on internal errors)")
+
+
+def _size(text: str) -> int:
+    from .load.loader import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return int(text)
+
+
+def input_limits(args):
+    """The loader's ``Limits`` with the ``--max-*`` options applied (docs/limits.md)."""
+    from .load.loader import Limits
+
+    defaults = Limits()
+    return Limits(max_file_bytes=getattr(args, "max_file_size", None) or defaults.max_file_bytes,
+                  max_nodes_per_document=getattr(args, "max_nodes", None) or defaults.max_nodes_per_document,
+                  max_depth=getattr(args, "max_depth", None) or defaults.max_depth)
 
 
 def _raw_config(path: str | None) -> tuple[str | None, object]:
@@ -74,4 +105,5 @@ def load_session(args, config: Config | None = None) -> Session:
         config, _ = load_config_and_rules(args)
     paths = list(args.paths) or ["."]
     return Session.load(paths, config, default_namespace=args.default_namespace, excludes=args.exclude,
-                        assume_network_policies=args.assume_network_policies, jobs=args.jobs)
+                        assume_network_policies=args.assume_network_policies, jobs=args.jobs,
+                        limits=input_limits(args))

@@ -39,6 +39,14 @@ class LintContext:
         from .analysis.routes import trace_routes
         return trace_routes(self.session)
 
+    def routes_to(self, workload) -> list[str]:
+        """Names of the ingress-gateway routes reaching ``workload`` (``APIRule shop/web``), sorted.
+
+        Rules that report a broken ``from-ingressgateway`` label name the routes with it, so
+        the user sees one finding that explains both the label and why it matters.
+        """
+        return self.routes.routes_to(workload)
+
 
 @dataclass
 class LintResult:

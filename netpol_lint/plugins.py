@@ -43,6 +43,7 @@ class RuleRegistry:
         self.pm = pm or new_manager()
         self.rules: dict[str, Rule] = {}
         self.by_name: dict[str, Rule] = {}
+        self.untrusted_python: list[str] = []   # Python rule files a config named, not imported
 
     # -- loading ----------------------------------------------------------------------
     @classmethod
@@ -76,11 +77,14 @@ class RuleRegistry:
         rules: list[Rule] = []
         for name in sorted(os.listdir(directory)):
             path = os.path.join(directory, name)
+            if not os.path.isfile(path):
+                continue  # a FIFO or device named like a rule file would block the read
             if name.endswith((".yaml", ".yml")):
                 rules.append(load_rule_file(path))
             elif name.endswith(".py") and not name.startswith("_"):
                 if not allow_python:
-                    continue  # skipped on purpose: see module docstring
+                    self.untrusted_python.append(path)  # skipped on purpose: see module docstring
+                    continue
                 self.pm.register(_import_file(path), name=f"file:{os.path.abspath(path)}")
         if rules:
             holder = _StaticRules(rules)

@@ -28,6 +28,7 @@ class DuplicateResource(Rule):
                     dup, dup.locate("metadata", "name"),
                     f"{dup.ref} is also defined at {where.file}:{where.line}",
                     related=[Related(where, f"first definition of {first.ref}")],
+                    node_hint=["duplicate", first.file],  # stable across line moves (baselines)
                 )
 
 

@@ -50,7 +50,7 @@ def policy(name, ns_, spec: str):
                  "metadata": {"name": name, "namespace": ns_}, "spec": yaml.safe_load(textwrap.dedent(spec))})
 
 
-WORLD = ns("a", {"team": "x"}) + ns("b", {"team": "y"}) + pod("web", "a", {"app": "web"}) + \
+WORLD = ns("a", {"team": "red"}) + ns("b", {"team": "blue"}) + pod("web", "a", {"app": "web"}) + \
     pod("db", "a", {"app": "db"}) + pod("web", "b", {"app": "web"}) + pod("other", "b", {"app": "other"})
 
 
@@ -207,12 +207,12 @@ def test_pod_selector_alone_means_same_namespace():
 
 
 def test_namespace_selector_alone_means_all_pods_there():
-    n = isolate_db("- from: [{namespaceSelector: {matchLabels: {team: y}}}]")
+    n = isolate_db("- from: [{namespaceSelector: {matchLabels: {team: blue}}}]")
     assert ok(n, "b/web", "a/db") and ok(n, "b/other", "a/db") and not ok(n, "a/web", "a/db")
 
 
 def test_both_selectors_in_one_peer_are_anded():
-    n = isolate_db("- from: [{namespaceSelector: {matchLabels: {team: y}}, podSelector: {matchLabels: {app: web}}}]")
+    n = isolate_db("- from: [{namespaceSelector: {matchLabels: {team: blue}}, podSelector: {matchLabels: {app: web}}}]")
     assert ok(n, "b/web", "a/db") and not ok(n, "b/other", "a/db") and not ok(n, "a/web", "a/db")
 
 

@@ -122,7 +122,8 @@ def build_endpoints(workloads: Iterable[Workload], namespace_labels, synthetic: 
         labels = dict(rep.pod_labels)
         sidecar = is_sidecar_injected(namespace_labels(ns), labels, rep.pod_annotations)
         if sidecar:
-            labels[TLS_MODE_LABEL] = "istio"
+            # the injector keeps a value the template sets (`... | default "istio"`)
+            labels.setdefault(TLS_MODE_LABEL, "istio")
         ips = tuple(sorted({ip for w in members for ip in w.pod_ips}))
         ordered = tuple(sorted(members, key=lambda w: (w is not rep, w.kind, w.name)))
         endpoints.append(Endpoint(

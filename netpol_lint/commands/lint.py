@@ -19,40 +19,114 @@ def add_arguments(p) -> None:
     p.add_argument("--statistics", action="store_true", help="counts per rule instead of individual findings")
     p.add_argument("-q", "--quiet", action="store_true", help="findings only, no summary")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour text output")
+    # fixes and baselines (issue 5)
+    p.add_argument("--fix", action="store_true",
+                   help="apply the fixable findings in place (comments and formatting kept), then report what remains")
+    p.add_argument("--diff", action="store_true",
+                   help="print the unified diff --fix would apply and write nothing (implies --fix)")
+    p.add_argument("--baseline", metavar="FILE", help="report only findings absent from the baseline FILE")
+    p.add_argument("--write-baseline", metavar="FILE", help="record the current findings in FILE (then exit 0)")
+    # workflows (issue 6): pre-commit mode, Rego policies, kustomize rendering
+    p.add_argument("--changed-only", nargs="*", metavar="FILE", default=None,
+                   help="load the whole repository as context but report only findings in FILEs "
+                        "(without FILEs: the PATHs are the changed files; pre-commit mode)")
+    p.add_argument("--policy", action="append", default=[], metavar="DIR",
+                   help="Rego policies (conftest conventions); needs: pip install 'netpol-lint[rego]'")
+    p.add_argument("--namespace", action="append", default=[], metavar="PACKAGE",
+                   help="Rego package(s) to evaluate (default: main; repeatable)")
+    p.add_argument("--combine", action="store_true",
+                   help="evaluate Rego policies once over all input, conftest --combine style")
+    p.add_argument("--kustomize", action="store_true",
+                   help="render PATHs that hold a kustomization.yaml with 'kubectl kustomize'")
 
 
 def _split(value: str) -> list[str]:
     return [x.strip() for x in value.split(",") if x.strip()]
 
 
-def run_lint(args):
+def run_lint(args, progress=None):
     """Load, lint and return (result, session, registry, config) without rendering."""
+    from .. import changed, origins
+
+    stage = progress.stage if progress is not None else (lambda text: None)
     config, registry = load_config_and_rules(args)
+    if getattr(args, "policy", None):
+        from ..policy import load_policies
+        from ..policy.rules import attach
+        attach(registry, load_policies(args.policy, args.namespace, args.combine))
+    elif getattr(args, "combine", False) or getattr(args, "namespace", None):
+        raise UsageError("--combine and --namespace apply to Rego policies: add --policy DIR")
     for ref in _split(args.select) + _split(args.ignore):
         if not registry.is_known(ref):
             raise UsageError(f"unknown rule '{ref}'")
-    session = load_session(args, config)
+    scope = changed.prepare(args, config)
+    stage("reading files")
+    if getattr(args, "kustomize", False):
+        from .. import kustomize
+        if getattr(args, "fix", False) or getattr(args, "diff", False):
+            raise UsageError("--fix edits files, not kustomize output: fix the base files without --kustomize")
+        session = kustomize.load_session(args, config)
+    else:
+        session = load_session(args, config)
     rules = linter.selected_rules(registry, config, _split(args.select), _split(args.ignore))
+    stage(f"checking {len(rules)} rules on {len(session.model.resources)} resources")
     result = linter.run(session, registry, rules, verbose=args.verbose)
+    origins.remap(result, session, registry)
+    changed.apply(result, scope)
     return result, session, registry, config
 
 
 def run(args) -> int:
-    result, session, registry, config = run_lint(args)
+    from ..progress import Progress
+
+    with Progress.for_terminal(args.quiet) as progress:
+        paths_given = list(args.paths)          # run_lint may rewrite them (--changed-only)
+        result, session, registry, config = run_lint(args, progress)
+        # --write-baseline / --baseline / --fix (issue 5)
+        from .. import baseline, fix
+        if args.write_baseline:
+            return baseline.write_command(args.write_baseline, result)
+        baseline.apply(result, args.baseline)
+        fixed_note = None
+        if args.fix or args.diff:
+            fix_report = fix.run(args, result, session)
+            if args.diff:
+                return 2 if result.rule_errors else (1 if fix_report.changed else 0)
+            if fix_report.changed:
+                args.paths = paths_given
+                result, session, registry, config = run_lint(args, progress)
+                baseline.apply(result, args.baseline)
+            fixed_note = fix.summary_line(fix_report)
     for msg in result.rule_errors:
         print(f"netpol-lint: error: {msg}", file=sys.stderr)
+    for path in registry.untrusted_python:
+        print(f"netpol-lint: note: not importing {os.path.relpath(path)}: Python rules named by a config file "
+              f"run only with --trust-config (docs/security.md)", file=sys.stderr)
     if args.verbose:
         for s in result.unused_suppressions:
             print(f"netpol-lint: note: suppression matches nothing: {s}", file=sys.stderr)
         for f in session.skipped:
             print(f"netpol-lint: note: skipped {f.path}: {f.skipped}", file=sys.stderr)
+    elif session.skipped and not args.quiet:
+        n = len(session.skipped)
+        print(f"netpol-lint: note: skipped {n} path{'s' * (n != 1)} that cannot be read as manifests "
+              f"(FIFOs, devices, symlinks leaving the tree, unreadable directories); --verbose lists them",
+              file=sys.stderr)
     out_stream = sys.stdout
     color = _use_color(args.color, out_stream if not args.output else None)
     text = renderer(args.format)(ReportInput(result, session, registry, color=color, quiet=args.quiet,
                                              statistics=args.statistics))
+    if fixed_note and args.format == "text" and not args.output:
+        text += fixed_note + "\n"
+    elif fixed_note:
+        print(fixed_note, file=sys.stderr)
     if args.output:
         from ..fsutil import write_atomic
-        write_atomic(args.output, text.encode("utf-8"))
+        try:
+            write_atomic(args.output, text.encode("utf-8"))
+        except OSError as exc:
+            from ..session import InputError
+            raise InputError(f"cannot write --output {args.output}: {exc.strerror or exc}") from None
     else:
         out_stream.write(text)
         out_stream.flush()

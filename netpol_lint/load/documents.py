@@ -12,6 +12,8 @@ from typing import Any, Callable
 
 import yaml
 
+from .construct import mapping_key
+
 
 @dataclass(frozen=True, order=True)
 class Location:
@@ -120,12 +122,5 @@ class Document:
 
 
 def _scalar_key(node: yaml.ScalarNode) -> Any:
-    """The Python value a scalar mapping key constructs to (keys are nearly always strings)."""
-    if node.tag == "tag:yaml.org,2002:str":
-        return node.value
-    if node.tag == "tag:yaml.org,2002:int":
-        try:
-            return int(node.value.replace("_", ""), 0) if node.value.isascii() else node.value
-        except ValueError:
-            return node.value
-    return node.value
+    """The data key a scalar key node became (the same conversion as ``construct``)."""
+    return mapping_key(node)

@@ -6,6 +6,7 @@ documents before it are kept; the other files are unaffected.
 """
 from __future__ import annotations
 
+import bisect
 import codecs
 import json
 import os
@@ -14,9 +15,11 @@ import stat
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
+from typing import Any
 
 import yaml
 
+from .compose import END, Composer, LimitExceeded
 from .construct import Builder, ConstructProblem
 from .documents import Document, Location
 
@@ -29,14 +32,34 @@ MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 _TEMPLATE_RE = re.compile(r"\{\{-?\s*[-.$A-Za-z_(/\"]")
 _DOC_START_RE = re.compile(r"^---(?=\s|$)", re.M)
 _SOURCE_RE = re.compile(r"^# Source: (\S.*?)\s*$", re.M)
+# What libyaml's reader refuses (YAML's printable set); found up front so that the documents
+# before such a character are still read (libyaml fails the whole stream when it meets one).
+_BAD_CHAR_RE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Bounds on what one file may cost (documented in the README)."""
+    """Bounds on what one file may cost (docs/limits.md; CLI ``--max-file-size`` etc.).
+
+    Every bound turns hostile input into an NPL001 finding instead of a hang, a crash or
+    gigabytes of memory: file size, nesting depth (libyaml slows down with every open flow
+    level, and deep trees crash recursive code), and nodes per document with aliases
+    expanded (alias bombs).
+    """
 
     max_file_bytes: int = 64 * 1024 * 1024
     max_nodes_per_document: int = 2_000_000
+    max_depth: int = 200
+
+
+def parse_size(text: str) -> int:
+    """``65536``, ``512K``, ``64M``, ``1G`` (binary units) -> bytes; ValueError otherwise."""
+    units = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    t = text.strip().upper().removesuffix("B").removesuffix("I")
+    num, unit = (t[:-1], t[-1]) if t[-1:] in units and t[-1:] else (t, "")
+    if not num.isdigit() or int(num) <= 0:
+        raise ValueError(f"invalid size {text!r} (e.g. 64M, 512K, 1048576)")
+    return int(num) * units[unit]
 
 
 @dataclass
@@ -54,13 +77,43 @@ class SourceFile:
     text: str | None = None
     skipped: str | None = None                  # why the file was not read at all
     _nodes: dict[int, yaml.Node] | None = field(default=None, repr=False)
+    _starts: dict[int, tuple[int, int]] = field(default_factory=dict, repr=False)
+    _limits: "Limits | None" = field(default=None, repr=False)
+    _all_composed: bool = field(default=False, repr=False)
 
     def node_for(self, index: int) -> yaml.Node | None:
-        """Node tree of document ``index``, re-composed from the text on first use."""
+        """Node tree of document ``index``, re-composed from the text on first use.
+
+        Only that document is composed again (from where the first parse saw it start), so
+        a position in a 50 MB file costs one document's nodes, not the file's.  Anything
+        unexpected falls back to composing the whole file once.
+        """
         if self._nodes is None:
-            again = parse_text(SourceFile(self.path), self.text or "", keep_nodes=True)
-            self._nodes = {d.index: d.node for d in again.documents}
-        return self._nodes.get(index)
+            self._nodes = {}
+        if index in self._nodes:
+            return self._nodes[index]
+        node = self._compose_one(index)
+        if node is None and not self._all_composed:
+            again = parse_text(SourceFile(self.path), self.text or "", self._limits or Limits(), keep_nodes=True)
+            self._nodes.update({d.index: d.node for d in again.documents})
+            self._all_composed = True
+            return self._nodes.get(index)
+        self._nodes[index] = node
+        return node
+
+    def _compose_one(self, index: int) -> yaml.Node | None:
+        start = self._starts.get(index)
+        if start is None or self.text is None:
+            return None
+        limits = self._limits or Limits()
+        loader = _Loader(_TextFrom(self.text, start[0]) if start[0] else self.text)
+        try:
+            node = Composer(loader, limits.max_depth, limits.max_nodes_per_document, start[1]).compose_document()
+        except (yaml.YAMLError, LimitExceeded):
+            return None
+        finally:
+            loader.dispose()
+        return None if node is END else node
 
 
 def display_path(path: str | os.PathLike, cwd: str | None = None) -> str:
@@ -76,16 +129,37 @@ def display_path(path: str | os.PathLike, cwd: str | None = None) -> str:
     return rel.replace(os.sep, "/")
 
 
+class SkippedPath(str):
+    """A discovered path that must not be read, with the reason (a skip note, not a finding).
+
+    A ``str`` so that ``discover`` keeps returning plain paths to its callers; ``read_file``
+    turns it into a skipped ``SourceFile``.
+    """
+
+    reason: str
+
+    def __new__(cls, path: str, reason: str) -> "SkippedPath":
+        obj = super().__new__(cls, path)
+        obj.reason = reason
+        return obj
+
+
 def discover(paths: list[str], excludes: list[str] = (), cwd: str | None = None) -> tuple[list[str], list[str]]:
     """Expand files and directories into manifest files (sorted, deduplicated).
 
-    Returns ``(files, errors)``; errors are paths that do not exist (the caller exits 2).
-    Hidden directories are skipped, symlinked directories are not followed (no loops, no
-    escaping the tree), explicitly named files are taken whatever their suffix.
+    Returns ``(files, errors)``; errors are paths that do not exist or cannot be listed (the
+    caller exits 2).  Hidden directories are skipped, symlinked directories are not
+    followed (no loops, no escaping the tree), explicitly named files are taken whatever
+    their suffix.  A symlinked *file* is read only when its target stays inside the root it
+    was found under (the directory argument being walked; for a file argument, the current
+    directory, or the link's own directory when the link lies outside the current
+    directory); other symlinks, broken links and unreadable subdirectories come back as
+    ``SkippedPath`` entries, which ``read_file`` reports as skipped.
     """
     out: list[str] = []
     errors: list[str] = []
     seen: set[str] = set()
+    base = os.path.abspath(cwd or os.getcwd())
 
     def excluded(p: str) -> bool:
         d = display_path(p, cwd)
@@ -105,41 +179,80 @@ def discover(paths: list[str], excludes: list[str] = (), cwd: str | None = None)
             errors.append(raw)
             continue
         if os.path.isdir(raw):
-            for root, dirs, files in os.walk(raw):
+            if not _listable(raw):
+                errors.append(raw)
+                continue
+            root = os.path.realpath(raw)
+            unreadable: list[OSError] = []
+            for walk_root, dirs, files in os.walk(raw, onerror=unreadable.append):
                 dirs[:] = sorted(
                     d for d in dirs
-                    if not d.startswith(".") and not os.path.islink(os.path.join(root, d))
-                    and not excluded(os.path.join(root, d))
+                    if not d.startswith(".") and not os.path.islink(os.path.join(walk_root, d))
+                    and not excluded(os.path.join(walk_root, d))
                 )
                 for name in sorted(files):
-                    full = os.path.join(root, name)
+                    full = os.path.join(walk_root, name)
                     if name.lower().endswith(MANIFEST_SUFFIXES) and not excluded(full):
-                        add(full)
+                        add(_check_link(full, root))
+            for exc in unreadable:
+                if exc.filename and not excluded(exc.filename):
+                    add(SkippedPath(exc.filename, f"directory cannot be read: {exc.strerror or exc}"))
         elif not excluded(raw):
-            add(raw)
+            inside = os.path.commonpath([os.path.abspath(raw), base]) == base
+            add(_check_link(raw, os.path.realpath(base if inside else os.path.dirname(os.path.abspath(raw)))))
     out.sort(key=lambda p: (p != "-", display_path(p, cwd) if p != "-" else ""))
     return out, errors
 
 
+def _listable(directory: str) -> bool:
+    try:
+        with os.scandir(directory):
+            return True
+    except OSError:
+        return False
+
+
+def _check_link(path: str, root: str) -> str:
+    """``path``, or a ``SkippedPath`` when it is a symlink that is broken or leaves ``root``."""
+    if not os.path.islink(path):
+        return path
+    try:
+        os.stat(path)  # follows the link: loops and dangling links fail here
+    except OSError as exc:
+        return SkippedPath(path, f"broken symlink ({exc.strerror or exc})")
+    target = os.path.realpath(path)
+    if os.path.commonpath([target, root]) != root:
+        return SkippedPath(path, f"symlink to {target}, outside {root}; not followed")
+    return path
+
+
 def read_file(path: str, cwd: str | None = None, limits: Limits = Limits(), stdin_text: str | None = None) -> SourceFile:
-    """Read and parse one file (``-`` = the given stdin text).  Never raises for bad input."""
+    """Read and parse one file (``-`` = the given stdin text).  Never raises for bad input.
+
+    The file is opened non-blocking and checked on the open descriptor, so a FIFO or a
+    device never blocks the run (and cannot be swapped in between a check and the read);
+    at most ``max_file_bytes + 1`` bytes are read whatever the file claims its size is.
+    """
     shown = "-" if path == "-" else display_path(path, cwd)
     src = SourceFile(shown)
     if path == "-":
         return parse_text(src, stdin_text or "", limits)
+    reason = getattr(path, "reason", None)
+    if reason is not None:
+        src.skipped = reason
+        return src
     try:
-        st = os.stat(path)
-        if not stat.S_ISREG(st.st_mode):
-            src.skipped = "not a regular file"
-            return src
-        if st.st_size > limits.max_file_bytes:
-            src.problems.append(InputProblem(
-                "NPL001", f"file is {st.st_size} bytes, over the {limits.max_file_bytes}-byte limit; not read",
-                Location.whole_file(shown)))
-            return src
-        raw = Path(path).read_bytes()
+        raw, skipped = _read_limited(path, limits.max_file_bytes)
     except OSError as exc:
         src.problems.append(InputProblem("NPL001", f"cannot read file: {exc.strerror or exc}", Location.whole_file(shown)))
+        return src
+    if skipped is not None:
+        src.skipped = skipped
+        return src
+    if raw is None:
+        src.problems.append(InputProblem(
+            "NPL001", f"file is over the {limits.max_file_bytes}-byte limit (--max-file-size); not read",
+            Location.whole_file(shown)))
         return src
     text, problem = decode(raw, shown)
     if problem is not None:
@@ -151,6 +264,33 @@ def read_file(path: str, cwd: str | None = None, limits: Limits = Limits(), stdi
     return parse_text(src, text, limits, raw=raw if _is_plain_utf8(raw) else None)
 
 
+def _read_limited(path: str, max_bytes: int) -> tuple[bytes | None, str | None]:
+    """(bytes, None) for a regular file, (None, None) when it is over ``max_bytes``, else
+    (b"", skip reason).  Never reads more than ``max_bytes + 1`` bytes."""
+    if not stat.S_ISREG(os.stat(path).st_mode):  # sockets cannot even be opened
+        return b"", "not a regular file (FIFO, socket or device)"
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(path, flags)
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            return b"", "is a directory"
+        if not stat.S_ISREG(st.st_mode):
+            return b"", "not a regular file (FIFO, socket or device)"
+        if st.st_size > max_bytes:
+            return None, None
+        chunks, total = [], 0
+        while total <= max_bytes:
+            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        return (b"".join(chunks) if total <= max_bytes else None), None
+    finally:
+        os.close(fd)
+
+
 def parse_json(src: SourceFile, text: str, limits: Limits = Limits()) -> SourceFile:
     """JSON files: strict JSON first (kubectl decodes them as JSON), positions from libyaml."""
     try:
@@ -159,6 +299,11 @@ def parse_json(src: SourceFile, text: str, limits: Limits = Limits()) -> SourceF
         src.text = text
         src.problems.append(InputProblem("NPL001", f"JSON syntax error: {exc.msg}",
                                          Location.whole_file(src.path, exc.lineno, exc.colno)))
+        return src
+    except (RecursionError, ValueError) as exc:  # absurd nesting; integers of 4300+ digits
+        src.text = text
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        src.problems.append(InputProblem("NPL001", f"JSON cannot be read: {reason}", Location.whole_file(src.path)))
         return src
     return parse_text(src, text, limits, is_json=True)
 
@@ -195,44 +340,114 @@ def _is_plain_utf8(raw: bytes) -> bool:
 
 
 def parse_text(src: SourceFile, text: str, limits: Limits = Limits(), is_json: bool = False,
-               raw: bytes | None = None, keep_nodes: bool = False) -> SourceFile:
+               raw: bytes | None = None, keep_nodes: bool = False, templates: bool = True) -> SourceFile:
     """Parse a multi-document stream into ``src.documents`` / ``src.problems``.
 
     Node trees are dropped after the data is built unless ``keep_nodes``; documents then
     find their positions through ``src.node_for`` (a second parse, only for files that
     need a position).
+
+    After a syntax error or a document over a limit, parsing resumes at the next ``---``
+    line after the error, so later documents of the file are still linted.  The rest of
+    the text is streamed to libyaml from that offset (no copy) and marks are shifted by
+    the lines before it, so each character is parsed about once however many documents
+    are broken.  ``templates=False`` turns Helm-marker detection (NPL002) off, for YAML
+    that is not a manifest (see ``load_yaml_data``).
     """
     src.text = text
+    src._limits = limits
     shown = src.path
     origins = _helm_sources(text) if "# Source: " in text else None
-    ctx = _ChunkContext(limits, is_json, origins, text, keep_nodes, bool(_TEMPLATE_RE.search(text)))
+    ctx = _ChunkContext(limits, is_json, origins, text, keep_nodes, templates and bool(_TEMPLATE_RE.search(text)))
     index = 0
-    chunk = raw if raw is not None else text
-    last_start = -1
-    while chunk is not None:
-        index, resume_line = _parse_chunk(src, chunk, index, ctx)
-        if resume_line is None:
-            break
-        if resume_line == -1:
+    pos = line = 0                      # where the current chunk starts: offset and line
+    bad = _BAD_CHAR_RE.search(text)
+    while True:
+        if bad is not None and bad.start() < pos:
+            bad = _BAD_CHAR_RE.search(text, pos)
+        end = None
+        if bad is not None:  # stop before the document holding a character libyaml refuses
+            end = pos
+            for m in _DOC_START_RE.finditer(text, pos, bad.start()):
+                end = m.start()
+            stream = _TextFrom(text, pos, end)
+        else:
+            stream = (raw if raw is not None else text) if pos == 0 else _TextFrom(text, pos)
+        error_offset = None
+        if end is None or end > pos:
+            index, error_offset = _parse_chunk(src, stream, index, pos, line, ctx)
+        if error_offset == -1:
             return _parse_json_fallback(src, text)
-        # Resume at the next document separator after the error: keep line numbers by
-        # padding with newlines, so later documents of the file are still linted.
-        nxt = _DOC_START_RE.search(text, _line_start(text, resume_line))
-        if nxt is not None and text.count("\n", 0, nxt.start()) <= last_start:
-            nxt = _DOC_START_RE.search(text, _line_start(text, last_start + 1))
+        if error_offset is not None:
+            error_at = min(pos + error_offset, len(text))
+        elif bad is not None:
+            error_at = bad.start()
+            bad_line = line + text.count("\n", pos, error_at)
+            column = error_at - text.rfind("\n", 0, error_at)
+            src.problems.append(_template_or_syntax(
+                f"document {index + 1}: control character U+{ord(bad.group()):04X} is not allowed in YAML",
+                Location.whole_file(shown, bad_line + 1, column), ctx.has_markers))
+            index += 1
+        else:
+            break
+        nxt = _DOC_START_RE.search(text, text.rfind("\n", 0, error_at) + 1)
+        if nxt is not None and nxt.start() <= pos:
+            after = text.find("\n", pos)
+            nxt = _DOC_START_RE.search(text, after + 1) if after >= 0 else None
         if nxt is None:
             break
-        start_line = text.count("\n", 0, nxt.start())
-        if start_line <= last_start:
-            break
-        last_start = start_line
-        chunk = "\n" * start_line + text[nxt.start():]
+        line += text.count("\n", pos, nxt.start())
+        pos = nxt.start()
     if ctx.template_values and not src.problems:
         src.problems.append(InputProblem(
             "NPL002", "file holds Helm/Go template markers ({{ ... }}) and is not a rendered manifest; "
             "lint the output of `helm template ... | netpol-lint -` instead", Location.whole_file(shown)))
         src.documents.clear()
     return src
+
+
+class YAMLDataError(ValueError):
+    """YAML that ``load_yaml_data`` refuses; ``line``/``column`` are 1-based (None: unknown)."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None):
+        super().__init__(message)
+        self.line, self.column = line, column
+
+
+def load_yaml_data(text: str, limits: Limits = Limits(max_file_bytes=1 << 20)) -> Any:
+    """One YAML document as data, with the manifest loader's protections.
+
+    For YAML that comes from a repository but is not a manifest (config files, declarative
+    rule files): the same depth, node and alias bounds, no code from tags, duplicate keys
+    refused.  ``yaml.safe_load`` has none of these (it recurses in Python and is quadratic in
+    flow nesting), so a hostile config could hang or crash the run.  Raises
+    ``YAMLDataError`` for any problem; an empty text is ``None``.
+    """
+    if len(text) > limits.max_file_bytes:
+        raise YAMLDataError(f"over the {limits.max_file_bytes}-character limit")
+    src = parse_text(SourceFile("<data>"), text, limits, templates=False)
+    if src.problems:
+        p = src.problems[0]
+        raise YAMLDataError(p.message, p.location.line, p.location.column)
+    if len(src.documents) > 1:
+        loc = src.documents[1].locate(())
+        raise YAMLDataError("expected one YAML document, found more", loc.line, loc.column)
+    return src.documents[0].data if src.documents else None
+
+
+class _TextFrom:
+    """A read-only stream over ``text[start:end]`` that libyaml pulls in pieces (no copy)."""
+
+    def __init__(self, text: str, start: int, end: int | None = None):
+        self._text = text
+        self._pos = start
+        self._end = len(text) if end is None else end
+
+    def read(self, size: int = -1) -> str:
+        end = self._end if size is None or size < 0 else min(self._pos + size, self._end)
+        out = self._text[self._pos:end]
+        self._pos += len(out)
+        return out
 
 
 @dataclass
@@ -244,36 +459,51 @@ class _ChunkContext:
     keep_nodes: bool
     has_markers: bool
     template_values: bool = False
+    alias_budget: int = 0               # nodes aliases may still add in this file
+
+    def __post_init__(self):
+        self.alias_budget = self.limits.max_nodes_per_document
 
 
-def _parse_chunk(src: SourceFile, chunk, index: int, ctx: _ChunkContext):
-    """Parse documents until the end or the first syntax error (returns its 0-based line)."""
+def _parse_chunk(src: SourceFile, stream, index: int, pos: int, line_offset: int, ctx: _ChunkContext):
+    """Parse documents until the end or the first error.
+
+    Returns ``(next document index, None)`` at the end of the stream, ``(index, offset)``
+    after an error at character ``offset`` of the stream, ``(index, -1)`` for JSON that
+    libyaml refuses as a whole.
+    """
     shown = src.path
     limits, is_json, origins, text = ctx.limits, ctx.is_json, ctx.origins, ctx.text
-    loader = _Loader(chunk)
+    loader = _Loader(stream)
+    composer = Composer(loader, limits.max_depth, limits.max_nodes_per_document, line_offset)
     try:
         while True:
             try:
-                if not loader.check_node():
-                    return index, None
-                node = loader.get_node()
+                node = composer.compose_document()
             except yaml.YAMLError as exc:
                 if is_json and not src.documents:
                     return index, -1
-                problem = _yaml_problem(exc, shown, text)
+                problem = _yaml_problem(exc, shown, ctx.has_markers, line_offset)
                 src.problems.append(problem)
                 if problem.rule == "NPL002":
                     return index, None
                 mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-                return index + 1, (mark.line if mark is not None else None)
-            if node is None:
-                continue
-            builder = Builder(limits.max_nodes_per_document)
+                return index + 1, (mark.index if mark is not None else None)
+            except LimitExceeded as exc:
+                src.problems.append(_template_or_syntax(
+                    f"document {index + 1}: {exc}; not read (see --max-depth / --max-nodes)",
+                    Location.whole_file(shown, exc.mark.line + 1, exc.mark.column + 1), ctx.has_markers))
+                return index + 1, exc.offset
+            if node is END:
+                return index, None
+            builder = Builder(limits.max_nodes_per_document, limits.max_depth, composer.anchored_scalars,
+                              ctx.alias_budget)
             try:
                 data = builder.build(node)
+                ctx.alias_budget -= builder.aliased
             except ConstructProblem as exc:
                 src.problems.append(_template_or_syntax(
-                    f"document {index + 1}: {exc}", Location.of_node(shown, exc.node), text))
+                    f"document {index + 1}: {exc}", Location.of_node(shown, exc.node), ctx.has_markers))
                 index += 1
                 continue
             for key, knode in builder.duplicates:
@@ -286,6 +516,7 @@ def _parse_chunk(src: SourceFile, chunk, index: int, ctx: _ChunkContext):
             if ctx.has_markers and not ctx.template_values and _has_template_values(node):
                 ctx.template_values = True
             origin = _origin_for(origins, node) if origins else None
+            src._starts[index] = (pos + composer.doc_start[0], composer.doc_start[1])
             if ctx.keep_nodes:
                 src.documents.append(Document(shown, index, data, node, origin))
             else:
@@ -296,17 +527,6 @@ def _parse_chunk(src: SourceFile, chunk, index: int, ctx: _ChunkContext):
             loader.dispose()
         except Exception:
             pass
-
-
-def _line_start(text: str, line: int) -> int:
-    """Offset of the start of 0-based ``line`` (len(text) past the end)."""
-    pos = 0
-    for _ in range(line):
-        pos = text.find("\n", pos)
-        if pos < 0:
-            return len(text)
-        pos += 1
-    return pos
 
 
 def _parse_json_fallback(src: SourceFile, text: str) -> SourceFile:
@@ -322,20 +542,20 @@ def _parse_json_fallback(src: SourceFile, text: str) -> SourceFile:
     return src
 
 
-def _yaml_problem(exc: yaml.YAMLError, shown: str, text: str) -> InputProblem:
+def _yaml_problem(exc: yaml.YAMLError, shown: str, has_markers: bool, line_offset: int = 0) -> InputProblem:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
     msg = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
     if mark is not None:
-        loc = Location.whole_file(shown, mark.line + 1, mark.column + 1)
+        loc = Location.whole_file(shown, mark.line + line_offset + 1, mark.column + 1)
     else:
         loc = Location.whole_file(shown)
-    return _template_or_syntax(msg, loc, text)
+    return _template_or_syntax(msg, loc, has_markers)
 
 
-def _template_or_syntax(msg: str, loc: Location, text: str) -> InputProblem:
-    if _TEMPLATE_RE.search(text):
+def _template_or_syntax(msg: str, loc: Location, has_markers: bool) -> InputProblem:
+    if has_markers:
         return InputProblem(
             "NPL002", "file holds Helm/Go template markers ({{ ... }}) and cannot be read as manifests; "
             "lint the output of `helm template ... | netpol-lint -` instead", Location.whole_file(loc.file))
@@ -362,19 +582,17 @@ def _has_template_values(root: yaml.Node) -> bool:
 
 
 def _helm_sources(text: str) -> list[tuple[int, str]]:
-    """(line, chart path) of each ``# Source:`` comment in a rendered Helm stream."""
+    """(line, chart path) of each ``# Source:`` comment in a rendered Helm stream (one pass)."""
     out = []
+    line, pos = 0, 0
     for m in _SOURCE_RE.finditer(text):
-        out.append((text.count("\n", 0, m.start()), m.group(1)))
+        line += text.count("\n", pos, m.start())
+        pos = m.start()
+        out.append((line, m.group(1)))
     return out
 
 
 def _origin_for(origins: list[tuple[int, str]], node: yaml.Node) -> str | None:
-    line = node.start_mark.line
-    best = None
-    for src_line, name in origins:
-        if src_line <= line:
-            best = name
-        else:
-            break
-    return best
+    """The ``# Source:`` in force at the node's line (the last one at or above it)."""
+    i = bisect.bisect_right(origins, (node.start_mark.line, "\U0010ffff"))
+    return origins[i - 1][1] if i else None

@@ -1,0 +1,441 @@
+"""Route tracing: which pods istio-ingressgateway (and istio-egressgateway) send traffic to.
+
+The Kyma label contract (NPL101, NPL107, NPL109) and the gateway reachability rules (NPL201,
+NPL203) all start from the same question — *which pod templates, on which container port,
+does a gateway forward to?* — so it is answered once, here, and reused by rules, ``reach``
+and ``connectivity``.
+
+A route is followed hop by hop, and each hop keeps the file/line it came from so findings can
+point at the workload and name (as SARIF ``relatedLocations``) the route, the gateway and the
+Service involved:
+
+1. the route: an APIRule's ``spec.service`` / ``spec.rules[].service``, a VirtualService
+   destination (``http``/``tcp``/``tls``), or an ext_authz provider of the Istio CR;
+2. the gateway it is bound to, and what serves that gateway (istio-ingressgateway for the
+   default ``kyma-system/kyma-gateway`` and for Gateways selecting ``istio: ingressgateway``);
+3. the Service (namespace precedence for APIRules: rule → spec → the APIRule's namespace)
+   and the Service port the route names;
+4. the pod templates the Service selects in its namespace, and the target port on each
+   (numeric, a name resolved against the pod's ``containerPort`` names, or the port itself).
+
+Routes bound only to gateways the linter cannot place (a Gateway that is not in the input)
+are kept with ``serves == "unknown"``: they do not trigger findings that claim the ingress
+gateway sends traffic, but they do count as "something routes here" (NPL107 stays quiet).
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from ..findings import Related
+from ..load.documents import Location
+from ..model.resources import APIRule, Gateway, Resource, Service, VirtualService, Workload, get
+from .hosts import HostRef, parse_authorizer_service, parse_destination_host, resolve_gateway_ref
+from .istio_world import EGRESS_GATEWAY, INGRESS_GATEWAY
+from .selectors import parse_selector
+
+DEFAULT_GATEWAY = ("kyma-system", "kyma-gateway")
+ROUTE_SECTIONS = ("http", "tcp", "tls")
+SERVERLESS_GROUP = "serverless.kyma-project.io"
+
+
+@dataclass(frozen=True)
+class GatewayInfo:
+    """A gateway a route is bound to and what serves it.
+
+    ``serves``: ``ingress`` (istio-ingressgateway), ``egress`` (istio-egressgateway),
+    ``other`` (a Gateway in the input that selects some other proxy) or ``unknown`` (not in
+    the input and not the Kyma default).
+    """
+
+    namespace: str
+    name: str
+    serves: str
+    resource: Gateway | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    def describe(self) -> str:
+        if self.resource is None and (self.namespace, self.name) == DEFAULT_GATEWAY:
+            return f"gateway {self.ref} (the Kyma default gateway, served by istio-ingressgateway)"
+        if self.serves == "ingress":
+            return f"gateway {self.ref} (served by istio-ingressgateway)"
+        if self.serves == "egress":
+            return f"gateway {self.ref} (served by istio-egressgateway)"
+        return f"gateway {self.ref}"
+
+
+@dataclass(frozen=True)
+class Backend:
+    """One pod template a route reaches, and the container port the traffic arrives on."""
+
+    workload: Workload
+    service: Service
+    service_port: int | None          # the Service port the route uses
+    target_port: int | None           # after the Service's translation (None: does not resolve)
+    port_index: int | None = None     # index in the Service's spec.ports (for locations)
+
+    @property
+    def translated(self) -> bool:
+        """The Service maps its port to a different container port."""
+        return self.service_port is not None and self.target_port is not None and self.service_port != self.target_port
+
+
+@dataclass
+class Route:
+    """One route from a gateway to a Service, with every hop's location."""
+
+    kind: str                          # "APIRule" | "VirtualService" | "Authorizer"
+    source: Resource                   # the APIRule, VirtualService or Istio CR
+    path: tuple                        # the node naming the Service, inside ``source``
+    host: HostRef                      # what the route names
+    host_text: str                     # as written (for messages)
+    port: int | None                   # Service port named by the route (None: not given)
+    gateways: tuple[GatewayInfo, ...]  # gateways the route is bound to (authorizers: none)
+    gateway_paths: tuple[tuple, ...] = ()   # where ``source`` names each gateway
+    label: str = ""                    # e.g. "authorizer oauth2-proxy"
+    service: Service | None = None
+    provider: Resource | None = None   # a Kyma Function that creates the Service at runtime
+    backends: tuple[Backend, ...] = ()
+
+    # Locations are looked up only when a finding needs them: positions are computed lazily
+    # by the loader, and clean input should not pay for them.
+    @property
+    def location(self) -> Location:
+        return self.source.locate(*self.path)
+
+    @property
+    def name(self) -> str:
+        """``APIRule shop/web`` — how findings name the route."""
+        base = f"{'Istio' if self.kind == 'Authorizer' else self.kind} {self.source.ns_name}"
+        return f"{base} {self.label}" if self.label else base
+
+    @property
+    def serves(self) -> str:
+        """``ingress`` if istio-ingressgateway sends this traffic, else ``egress``/``other``/``unknown``."""
+        if self.kind == "Authorizer":
+            return "ingress"
+        kinds = {g.serves for g in self.gateways}
+        for k in ("ingress", "egress", "unknown", "other"):
+            if k in kinds:
+                return k
+        return "none"
+
+    @property
+    def via_ingress(self) -> bool:
+        return self.serves == "ingress"
+
+    @property
+    def service_ref(self) -> str:
+        return f"{self.host.namespace}/{self.host.name}" if self.host.is_service else self.host_text
+
+    def describe(self) -> str:
+        port = f" port {self.port}" if self.port is not None else ""
+        return f"{self.name} → Service {self.service_ref}{port}"
+
+    def related(self) -> list[Related]:
+        """The route's hops as SARIF related locations (route, gateway, Service, Service port)."""
+        out = [Related(self.location, f"{self.name} routes to Service {self.service_ref}"
+                                      + (f" port {self.port}" if self.port is not None else ""))]
+        for g, path in zip(self.gateways, self.gateway_paths, strict=True):
+            if g.serves == "ingress":
+                out.append(Related(self.source.locate(*path), f"bound to {g.describe()}"))
+                if g.resource is not None:
+                    out.append(Related(g.resource.locate("spec", "selector"),
+                                       f"Gateway {g.ref} selects istio-ingressgateway"))
+        if self.service is not None:
+            out.append(Related(self.service.locate("spec", "selector"),
+                               f"Service {self.service.ns_name} selects the backend pods"))
+        return out
+
+
+@dataclass(frozen=True)
+class EgressRoute:
+    """A VirtualService that sends a namespace's outbound traffic through istio-egressgateway (NPL105)."""
+
+    virtual_service: VirtualService
+    gateway: GatewayInfo
+    gateway_path: tuple                # where the VirtualService names the gateway
+    namespaces: frozenset[str]         # namespaces whose sidecars apply it
+
+    @property
+    def gateway_location(self) -> Location:
+        return self.virtual_service.locate(*self.gateway_path)
+
+    @property
+    def name(self) -> str:
+        return f"VirtualService {self.virtual_service.ns_name}"
+
+
+@dataclass
+class RouteTable:
+    routes: list[Route] = field(default_factory=list)
+    egress_routes: list[EgressRoute] = field(default_factory=list)
+
+    def __post_init__(self):
+        self._by_workload: dict[int, list[tuple[Route, Backend]]] = {}
+        for r in self.routes:
+            for b in r.backends:
+                self._by_workload.setdefault(id(b.workload), []).append((r, b))
+
+    def ingress_routes(self) -> list[Route]:
+        return [r for r in self.routes if r.via_ingress]
+
+    def backends_of(self, workload: Workload, *, ingress_only: bool = True) -> list[tuple[Route, Backend]]:
+        """(route, backend) pairs that reach ``workload``, in route order."""
+        pairs = self._by_workload.get(id(workload), [])
+        return [(r, b) for r, b in pairs if r.via_ingress or not ingress_only]
+
+    def routes_to(self, workload: Workload, *, ingress_only: bool = True) -> list[str]:
+        """Names of the routes reaching ``workload`` (``APIRule shop/web``), sorted, unique."""
+        return sorted({r.name for r, _ in self.backends_of(workload, ingress_only=ingress_only)})
+
+    def egress_routes_for(self, namespace: str) -> list[EgressRoute]:
+        return [e for e in self.egress_routes if namespace in e.namespaces]
+
+
+# -- tracing ------------------------------------------------------------------------------
+
+def trace_routes(session) -> RouteTable:
+    """Every route of the input, traced to its backend pod templates."""
+    return Tracer(session.model, session.kyma).trace()
+
+
+class Tracer:
+    def __init__(self, model, kyma):
+        self.model = model
+        self.kyma = kyma
+        self.known_namespaces = set(model.known_namespaces())
+        self._gateways: dict[tuple[str, str], GatewayInfo] = {}
+
+    def trace(self) -> RouteTable:
+        routes: list[Route] = []
+        egress: list[EgressRoute] = []
+        for ar in self.model.apirules:
+            routes.extend(self._apirule(ar))
+        for vs in self.model.virtual_services:
+            vs_routes, vs_egress = self._virtual_service(vs)
+            routes.extend(vs_routes)
+            egress.extend(vs_egress)
+        routes.extend(self._authorizers())
+        for r in routes:
+            self._resolve_backends(r)
+        return RouteTable(routes, egress)
+
+    # -- gateways ---------------------------------------------------------------------
+    def gateway(self, namespace: str, name: str) -> GatewayInfo:
+        key = (namespace, name)
+        if key not in self._gateways:
+            self._gateways[key] = self._classify_gateway(namespace, name)
+        return self._gateways[key]
+
+    def _classify_gateway(self, namespace: str, name: str) -> GatewayInfo:
+        gw = next((g for g in self.model.gateways if g.namespace == namespace and g.name == name), None)
+        if gw is None:
+            serves = "ingress" if (namespace, name) == DEFAULT_GATEWAY else "unknown"
+            return GatewayInfo(namespace, name, serves)
+        raw = gw.spec.get("selector")
+        if not isinstance(raw, dict) or not raw:
+            return GatewayInfo(namespace, name, "other", gw)
+        sel = parse_selector({"matchLabels": raw})
+        if sel.matches(INGRESS_GATEWAY.labels):
+            return GatewayInfo(namespace, name, "ingress", gw)
+        if sel.matches(EGRESS_GATEWAY.labels):
+            return GatewayInfo(namespace, name, "egress", gw)
+        return GatewayInfo(namespace, name, "other", gw)
+
+    # -- APIRule ----------------------------------------------------------------------
+    def _apirule(self, ar: APIRule) -> Iterable[Route]:
+        spec = ar.spec
+        version = ar.api_version.rsplit("/", 1)[-1]
+        ref = resolve_gateway_ref(spec.get("gateway"), ar.namespace, legacy_forms=version == "v1beta1")
+        gateways = (self.gateway(*ref),) if ref else ()
+        gw_paths = (("spec", "gateway"),) if ref else ()
+        default = spec.get("service") if isinstance(spec.get("service"), dict) else None
+        default_ns = default.get("namespace") if default and isinstance(default.get("namespace"), str) else None
+        targets: list[tuple[dict | None, tuple]] = []
+        rules = spec.get("rules")
+        if isinstance(rules, list) and rules:
+            for i, rule in enumerate(rules):
+                own = rule.get("service") if isinstance(rule, dict) else None
+                targets.append((own, ("spec", "rules", i, "service")) if isinstance(own, dict)
+                               else (default, ("spec", "service")))
+        else:
+            targets.append((default, ("spec", "service")))
+        seen = set()
+        for svc, path in targets:
+            if not isinstance(svc, dict) or path in seen:
+                continue
+            seen.add(path)
+            name = svc.get("name")
+            if not isinstance(name, str) or not name:
+                continue
+            ns = svc.get("namespace") if isinstance(svc.get("namespace"), str) and svc.get("namespace") else None
+            ns = ns or default_ns or ar.namespace
+            port = _port_number(svc.get("port"))
+            yield Route("APIRule", ar, path, HostRef("service", ns, name), name, port, gateways, gw_paths)
+
+    # -- VirtualService ---------------------------------------------------------------
+    def _virtual_service(self, vs: VirtualService) -> tuple[list[Route], list[EgressRoute]]:
+        spec = vs.spec
+        raw = spec.get("gateways")
+        if raw is None:
+            raw = ["mesh"]
+        if not isinstance(raw, list):
+            return [], []
+        mesh = False
+        bound: list[tuple[str, GatewayInfo, tuple]] = []   # (as written, info, path)
+        for i, g in enumerate(raw):
+            if g == "mesh":
+                mesh = True
+                continue
+            ref = resolve_gateway_ref(g, vs.namespace, legacy_forms=True)
+            if ref is not None:
+                bound.append((g, self.gateway(*ref), ("spec", "gateways", i)))
+        egress = []
+        if mesh:
+            egress = [EgressRoute(vs, info, path, self._export_namespaces(vs))
+                      for _, info, path in bound if info.serves == "egress"]
+        routes: list[Route] = []
+        if not bound:
+            return routes, egress
+        for section in ROUTE_SECTIONS:
+            entries = spec.get(section)
+            for i, entry in enumerate(entries if isinstance(entries, list) else ()):
+                if not isinstance(entry, dict):
+                    continue
+                active = _match_gateways(entry, bound, vs.namespace)
+                if not active:
+                    continue
+                dests = entry.get("route")
+                for j, d in enumerate(dests if isinstance(dests, list) else ()):
+                    dest = d.get("destination") if isinstance(d, dict) else None
+                    if not isinstance(dest, dict):
+                        continue
+                    host_text = dest.get("host")
+                    host = parse_destination_host(host_text, vs.namespace, self.known_namespaces)
+                    port = _port_number(get(dest, "port", "number"))
+                    path = ("spec", section, i, "route", j, "destination", "host")
+                    routes.append(Route(
+                        "VirtualService", vs, path, host, str(host_text), port,
+                        tuple(info for _, info, _ in active), tuple(p for _, _, p in active)))
+        return routes, egress
+
+    def _export_namespaces(self, vs: VirtualService) -> frozenset[str]:
+        """Namespaces whose sidecars apply ``vs``: its own (unless exportTo excludes it) and
+        namespaces that ``exportTo`` names explicitly.
+
+        ``*`` (also the default) is read as "its own namespace": which other namespaces'
+        workloads actually call the host is not knowable from manifests.
+        """
+        export = vs.spec.get("exportTo")
+        if not isinstance(export, list) or not export:
+            return frozenset({vs.namespace})
+        out = set()
+        for e in export:
+            if e in (".", "*"):
+                out.add(vs.namespace)
+            elif isinstance(e, str) and e and e != "~":
+                out.add(e)
+        return frozenset(out)
+
+    # -- Istio CR authorizers ---------------------------------------------------------
+    def _authorizers(self) -> Iterable[Route]:
+        cr = self.kyma.istio_cr if self.kyma is not None else None
+        if cr is None:
+            return
+        auths = get(cr.spec, "config", "authorizers")
+        for i, a in enumerate(auths if isinstance(auths, list) else ()):
+            if not isinstance(a, dict):
+                continue
+            svc = a.get("service")
+            host = parse_authorizer_service(svc, self.known_namespaces)
+            name = a.get("name")
+            label = f"authorizer {name}" if isinstance(name, str) and name else f"authorizer #{i + 1}"
+            path = ("spec", "config", "authorizers", i, "service")
+            yield Route("Authorizer", cr, path, host, str(svc), _port_number(a.get("port")), (), (), label)
+
+    # -- Service → pods ---------------------------------------------------------------
+    def _resolve_backends(self, route: Route) -> None:
+        if not route.host.is_service:
+            return
+        service = self.model.service(route.host.namespace, route.host.name)
+        route.service = service
+        if service is None:
+            # Kyma serverless creates a Service named after each Function; its pods are not in
+            # the input as a pod template, so the route is known but has no traced backends.
+            route.provider = next((f for f in self.model.by_kind.get("Function", ())
+                                   if f.group == SERVERLESS_GROUP and f.namespace == route.host.namespace
+                                   and f.name == route.host.name), None)
+            return
+        selector = service.selector
+        if not selector or service.spec.get("type") == "ExternalName":
+            return
+        ports = [(i, p) for i, p in service.ports() if _protocol(p) == "TCP"]
+        if route.port is not None:
+            chosen = [(i, p) for i, p in ports if _port_number(p.get("port")) == route.port]
+        else:
+            chosen = ports
+        backends = []
+        for w in self.model.workloads_selected(service.namespace, selector):
+            if not chosen:
+                backends.append(Backend(w, service, route.port, None))
+            for i, p in chosen:
+                backends.append(Backend(w, service, _port_number(p.get("port")), _target_port(p, w), i))
+        route.backends = tuple(backends)
+
+
+def _match_gateways(entry: dict, bound: list, namespace: str) -> list:
+    """Gateways a route entry applies to: ``match[].gateways`` narrows the VirtualService's list."""
+    matches = entry.get("match")
+    if not isinstance(matches, list) or not matches:
+        return bound
+    named: set[tuple[str, str]] = set()
+    for m in matches:
+        gws = m.get("gateways") if isinstance(m, dict) else None
+        if not isinstance(gws, list) or not gws:
+            return bound               # a match without gateways applies to all of them
+        for g in gws:
+            ref = resolve_gateway_ref(g, namespace, legacy_forms=True) if g != "mesh" else None
+            if ref:
+                named.add(ref)
+    return [b for b in bound if (b[1].namespace, b[1].name) in named]
+
+
+def _port_number(v) -> int | None:
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int) and 1 <= v <= 65535:
+        return v
+    if isinstance(v, str) and v.isdigit() and 1 <= int(v) <= 65535:
+        return int(v)
+    return None
+
+
+def _protocol(p: dict) -> str:
+    proto = p.get("protocol", "TCP")
+    return proto if isinstance(proto, str) else "TCP"
+
+
+def _target_port(p: dict, w: Workload) -> int | None:
+    """The container port a Service port sends to on ``w`` (None: a name the pod lacks)."""
+    t = p.get("targetPort")
+    if t is None:
+        return _port_number(p.get("port"))
+    if isinstance(t, int) and not isinstance(t, bool):
+        return t if 1 <= t <= 65535 else None
+    if isinstance(t, str):
+        for cp in w.container_ports:
+            if cp.name == t and cp.protocol == _protocol(p):
+                return _port_number(cp.port)
+    return None
+
+
+def closest_service_name(model, namespace: str, name: str) -> str | None:
+    """The Service of ``namespace`` whose name is closest to ``name`` (typo suggestions)."""
+    names = sorted(model.services_by_ns.get(namespace, {}))
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    return close[0] if close else None

@@ -1,0 +1,105 @@
+"""Baselines: adopt the linter on a legacy repository today and fail only on *new* findings.
+
+``--write-baseline FILE`` records every current finding by a fingerprint that survives
+unrelated edits: rule + resource identity (kind, namespace, name) + the rule's hint about the
+node (``Finding.fingerprint``), never a line number.  Findings without a resource (a syntax
+error) add their file, since nothing else identifies them.  ``--baseline FILE`` then moves the
+findings the file accounts for into the suppressed count.  Matching is by count: if the
+baseline holds a fingerprint twice and the input now yields it three times, one is new.
+
+The file is JSON, sorted and stable, so it diffs well in code review::
+
+    {"version": 1, "tool": "netpol-lint",
+     "findings": [{"fingerprint": "…", "rule": "NPL101", "resource": "Deployment shop/web",
+                   "file": "apps/shop/web.yaml", "message": "…"}]}
+
+Only ``fingerprint`` is read back; the other fields are for the humans reviewing the file.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from typing import Iterable
+
+from .findings import Finding
+from .fsutil import write_atomic
+from .session import InputError
+
+FORMAT_VERSION = 1
+
+
+def key(f: Finding) -> str:
+    """The fingerprint a baseline stores for ``f``."""
+    fp = f.fingerprint()
+    return fp if f.resource else f"{fp}@{f.location.file}"
+
+
+def _describe(f: Finding) -> str:
+    r = f.resource or {}
+    if not r:
+        return ""
+    ns = r.get("namespace")
+    return f"{r.get('kind')} {ns + '/' if ns else ''}{r.get('name')}"
+
+
+def dumps(findings: Iterable[Finding]) -> str:
+    entries = [{"fingerprint": key(f), "rule": f.rule, "resource": _describe(f), "file": f.location.file,
+                "message": f.message.splitlines()[0] if f.message else ""} for f in findings]
+    entries.sort(key=lambda e: (e["file"], e["rule"], e["resource"], e["fingerprint"]))
+    return json.dumps({"version": FORMAT_VERSION, "tool": "netpol-lint", "findings": entries},
+                      indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write(path: str, findings: Iterable[Finding]) -> int:
+    findings = list(findings)
+    try:
+        write_atomic(path, dumps(findings).encode("utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot write baseline {path}: {exc.strerror or exc}") from None
+    return len(findings)
+
+
+def load(path: str) -> Counter:
+    """Fingerprint counts of a baseline file (``InputError``, exit 2, when unreadable)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except FileNotFoundError:
+        raise InputError(f"baseline file not found: {path} (create it with --write-baseline)") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"cannot read baseline {path}: {exc}") from None
+    if (not isinstance(data, dict) or data.get("version") != FORMAT_VERSION
+            or not isinstance(data.get("findings"), list)):
+        raise InputError(f"{path} is not a netpol-lint baseline (version {FORMAT_VERSION})")
+    counts: Counter = Counter()
+    for entry in data["findings"]:
+        if isinstance(entry, dict) and isinstance(entry.get("fingerprint"), str):
+            counts[entry["fingerprint"]] += 1
+    return counts
+
+
+def apply(result, path: str | None) -> int:
+    """Move findings the baseline accounts for from ``result.findings`` to ``result.suppressed``."""
+    if not path:
+        return 0
+    counts = load(path)
+    kept, known = [], 0
+    for f in result.findings:
+        k = key(f)
+        if counts[k] > 0:
+            counts[k] -= 1
+            f.suppressed_by = f"baseline {path}"
+            result.suppressed.append(f)
+            known += 1
+        else:
+            kept.append(f)
+    result.findings[:] = kept
+    return known
+
+
+def write_command(path: str, result) -> int:
+    """``--write-baseline``: record, say so on stderr, exit 0 (2 if a rule crashed)."""
+    n = write(path, result.findings)
+    print(f"netpol-lint: wrote {n} finding{'s' * (n != 1)} to baseline {path}", file=sys.stderr)
+    return 2 if result.rule_errors else 0

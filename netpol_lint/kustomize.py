@@ -1,0 +1,127 @@
+"""``--kustomize``: lint what ``kubectl kustomize DIR`` renders, reported at the source files.
+
+Each PATH that is a directory holding a kustomization file is rendered with the user's
+``kubectl`` (kustomize is built into it); other PATHs are read as usual.  Nothing is fetched
+or executed by netpol-lint itself, and no kustomize plugin runs: neither
+``--enable-alpha-plugins`` nor ``--enable-helm`` is passed.  (A kustomization that names a
+*remote* base makes kubectl fetch it; that is the user's kustomization at work.)
+
+Origins: the directory is rendered through a throw-away wrapper kustomization, in a
+temporary directory, that lists it as its only resource and sets
+``buildMetadata: [originAnnotations]``.  kustomize then annotates every object with the file
+it came from (``config.kubernetes.io/origin``), without anyone editing the user's
+kustomization (whose deployed output would otherwise carry the annotation too).  ``origins.py``
+maps findings back through it.  If the wrapper cannot be built, the directory is rendered
+plainly and findings stay on the rendered stream.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+
+from .load.loader import Limits, parse_text
+from .origins import RenderedFile
+from .session import InputError
+
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+TIMEOUT_SECONDS = 300
+
+
+class KustomizeError(InputError):
+    """kubectl missing or the kustomization does not build (exit 2)."""
+
+
+def kustomization_file(directory: str) -> str | None:
+    """The kustomization file of ``directory`` (None: not a kustomization root)."""
+    if directory == "-" or not os.path.isdir(directory):
+        return None
+    for name in KUSTOMIZATION_FILES:
+        candidate = os.path.join(directory, name)
+        if os.path.isfile(candidate):
+            return candidate
+    return None
+
+
+def find_kubectl() -> str:
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        raise KustomizeError("--kustomize needs kubectl on PATH (it runs 'kubectl kustomize DIR'); install kubectl "
+                             "or pipe the rendered output instead: kustomize build DIR | netpol-lint -")
+    return kubectl
+
+
+def _run(kubectl: str, directory: str) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run([kubectl, "kustomize", directory], capture_output=True, text=True,
+                              timeout=TIMEOUT_SECONDS, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise KustomizeError(f"kubectl kustomize {directory} did not finish within {TIMEOUT_SECONDS} s") from None
+    except OSError as exc:
+        raise KustomizeError(f"cannot run {kubectl}: {exc.strerror or exc}") from None
+
+
+def _first_error(stderr: str) -> str:
+    """kubectl's error without klog's prefix (``E1126 08:59:51 … "command failed" err="…"``)."""
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    for ln in lines:
+        if 'err="' in ln:
+            return ln.split('err="', 1)[1].rstrip('"').replace('\\"', '"')
+        if ln.lower().startswith("error"):
+            return ln
+    return lines[0] if lines else "no error message"
+
+
+def render(directory: str, kubectl: str | None = None) -> tuple[str, str | None]:
+    """``(rendered YAML, origin root)``; the root is None when origins are not available."""
+    kubectl = kubectl or find_kubectl()
+    with tempfile.TemporaryDirectory(prefix="netpol-lint-kustomize-") as tmp:
+        rel = os.path.relpath(os.path.abspath(directory), tmp).replace(os.sep, "/")
+        with open(os.path.join(tmp, "kustomization.yaml"), "w", encoding="utf-8") as fh:
+            fh.write("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+                     f"resources:\n  - {rel!s}\nbuildMetadata: [originAnnotations]\n")
+        wrapped = _run(kubectl, tmp)
+        if wrapped.returncode == 0:
+            return wrapped.stdout, tmp
+    plain = _run(kubectl, directory)
+    if plain.returncode != 0:
+        raise KustomizeError(f"kubectl kustomize {directory} failed: {_first_error(plain.stderr)}")
+    return plain.stdout, None
+
+
+def rendered_file(directory: str, kubectl: str | None = None, limits: Limits = Limits()) -> RenderedFile:
+    """Render ``directory`` into a source file named after its kustomization file."""
+    from .load.loader import display_path
+
+    text, root = render(directory, kubectl)
+    src = RenderedFile(display_path(kustomization_file(directory) or directory), origin_root=root)
+    return parse_text(src, text, limits)
+
+
+def split_paths(paths: list[str]) -> tuple[list[str], list[str]]:
+    """``(plain paths, kustomization directories)`` in the given order."""
+    plain, dirs = [], []
+    for p in paths:
+        (dirs if kustomization_file(p) else plain).append(p)
+    return plain, dirs
+
+
+def load_session(args, config):
+    """Like ``cli_common.load_session`` but rendering kustomization directories first."""
+    from .model.index import Model
+    from .model.kyma import settings
+    from .session import Session
+
+    kubectl = find_kubectl()
+    paths = list(args.paths) or ["."]
+    plain, dirs = split_paths(paths)
+    rendered = [rendered_file(d, kubectl) for d in dirs]
+    base = Session.load(plain, config, default_namespace=args.default_namespace, excludes=args.exclude,
+                        assume_network_policies=args.assume_network_policies, jobs=args.jobs)
+    if not rendered:
+        return base
+    files = sorted(base.files + rendered, key=lambda f: (f.path != "-", f.path))
+    model = Model.build(files, args.default_namespace or config.default_namespace, config.namespaces)
+    kyma = settings(model, args.assume_network_policies, config.network_policies, config.api_server_port)
+    return Session(files, model, kyma, config, base.skipped)

@@ -1,0 +1,102 @@
+"""JUnit XML: one testcase per resource checked, one ``<failure>`` per finding.
+
+For CI systems that render test reports (GitLab ``artifacts:reports:junit``, Jenkins, Azure
+Pipelines): each Kubernetes object is a test that passes when no rule found anything on it.
+Findings that belong to no object (a file that does not parse) get a testcase for their file.
+
+The output follows the Jenkins/Surefire ``junit-10.xsd`` shape (tests/schemas/ validates it):
+``testsuites > testsuite > testcase > failure``; attributes are limited to the ones that
+schema knows.  No timings or timestamps are written, so the same input gives byte-identical
+output (CONTRACT.md).
+"""
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from .. import __version__
+from . import ReportInput
+
+# Characters XML 1.0 cannot carry at all (control characters except TAB, LF, CR).
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _clean(text: str) -> str:
+    return _INVALID_XML.sub("\ufffd", str(text))
+
+
+def _ident(resource: dict | None) -> tuple:
+    r = resource or {}
+    return (r.get("kind"), r.get("namespace"), r.get("name"))
+
+
+def _case_name(kind, namespace, name) -> str:
+    return f"{kind} {namespace + '/' if namespace else ''}{name}"
+
+
+def _failure_text(f) -> str:
+    loc = f.location
+    lines = [f"{loc.file}:{loc.line}:{loc.column}: {f.rule} [{f.severity}] {f.message}"]
+    lines += [f"  related: {r.location.file}:{r.location.line}:{r.location.column}: {r.message}" for r in f.related]
+    lines.append(f"rule: {f.rule} {f.name}")
+    return "\n".join(lines)
+
+
+def testcases(inp: ReportInput) -> list[tuple[str, str, list]]:
+    """``(classname, name, findings)`` per resource (model order), then per file for the rest."""
+    from ..origins import OriginMap, reported_file
+
+    origins = OriginMap(inp.session.files)
+    cases: list[tuple[str, str, list]] = []
+    by_key: dict[tuple, list] = {}
+    by_ident: dict[tuple, list] = {}
+    for r in inp.session.model.resources:
+        file = reported_file(r, origins)
+        found: list = []
+        ident = (r.kind, r.namespace, r.name)
+        key = (file,) + ident
+        if key in by_key:          # a duplicate definition in the same file: one testcase is enough
+            continue
+        by_key[key] = found
+        by_ident.setdefault(ident, found)
+        cases.append((file, _case_name(*ident), found))
+    per_file: dict[str, list] = {}
+    for f in inp.result.findings:
+        target = None
+        if f.resource:
+            target = by_key.get((f.file,) + _ident(f.resource))
+            if target is None:
+                target = by_ident.get(_ident(f.resource))
+        if target is None:
+            target = per_file.setdefault(f.file, [])
+        target.append(f)
+    cases += [(file, f"file {file}", found) for file, found in sorted(per_file.items())]
+    return cases
+
+
+def document(inp: ReportInput) -> ET.Element:
+    cases = testcases(inp)
+    failures = sum(len(found) for _, _, found in cases)
+    failed_cases = sum(1 for _, _, found in cases if found)
+    root = ET.Element("testsuites", {"name": "netpol-lint", "tests": str(len(cases)),
+                                     "failures": str(failed_cases), "errors": "0"})
+    suite = ET.SubElement(root, "testsuite", {"name": "netpol-lint", "tests": str(len(cases)),
+                                              "failures": str(failed_cases), "errors": "0", "skipped": "0"})
+    props = ET.SubElement(suite, "properties")
+    summary = inp.summary()
+    for name, value in (("netpol-lint.version", __version__), ("findings", str(failures)),
+                        ("suppressed", str(summary["suppressed"])),
+                        ("network_policies_enabled", str(summary["network_policies_enabled"]).lower())):
+        ET.SubElement(props, "property", {"name": name, "value": value})
+    for classname, name, found in cases:
+        case = ET.SubElement(suite, "testcase", {"classname": _clean(classname), "name": _clean(name)})
+        for f in found:
+            fail = ET.SubElement(case, "failure", {"type": f.rule, "message": _clean(f"{f.rule} {f.message}")})
+            fail.text = _clean(_failure_text(f))
+    return root
+
+
+def render(inp: ReportInput) -> str:
+    root = document(inp)
+    ET.indent(root, space="  ")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -1,0 +1,91 @@
+"""NPL101 missing-from-ingressgateway-label: a route backend the ingress gateway may not reach."""
+from __future__ import annotations
+
+import difflib
+
+from netpol_lint.findings import LabelFix
+from netpol_lint.model.resources import FROM_INGRESSGATEWAY, NETWORKING_LABELS, NETWORKING_PREFIX, get
+from netpol_lint.rulebase import Rule
+
+MODULE_EGRESS_POLICY = "istio-system/kyma-project.io--istio-ingressgateway-egress"
+
+
+class MissingFromIngressgatewayLabel(Rule):
+    id = "NPL101"
+    name = "missing-from-ingressgateway-label"
+    severity = "error"
+    fixable = True
+    summary = ("Checks for pod templates that an ingress-gateway route (APIRule, VirtualService on an "
+               "ingress Gateway, ext_authz provider) reaches but that lack "
+               "`networking.kyma-project.io/from-ingressgateway: allowed`, while module policies are enabled.")
+    rationale = ("With `networkPoliciesEnabled: true` the Istio module isolates istio-ingressgateway for egress "
+                 "and only lets it connect to pods labelled `from-ingressgateway: allowed`. Every request the "
+                 "route forwards to an unlabelled pod is dropped, so the exposed API stops answering.")
+    bad_example = ("apiVersion: gateway.kyma-project.io/v2\nkind: APIRule\nmetadata: {name: web, namespace: shop}\n"
+                   "spec:\n  gateway: kyma-system/kyma-gateway\n  hosts: [web.example.com]\n"
+                   "  service: {name: web, port: 80}\n  rules:\n  - {path: /*, methods: [GET], noAuth: true}\n---\n"
+                   "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n"
+                   "  template:\n    metadata:\n      labels:\n        app: web\n")
+    good_example = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n"
+                    "  template:\n    metadata:\n      labels:\n        app: web\n"
+                    "        networking.kyma-project.io/from-ingressgateway: allowed\n")
+    fix_text = ("Add `networking.kyma-project.io/from-ingressgateway: allowed` to the pod template labels "
+                "(the fix adds it).")
+    tags = ("kyma-labels", "routes")
+
+    def check(self, ctx):
+        if not ctx.kyma.policies_enabled:
+            return
+        table = ctx.routes
+        done = set()
+        for route in table.ingress_routes():
+            for backend in route.backends:
+                w = backend.workload
+                if id(w) in done:
+                    continue
+                done.add(id(w))
+                if w.pod_labels.get(FROM_INGRESSGATEWAY) == "allowed" or label_reported_elsewhere(w):
+                    continue
+                pairs = table.backends_of(w)
+                names = sorted({r.name for r, _ in pairs})
+                services = sorted({f"{b.service.ns_name} port {b.service_port}" if b.service_port else b.service.ns_name
+                                   for _, b in pairs})
+                related, seen = [], set()
+                for r, _ in pairs:
+                    for rel in r.related():
+                        if (rel.location, rel.message) not in seen:
+                            seen.add((rel.location, rel.message))
+                            related.append(rel)
+                yield self.finding(
+                    w, w.labels_location(),
+                    f"{w.kind} {w.ns_name} is the backend of {', '.join(names)} (Service {', '.join(services)}) "
+                    f"but its pod template lacks {FROM_INGRESSGATEWAY}: allowed; the module's egress policy "
+                    f"{MODULE_EGRESS_POLICY} drops that traffic",
+                    related=related,
+                    fix=LabelFix(w.file, w.doc.index, w.base + w.template_path + ("metadata", "labels"),
+                                 set=((FROM_INGRESSGATEWAY, "allowed"),)),
+                    node_hint=names,
+                )
+
+
+def label_reported_elsewhere(w) -> bool:
+    """The from-ingressgateway label is already reported by NPL102, NPL103 or NPL104 (one cause, one finding).
+
+    Those rules name the route in their message (NPL102) or point at the label itself (NPL103,
+    NPL104), so a second finding here would only repeat them.
+    """
+    raw = get(w.template, "metadata", "labels")
+    raw = raw if isinstance(raw, dict) else {}
+    if FROM_INGRESSGATEWAY in raw and raw[FROM_INGRESSGATEWAY] != "allowed":
+        return True                                           # NPL103: wrong value
+    if w.template_path and FROM_INGRESSGATEWAY in w.labels and FROM_INGRESSGATEWAY not in raw:
+        return True                                           # NPL102: on the controller only
+    for key in raw:
+        if isinstance(key, str) and key.startswith(NETWORKING_PREFIX) and key not in NETWORKING_LABELS:
+            close = difflib.get_close_matches(key, NETWORKING_LABELS, n=2, cutoff=0.6)
+            if close and close[0] == FROM_INGRESSGATEWAY:
+                return True                                   # NPL104: misspelt key
+    return False
+
+
+RULE = MissingFromIngressgatewayLabel

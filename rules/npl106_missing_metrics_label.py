@@ -1,0 +1,151 @@
+"""NPL106 missing-metrics-label: a scraper of Istio metrics without the label the module's policies admit."""
+from __future__ import annotations
+
+from netpol_lint.analysis.istio_world import EGRESS_GATEWAY, INGRESS_GATEWAY, ISTIOD
+from netpol_lint.analysis.selectors import parse_selector
+from netpol_lint.findings import Related
+from netpol_lint.model.resources import ISTIO_METRICS, METRICS_SCRAPING, str_map
+from netpol_lint.rulebase import Rule
+
+MONITORING_GROUP = "monitoring.coreos.com"
+MODULE_KEY = "kyma-project.io/module"
+ISTIO_COMPONENTS = (INGRESS_GATEWAY, EGRESS_GATEWAY, ISTIOD)
+# (monitor kind, Prometheus selector field, Prometheus namespace-selector field)
+MONITOR_KINDS = (("ServiceMonitor", "serviceMonitorSelector", "serviceMonitorNamespaceSelector"),
+                 ("PodMonitor", "podMonitorSelector", "podMonitorNamespaceSelector"))
+
+
+def carries_metrics_label(labels: dict) -> bool:
+    return (labels.get(ISTIO_METRICS) == "allowed" or labels.get(METRICS_SCRAPING) == "allowed"
+            or MODULE_KEY in labels)
+
+
+def has_wrong_value(labels: dict) -> bool:
+    """A metrics label present with a value other than ``allowed`` (NPL103 reports it)."""
+    return any(k in labels and labels[k] != "allowed" for k in (ISTIO_METRICS, METRICS_SCRAPING))
+
+
+class MissingMetricsLabel(Rule):
+    id = "NPL106"
+    name = "missing-metrics-label"
+    severity = "warning"
+    summary = ("Checks for scrapers of Istio metrics — a Prometheus CR whose ServiceMonitor/PodMonitor selectors "
+               "pick a monitor of `istio-system`, or a workload matching a configured `scrapers` selector — "
+               "whose pods lack `networking.kyma-project.io/istio-metrics: allowed` or `metrics-scraping: allowed`.")
+    rationale = ("The module's policies admit traffic to the gateways' metrics and health ports (15020, 15021, "
+                 "15090) and to istiod's 15014 only from pods labelled `istio-metrics: allowed` or "
+                 "`metrics-scraping: allowed` (or module pods). An unlabelled Prometheus loses every Istio metric "
+                 "once the policies are on, and the dashboards and alerts built on them go quiet.")
+    bad_example = ("apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k8s, namespace: monitoring}\n"
+                   "spec:\n  serviceMonitorSelector: {}\n  serviceMonitorNamespaceSelector: {}\n"
+                   "  podMetadata:\n    labels: {app: prometheus}\n---\n"
+                   "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\n"
+                   "metadata: {name: istio-gateways, namespace: monitoring}\nspec:\n"
+                   "  namespaceSelector: {matchNames: [istio-system]}\n  selector: {matchLabels: {istio: ingressgateway}}\n"
+                   "  endpoints: [{port: http-envoy-prom}]\n")
+    good_example = ("apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k8s, namespace: monitoring}\n"
+                    "spec:\n  serviceMonitorSelector: {}\n  serviceMonitorNamespaceSelector: {}\n"
+                    "  podMetadata:\n    labels:\n      app: prometheus\n"
+                    "      networking.kyma-project.io/metrics-scraping: allowed\n")
+    fix_text = ("Add `networking.kyma-project.io/metrics-scraping: allowed` (or `istio-metrics: allowed`) to the "
+                "scraper's pod labels: `spec.podMetadata.labels` of a Prometheus CR, the pod template otherwise.")
+    tags = ("kyma-labels", "metrics")
+
+    def check(self, ctx):
+        yield from self._prometheus_crs(ctx)
+        yield from self._configured_scrapers(ctx)
+
+    # -- Prometheus-operator ----------------------------------------------------------
+    def _prometheus_crs(self, ctx):
+        model = ctx.model
+        for prom in model.by_kind.get("Prometheus", ()):
+            if prom.group != MONITORING_GROUP:
+                continue
+            labels = str_map(prom.get("spec", "podMetadata", "labels"))
+            if carries_metrics_label(labels) or has_wrong_value(labels):
+                continue
+            monitors = list(_istio_monitors(model, prom))
+            if not monitors:
+                continue
+            names = [f"{m.kind} {m.ns_name}" for m in monitors]
+            yield self.finding(
+                prom, _labels_node(prom),
+                f"Prometheus {prom.ns_name} scrapes istio-system ({', '.join(names)}) but spec.podMetadata.labels "
+                f"lacks {METRICS_SCRAPING}: allowed (or {ISTIO_METRICS}: allowed); the module's policies drop "
+                f"its scrapes of the Istio metrics ports",
+                related=[Related(m.locate("spec", "namespaceSelector") if "namespaceSelector" in m.spec
+                                 else m.locate("metadata", "namespace"),
+                                 f"{m.kind} {m.ns_name} targets istio-system") for m in monitors],
+                node_hint=names,
+            )
+
+    # -- configured scrapers ----------------------------------------------------------
+    def _configured_scrapers(self, ctx):
+        scrapers = []
+        for s in ctx.config.scrapers:
+            if isinstance(s, dict):
+                scrapers.append((s.get("namespace"), parse_selector({"matchLabels": s.get("matchLabels") or {}})))
+        if not scrapers:
+            return
+        for w in ctx.model.workloads:
+            if not any((ns is None or ns == w.namespace) and sel.matches(w.pod_labels) for ns, sel in scrapers):
+                continue
+            if carries_metrics_label(w.pod_labels) or has_wrong_value(w.pod_labels):
+                continue
+            yield self.finding(
+                w, w.labels_location(),
+                f"{w.kind} {w.ns_name} is a configured metrics scraper but its pod template lacks "
+                f"{METRICS_SCRAPING}: allowed (or {ISTIO_METRICS}: allowed); the module's policies drop its "
+                f"scrapes of the Istio metrics ports",
+                node_hint="scraper",
+            )
+
+
+def _labels_node(prom):
+    for path in (("spec", "podMetadata", "labels"), ("spec", "podMetadata"), ("spec",)):
+        if prom.get(*path) is not None:
+            return prom.locate(*path)
+    return prom.locate("metadata", "name")
+
+
+def _istio_monitors(model, prom):
+    """ServiceMonitors/PodMonitors that ``prom`` selects and that target istio-system."""
+    for kind, sel_field, ns_field in MONITOR_KINDS:
+        raw_sel = prom.spec.get(sel_field)
+        if raw_sel is None:
+            continue                                  # null selector: no monitors of that kind
+        sel = parse_selector(raw_sel)
+        raw_ns = prom.spec.get(ns_field)
+        ns_sel = None if raw_ns is None else parse_selector(raw_ns)
+        for m in sorted(model.by_kind.get(kind, ()), key=lambda r: (r.namespace or "", r.name)):
+            if m.group != MONITORING_GROUP or not sel.matches(m.labels):
+                continue
+            if ns_sel is None:
+                if m.namespace != prom.namespace:     # null namespace selector: own namespace only
+                    continue
+            elif not ns_sel.matches(model.namespace_labels(m.namespace)):
+                continue
+            if "istio-system" in _monitor_target_namespaces(m):
+                yield m
+
+
+def _monitor_target_namespaces(m) -> set[str]:
+    """Namespaces a monitor scrapes: explicit ``matchNames``, else its own.
+
+    ``any: true`` counts as istio-system only when the monitor's selector picks an Istio
+    component (gateway or istiod labels); a generic "every namespace" monitor of some app is
+    not assumed to scrape Istio.
+    """
+    sel = m.spec.get("namespaceSelector")
+    if isinstance(sel, dict):
+        names = sel.get("matchNames")
+        if isinstance(names, list) and names:
+            return {n for n in names if isinstance(n, str)}
+        if sel.get("any") is True:
+            target = parse_selector(m.spec.get("selector"), null_matches_all=False)
+            hit = any(target.matches(c.labels) for c in ISTIO_COMPONENTS)
+            return {"istio-system"} if hit and not target.matches_all else set()
+    return {m.namespace} if m.namespace else set()
+
+
+RULE = MissingMetricsLabel

@@ -1,0 +1,59 @@
+"""NPL109 unresolvable-route-host: a route names a host or Service that does not resolve."""
+from __future__ import annotations
+
+from netpol_lint.analysis.routes import closest_service_name
+from netpol_lint.findings import Related
+from netpol_lint.rulebase import Rule
+
+
+class UnresolvableRouteHost(Rule):
+    id = "NPL109"
+    name = "unresolvable-route-host"
+    severity = "warning"
+    summary = ("Checks for route destination hosts of the form `svc.ns` or `svc.ns.svc`, which Istio does not "
+               "expand, and for routes naming a Service that is missing from the input while other Services of "
+               "that namespace are there.")
+    rationale = ("Istio resolves a short host in the route's own namespace and otherwise looks the host up "
+                 "verbatim: `svc.ns` and `svc.ns.svc` name no Service, so the gateway has nowhere to send the "
+                 "request (503/404) and the linter cannot trace the route to its pods either. A Service name "
+                 "that matches none of the namespace's Services is usually a typo with the same effect.")
+    bad_example = ("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: web, namespace: edge}\n"
+                   "spec:\n  hosts: [shop.example.com]\n  gateways: [kyma-system/kyma-gateway]\n  http:\n"
+                   "  - route:\n    - destination:\n        host: web.shop\n        port: {number: 80}\n")
+    good_example = ("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: web, namespace: edge}\n"
+                    "spec:\n  hosts: [shop.example.com]\n  gateways: [kyma-system/kyma-gateway]\n  http:\n"
+                    "  - route:\n    - destination:\n        host: web.shop.svc.cluster.local\n"
+                    "        port: {number: 80}\n")
+    fix_text = "Write the Service's full name `svc.ns.svc.cluster.local` (or a short name in the route's namespace)."
+    tags = ("routes",)
+
+    def check(self, ctx):
+        model = ctx.model
+        for route in ctx.routes.routes:
+            host = route.host
+            if host.form == "unexpanded":
+                what = "ext_authz provider service" if route.kind == "Authorizer" else "destination host"
+                yield self.finding(
+                    route.source, route.location,
+                    f"{route.name}: {what} {route.host_text!r} is not expanded by Istio, so it names no Service "
+                    f"and the gateway cannot route it; write {host.suggestion!r}",
+                    node_hint=["unexpanded", route.host_text],
+                )
+            elif (host.is_service and route.service is None and route.provider is None
+                  and model.services_by_ns.get(host.namespace)):
+                guess = closest_service_name(model, host.namespace, host.name)
+                hint = f"; did you mean {guess!r}?" if guess else ""
+                related = []
+                if guess:
+                    svc = model.service(host.namespace, guess)
+                    related.append(Related(svc.locate("metadata", "name"), f"Service {svc.ns_name}"))
+                loc = route.source.locate(*route.path, "name") if route.kind == "APIRule" else route.location
+                yield self.finding(
+                    route.source, loc,
+                    f"{route.name} routes to Service {host.namespace}/{host.name}, which is not in the input "
+                    f"although other Services of namespace {host.namespace} are{hint}",
+                    related=related, node_hint=["missing-service", f"{host.namespace}/{host.name}"],
+                )
+
+
+RULE = UnresolvableRouteHost

@@ -1,0 +1,68 @@
+"""NPL201 ingressgateway-blocked: a namespace's policies isolate a route backend from the gateway."""
+from __future__ import annotations
+
+from netpol_lint.analysis.gateway_checks import allow_policy_yaml, analyse, input_related
+from netpol_lint.findings import Related
+from netpol_lint.rulebase import Rule
+
+
+class IngressgatewayBlocked(Rule):
+    id = "NPL201"
+    name = "ingressgateway-blocked"
+    severity = "error"
+    summary = ("Checks for route backend pods that NetworkPolicies of their namespace isolate for ingress "
+               "without admitting istio-ingressgateway on the target port.")
+    rationale = ("Once a policy (typically a deny-by-default one) selects a pod for ingress, only what some policy "
+                 "admits gets in. If none admits the istio-ingressgateway pods of istio-system on the port the "
+                 "Service forwards to, every request through the APIRule or VirtualService times out — whether "
+                 "or not the Istio module's own policies are enabled.")
+    bad_example = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny-all, namespace: shop}\n"
+                   "spec:\n  podSelector: {}\n  policyTypes: [Ingress]\n")
+    good_example = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+                    "metadata: {name: allow-istio-ingressgateway-to-web, namespace: shop}\nspec:\n"
+                    "  podSelector:\n    matchLabels: {app: web}\n  policyTypes: [Ingress]\n  ingress:\n  - from:\n"
+                    "    - namespaceSelector:\n        matchLabels: {kubernetes.io/metadata.name: istio-system}\n"
+                    "      podSelector:\n        matchLabels: {istio: ingressgateway}\n"
+                    "    ports:\n    - {protocol: TCP, port: 8080}\n")
+    fix_text = ("Add a NetworkPolicy in the workload's namespace that admits pods `istio: ingressgateway` of "
+                "namespace istio-system (both selectors in ONE peer) on the container (target) port; the finding "
+                "prints one ready to apply.")
+    tags = ("reachability", "routes", "ingress")
+
+    def check(self, ctx):
+        analysis = analyse(ctx)
+        groups: dict[str, list] = {}
+        for c in analysis.blocked():
+            groups.setdefault(c.endpoint.id, []).append(c)
+        for eid in sorted(groups):
+            checks = groups[eid]
+            first = checks[0]
+            e, w = first.endpoint, first.endpoint.workload
+            ports = sorted({c.backend.target_port for c in checks})
+            service = first.backend.service
+            policies = sorted({p.ns_name: p for c in checks for p in c.verdict.ingress.policies}.items())
+            routes = sorted({c.route.name for c in checks})
+            existing = {p.name for p in ctx.model.policies_by_ns.get(e.namespace, ())}
+            policy_yaml = allow_policy_yaml(e.namespace, service, ports, existing)
+            related, seen = [], set()
+            for c in checks:
+                for rel in c.route.related():
+                    if (rel.location, rel.message) not in seen:
+                        seen.add((rel.location, rel.message))
+                        related.append(rel)
+            for name, p in policies:
+                related.append(Related(p.locate("spec", "podSelector"), f"NetworkPolicy {name} isolates the pods"))
+            port_text = ", ".join(f"TCP {p}" for p in ports)
+            yield self.finding(
+                w, w.labels_location(),
+                f"{w.kind} {w.ns_name} is the backend of {', '.join(routes)} but "
+                f"{'NetworkPolicy ' if len(policies) == 1 else 'NetworkPolicies '}"
+                f"{', '.join(n for n, _ in policies)} isolate{'s' if len(policies) == 1 else ''} it for ingress "
+                f"and no policy of namespace {e.namespace} admits istio-ingressgateway on {port_text}. "
+                f"Allow it with:\n{policy_yaml}",
+                related=input_related(related),
+                node_hint=[routes, ports],
+            )
+
+
+RULE = IngressgatewayBlocked

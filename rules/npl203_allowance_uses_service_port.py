@@ -1,0 +1,46 @@
+"""NPL203 allowance-uses-service-port: a policy admits the gateway on the Service port, not the pod's."""
+from __future__ import annotations
+
+from netpol_lint.analysis.gateway_checks import analyse
+from netpol_lint.findings import Related
+from netpol_lint.rulebase import Rule
+
+
+class AllowanceUsesServicePort(Rule):
+    id = "NPL203"
+    name = "allowance-uses-service-port"
+    severity = "error"
+    summary = ("Checks for NetworkPolicies that admit istio-ingressgateway on a route's Service `port` where the "
+               "Service forwards to a different `targetPort`, and not on that target port.")
+    rationale = ("NetworkPolicies see the connection after the Service has translated it: the gateway connects to "
+                 "the pod's address on the target (container) port. A rule for the Service port (80) does not "
+                 "admit traffic arriving on the container port (8080), so the route is blocked although the "
+                 "policy looks right.")
+    bad_example = ("# Service web: port 80 -> targetPort 8080\ningress:\n- from:\n  - namespaceSelector:\n"
+                   "      matchLabels: {kubernetes.io/metadata.name: istio-system}\n    podSelector:\n"
+                   "      matchLabels: {istio: ingressgateway}\n  ports:\n  - {protocol: TCP, port: 80}\n")
+    good_example = ("# Service web: port 80 -> targetPort 8080\ningress:\n- from:\n  - namespaceSelector:\n"
+                    "      matchLabels: {kubernetes.io/metadata.name: istio-system}\n    podSelector:\n"
+                    "      matchLabels: {istio: ingressgateway}\n  ports:\n  - {protocol: TCP, port: 8080}\n")
+    fix_text = "Use the Service's `targetPort` (the container port, number or name) in the policy's `ports`."
+    tags = ("reachability", "routes", "policy-content")
+
+    def check(self, ctx):
+        for c in analyse(ctx).confusions:
+            p, b = c.policy, c.backend
+            w = b.workload
+            yield self.finding(
+                p, p.locate("spec", "ingress", c.rule_index, "ports", c.port_index, "port"),
+                f"NetworkPolicy {p.ns_name} admits istio-ingressgateway on port {b.service_port}, the port of "
+                f"Service {b.service.ns_name}, but the Service forwards to container port {b.target_port} of "
+                f"{w.kind} {w.ns_name} ({c.route.name}); policies see the target port, so write {b.target_port}",
+                related=[Related(b.service.locate("spec", "ports", b.port_index) if b.port_index is not None
+                                 else b.service.locate("spec", "ports"),
+                                 f"Service {b.service.ns_name} port {b.service_port} -> targetPort {b.target_port}"),
+                         Related(w.labels_location(), f"{w.kind} {w.ns_name}, the backend of {c.route.name}"),
+                         *c.route.related()],
+                node_hint=[c.rule_index, b.service_port, b.target_port],
+            )
+
+
+RULE = AllowanceUsesServicePort

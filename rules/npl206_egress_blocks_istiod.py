@@ -1,0 +1,60 @@
+"""NPL206 egress-blocks-istiod: sidecar pods that cannot fetch their configuration from istiod."""
+from __future__ import annotations
+
+from netpol_lint.analysis.gateway_checks import input_endpoints, input_related, istiod
+from netpol_lint.findings import Related
+from netpol_lint.rulebase import Rule
+
+XDS_PORT = 15012
+
+
+class EgressBlocksIstiod(Rule):
+    id = "NPL206"
+    name = "egress-blocks-istiod"
+    severity = "error"
+    summary = ("Checks for sidecar-injected pods that are isolated for egress and cannot reach istiod "
+               "(istio-system, `istio: pilot`) on TCP 15012.")
+    rationale = ("The Envoy sidecar gets its certificates and configuration from istiod over port 15012. If the "
+                 "pod's egress policies do not admit it, the sidecar never becomes ready, so the pod never becomes "
+                 "ready either and all its traffic through the mesh fails.")
+    bad_example = ("# namespace shop has istio-injection: enabled\napiVersion: networking.k8s.io/v1\n"
+                   "kind: NetworkPolicy\nmetadata: {name: deny-egress, namespace: shop}\n"
+                   "spec:\n  podSelector: {}\n  policyTypes: [Egress]\n")
+    good_example = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: allow-istiod, namespace: shop}\n"
+                    "spec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - namespaceSelector:\n"
+                    "        matchLabels: {kubernetes.io/metadata.name: istio-system}\n"
+                    "      podSelector:\n        matchLabels: {istio: pilot}\n"
+                    "    ports:\n    - {protocol: TCP, port: 15012}\n")
+    fix_text = ("Add an egress rule admitting TCP 15012 to pods `istio: pilot` of namespace istio-system (both "
+                "selectors in one peer).")
+    tags = ("reachability", "egress", "istio")
+
+    def check(self, ctx):
+        network = ctx.network
+        target = istiod(network)
+        if target is None:
+            return
+        for e in input_endpoints(network):
+            if not e.sidecar or e.namespace == target.namespace:
+                continue
+            if not network.isolating(e, "Egress"):
+                continue
+            v = network.allowed(e, target, XDS_PORT, "TCP")
+            if v.allowed:
+                continue
+            w = e.workload
+            side = v.egress if not v.egress.allowed else v.ingress
+            where = (f"its egress policies {', '.join(side.policy_names)} do not admit it" if side is v.egress
+                     else f"istiod's ingress policies {', '.join(side.policy_names)} do not admit it")
+            yield self.finding(
+                w, w.labels_location(),
+                f"{w.kind} {w.ns_name} is sidecar-injected and isolated for egress, but cannot reach istiod "
+                f"({target.id}) on TCP {XDS_PORT}: {where}; the sidecar gets no configuration and the pod never "
+                f"becomes ready",
+                related=input_related(Related(p.locate("spec", "podSelector"), f"NetworkPolicy {p.ns_name}")
+                                      for p in side.policies),
+                node_hint="istiod",
+            )
+
+
+RULE = EgressBlocksIstiod

@@ -1,0 +1,59 @@
+"""NPL207 egress-blocks-egressgateway: labelled pods whose own policies do not let them reach the egress gateway."""
+from __future__ import annotations
+
+from netpol_lint.analysis.gateway_checks import egress_gateway, input_endpoints, input_related
+from netpol_lint.findings import Related
+from netpol_lint.model.resources import TO_EGRESSGATEWAY
+from netpol_lint.rulebase import Rule
+
+# istio-egressgateway's Service ports 80 and 443 forward to these container ports.
+GATEWAY_TARGET_PORTS = (8080, 8443)
+
+
+class EgressBlocksEgressgateway(Rule):
+    id = "NPL207"
+    name = "egress-blocks-egressgateway"
+    severity = "warning"
+    summary = ("Checks for pods labelled `networking.kyma-project.io/to-egressgateway: allowed` that are isolated "
+               "for egress by their namespace's policies, which do not admit traffic to the istio-egressgateway pods.")
+    rationale = ("The label opens the egress gateway's side; the pod's own namespace must still let the traffic "
+                 "out. With a deny-by-default egress policy and no rule for istio-system's egress gateway pods, the "
+                 "sidecar's connection to the gateway is dropped and every external call routed through it fails.")
+    bad_example = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny-egress, namespace: shop}\n"
+                   "spec:\n  podSelector: {}\n  policyTypes: [Egress]\n")
+    good_example = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+                    "metadata: {name: allow-egressgateway, namespace: shop}\nspec:\n  podSelector: {}\n"
+                    "  policyTypes: [Egress]\n  egress:\n  - to:\n    - namespaceSelector:\n"
+                    "        matchLabels: {kubernetes.io/metadata.name: istio-system}\n"
+                    "      podSelector:\n        matchLabels: {istio: egressgateway}\n")
+    fix_text = ("Add an egress rule admitting pods `istio: egressgateway` of namespace istio-system (both selectors "
+                "in one peer), at least on ports 8080 and 8443.")
+    tags = ("reachability", "egress", "kyma-labels")
+
+    def check(self, ctx):
+        network = ctx.network
+        target = egress_gateway(network)
+        if target is None:
+            return       # no egress gateway on this cluster (NPL108 covers the label)
+        for e in input_endpoints(network):
+            if e.labels.get(TO_EGRESSGATEWAY) != "allowed":
+                continue
+            isolating = network.isolating(e, "Egress")
+            if not isolating:
+                continue
+            if any(network.allowed(e, target, p, "TCP").egress.allowed for p in GATEWAY_TARGET_PORTS):
+                continue
+            w = e.workload
+            names = [cp.key for cp in isolating]
+            yield self.finding(
+                w, w.labels_location(),
+                f"{w.kind} {w.ns_name} carries {TO_EGRESSGATEWAY}: allowed but is isolated for egress by "
+                f"{', '.join(names)}, which admit no traffic to the egress gateway ({target.id}, TCP "
+                f"{'/'.join(map(str, GATEWAY_TARGET_PORTS))})",
+                related=input_related(Related(cp.policy.locate("spec", "podSelector"), f"NetworkPolicy {cp.key} isolates egress")
+                                      for cp in isolating),
+                node_hint="egressgateway",
+            )
+
+
+RULE = EgressBlocksEgressgateway

@@ -1,0 +1,69 @@
+"""NPL302 managed-policy-modified: a module-managed NetworkPolicy that differs from the module's.
+
+The comparison is semantic (``netpol_lint.analysis.managed``): only what changes admitted
+traffic counts.  One finding per policy; each difference is one line of the message and one
+location (the first difference is the finding's location, the others are related locations).
+"""
+from __future__ import annotations
+
+from netpol_lint.analysis.managed import compare_with_module, module_policy_names
+from netpol_lint.findings import Related
+from netpol_lint.rulebase import Rule
+
+
+class ManagedPolicyModified(Rule):
+    id = "NPL302"
+    name = "managed-policy-modified"
+    severity = "error"
+    summary = ("Checks for NetworkPolicies with the Kyma managed labels that differ from the policy the Istio "
+               "module creates under that name, or whose name the module does not create.")
+    rationale = ("The module owns these policies. It reverts `spec` only at its next reconcile (up to 10 h), so "
+                 "an edited copy is live for hours and then silently replaced: traffic that works today breaks "
+                 "at an unpredictable time, or a hole you opened stays open until then. Differences that do not "
+                 "change traffic (order, matchLabels versus matchExpressions, defaulted protocol, the API-server "
+                 "port, the version label, the disclaimer annotation, extra labels) are not reported.")
+    bad_example = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n"
+                   "  name: kyma-project.io--istio-ingressgateway\n  namespace: istio-system\n  labels:\n"
+                   "    kyma-project.io/module: istio\n    kyma-project.io/managed-by: kyma\nspec:\n"
+                   "  podSelector: {matchLabels: {istio: ingressgateway}}\n  policyTypes: [Ingress]\n"
+                   "  ingress:\n  - ports:\n    - {protocol: TCP, port: 8080}   # 8443 removed\n")
+    good_example = ("# Do not keep or edit the module's policies; allow extra traffic with a policy of your own:\n"
+                    "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: allow-gateway-9443\n"
+                    "  namespace: istio-system\nspec:\n  podSelector: {matchLabels: {istio: ingressgateway}}\n"
+                    "  policyTypes: [Ingress]\n  ingress:\n  - ports:\n    - {protocol: TCP, port: 9443}\n")
+    fix_text = ("Remove the edited copy (the module restores its own policy), and express additional allowances "
+                "as separate NetworkPolicies without the managed labels. `netpol-lint diff-managed PATH` prints the "
+                "full semantic diff against the module's policy.")
+    tags = ("managed", "network-policy")
+
+    def check(self, ctx):
+        port = ctx.config.api_server_port if ctx.config.api_server_port else None
+        for pol in ctx.model.network_policies:
+            if not pol.is_managed:
+                continue
+            cmp = compare_with_module(pol.data, port, pol.namespace)
+            if not cmp.known:
+                yield self.finding(
+                    pol, pol.locate("metadata", "name"),
+                    f"NetworkPolicy {pol.ns_name} carries the Istio module's managed labels but is not a policy "
+                    f"the module creates (not one of its {len(module_policy_names())} kyma-project.io-- policies); "
+                    f"the labels make it look module-owned, so remove them or the policy",
+                    node_hint=["unknown-name", pol.name],
+                )
+                continue
+            if not cmp.differences:
+                continue
+            n = len(cmp.differences)
+            lines = "\n".join(f"  - {d.text}" for d in cmp.differences)
+            first, rest = cmp.differences[0], cmp.differences[1:]
+            yield self.finding(
+                pol, pol.locate(*first.path),
+                f"NetworkPolicy {pol.ns_name} differs from the policy the Istio module creates "
+                f"({n} difference{'s' * (n != 1)}); the module reverts it at its next reconcile (up to 10 h):\n"
+                f"{lines}",
+                related=[Related(pol.locate(*d.path), d.text) for d in rest],
+                node_hint=[d.text for d in cmp.differences],
+            )
+
+
+RULE = ManagedPolicyModified

@@ -1,0 +1,54 @@
+"""NPL303 deny-default-breaks-istio: deny-by-default in istio-system/kyma-system without the module's policies."""
+from __future__ import annotations
+
+from netpol_lint.analysis.managed import deny_by_default_directions
+from netpol_lint.rulebase import Rule
+
+SYSTEM_NAMESPACES = {
+    "istio-system": "istiod, istio-ingressgateway, istio-egressgateway and istio-cni",
+    "kyma-system": "the Istio module's controller manager (and other Kyma components)",
+}
+
+
+class DenyDefaultBreaksIstio(Rule):
+    id = "NPL303"
+    name = "deny-default-breaks-istio"
+    severity = "error"
+    summary = ("Checks for deny-by-default NetworkPolicies in `istio-system` or `kyma-system` while the Istio "
+               "module's network policies are not enabled.")
+    rationale = ("A deny-by-default policy isolates every pod of its namespace. With `networkPoliciesEnabled: "
+                 "true` the module's own seven policies re-admit what istiod, the gateways, the CNI agent and the "
+                 "operator need (DNS, the API server, xDS on 15012, gateway traffic, metrics). Without them nothing "
+                 "does: sidecars get no configuration, the gateways stop forwarding, and the mesh goes down.")
+    bad_example = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: deny-all\n"
+                   "  namespace: istio-system\nspec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]\n")
+    good_example = ("apiVersion: operator.kyma-project.io/v1alpha2\nkind: Istio\nmetadata:\n  name: default\n"
+                    "  namespace: kyma-system\nspec:\n  networkPoliciesEnabled: true\n---\n"
+                    "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: deny-all\n"
+                    "  namespace: istio-system\nspec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]\n")
+    fix_text = ("Enable the module's policies (`networkPoliciesEnabled: true` in the Istio CR) together with the "
+                "deny-by-default policy, or drop the deny-by-default policy from istio-system and kyma-system.")
+    tags = ("istio-system", "network-policy")
+
+    def check(self, ctx):
+        if ctx.kyma.policies_enabled:
+            return
+        why = {"option": "--assume-network-policies disabled", "config": "the config's network_policies: disabled",
+               "istio-cr": "the Istio CR leaves networkPoliciesEnabled off"}.get(ctx.kyma.source, "policies disabled")
+        for pol in ctx.model.network_policies:
+            if pol.namespace not in SYSTEM_NAMESPACES:
+                continue
+            directions = deny_by_default_directions(pol.spec)
+            if not directions:
+                continue
+            what = " and ".join(d.lower() for d in directions)
+            yield self.finding(
+                pol, pol.locate("spec", "podSelector"),
+                f"NetworkPolicy {pol.ns_name} denies all {what} for every pod in {pol.namespace} while the Istio "
+                f"module's network policies are not enabled ({why}): {SYSTEM_NAMESPACES[pol.namespace]} lose the "
+                f"traffic the module's policies would admit",
+                node_hint=list(directions),
+            )
+
+
+RULE = DenyDefaultBreaksIstio

@@ -1,0 +1,64 @@
+"""NPL402 network-policies-disabled: the input prepares for module policies the Istio CR leaves off."""
+from __future__ import annotations
+
+from netpol_lint.analysis.managed import deny_by_default_directions
+from netpol_lint.findings import Related
+from netpol_lint.model.resources import NETWORKING_LABELS
+from netpol_lint.rulebase import Rule
+
+FLAG = "networkPoliciesEnabled"
+MAX_RELATED = 10
+
+
+class NetworkPoliciesDisabled(Rule):
+    id = "NPL402"
+    name = "network-policies-disabled"
+    severity = "info"
+    summary = ("Checks for an Istio CR that leaves `networkPoliciesEnabled` off while the input has workloads "
+               "with the Kyma networking labels or namespaces with deny-by-default policies.")
+    rationale = ("The networking labels only matter once the module's policies exist, and deny-by-default "
+                 "namespaces usually assume them. If the CR in the same repository leaves them off, either the "
+                 "labels are dead weight or the CR was meant to enable them.")
+    bad_example = ("apiVersion: operator.kyma-project.io/v1alpha2\nkind: Istio\nmetadata:\n  name: default\n"
+                   "  namespace: kyma-system\nspec: {}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n"
+                   "  name: web\n  namespace: shop\nspec:\n  template:\n    metadata:\n      labels:\n"
+                   "        networking.kyma-project.io/from-ingressgateway: allowed\n")
+    good_example = ("apiVersion: operator.kyma-project.io/v1alpha2\nkind: Istio\nmetadata:\n  name: default\n"
+                    "  namespace: kyma-system\nspec:\n  networkPoliciesEnabled: true\n")
+    fix_text = "Set `spec.networkPoliciesEnabled: true` in the Istio CR (or drop the labels if you do not plan to)."
+    tags = ("istio-cr",)
+
+    def check(self, ctx):
+        cr = ctx.kyma.istio_cr
+        if cr is None or cr.spec.get(FLAG) is True:
+            return
+        labelled = [w for w in ctx.model.workloads if any(k in w.pod_labels for k in NETWORKING_LABELS)]
+        denying = [p for p in ctx.model.network_policies if deny_by_default_directions(p.spec)]
+        if not labelled and not denying:
+            return
+        parts = []
+        if labelled:
+            n = len(labelled)
+            parts.append(f"{n} workload{'s' * (n != 1)} carr{'ies' if n == 1 else 'y'} Kyma networking labels "
+                         f"(e.g. {labelled[0].kind} {labelled[0].ns_name})")
+        if denying:
+            namespaces = sorted({p.namespace for p in denying})
+            parts.append(f"namespace{'s' * (len(namespaces) != 1)} {', '.join(namespaces)} "
+                         f"ha{'ve' if len(namespaces) != 1 else 's'} deny-by-default policies")
+        state = "false" if FLAG in cr.spec else "unset (default false)"
+        consequence = ("the labels have no effect yet" if labelled and not denying else
+                       "nothing complements the deny-by-default policies" if not labelled else
+                       "the labels have no effect and nothing complements the deny-by-default policies")
+        related = [Related(w.labels_location(), f"{w.kind} {w.ns_name} carries networking labels")
+                   for w in labelled[:MAX_RELATED]]
+        related += [Related(p.locate("spec", "podSelector"), f"NetworkPolicy {p.ns_name} is deny-by-default")
+                    for p in denying[:MAX_RELATED]]
+        yield self.finding(
+            cr, cr.locate("spec", FLAG) if FLAG in cr.spec else cr.locate("spec"),
+            f"Istio CR {cr.ns_name} leaves {FLAG} {state} while {' and '.join(parts)}: the module creates no "
+            f"network policies, so {consequence}",
+            related=related, node_hint=FLAG,
+        )
+
+
+RULE = NetworkPoliciesDisabled

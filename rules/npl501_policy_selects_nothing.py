@@ -1,0 +1,89 @@
+"""NPL501 policy-selects-nothing: a NetworkPolicy whose podSelector matches no pod of its namespace."""
+from __future__ import annotations
+
+from netpol_lint.analysis.selectors import parse_selector
+from netpol_lint.model.resources import Workload, str_map
+from netpol_lint.rulebase import Rule
+
+
+class PolicySelectsNothing(Rule):
+    id = "NPL501"
+    name = "policy-selects-nothing"
+    severity = "warning"
+    summary = ("Checks for NetworkPolicies whose podSelector matches no pod template of their namespace although "
+               "the input defines workloads there.")
+    rationale = ("A policy that selects no pod does nothing: the isolation or the allowance it was written for "
+                 "is not in force. Usually the selector has a typo, uses the controller's labels instead of the "
+                 "pod template's, or the policy sits in the wrong namespace.")
+    bad_example = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: allow-web, namespace: shop}\n"
+                   "spec:\n  podSelector:\n    matchLabels: {app: wbe}\n")
+    good_example = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: allow-web, namespace: shop}\n"
+                    "spec:\n  podSelector:\n    matchLabels: {app: web}\n")
+    fix_text = "Make the podSelector match the pod template labels of the workloads meant (or move the policy)."
+    tags = ("policy-content",)
+
+    def check(self, ctx):
+        network = ctx.network
+        by_ns: dict[str, list] = {}
+        for e in network.endpoints:
+            if not e.external:
+                by_ns.setdefault(e.namespace, []).append(e)
+        custom_pods = custom_pod_labels(ctx.model)
+        for policy in ctx.model.network_policies:
+            if not ctx.model.workloads_by_ns.get(policy.namespace):
+                continue       # the input defines no workloads there: nothing to compare with
+            raw = policy.spec.get("podSelector")
+            sel = parse_selector(raw)
+            if not sel.valid or sel.matches_all:
+                continue       # invalid: NPL003; {}: selects every pod
+            if any(sel.matches(e.labels) for e in by_ns.get(policy.namespace, ())):
+                continue
+            if any(sel.matches(w.pod_labels) for w in ctx.model.workloads_by_ns[policy.namespace]):
+                continue       # a template the engine folded into a same-named one (duplicates: NPL004)
+            if any(sel.matches(labels) for labels in custom_pods.get(policy.namespace, ())):
+                continue       # pods made by a custom resource (Rollout, Function, SandboxTemplate ...)
+            count = len(ctx.model.workloads_by_ns[policy.namespace])
+            yield self.finding(
+                policy, policy.locate("spec", "podSelector"),
+                f"podSelector {sel.describe()} of NetworkPolicy {policy.ns_name} matches none of the {count} "
+                f"pod template{'s' if count != 1 else ''} of namespace {policy.namespace}; the policy has no effect",
+                node_hint=sel.describe(),
+            )
+
+
+def custom_pod_labels(model) -> dict[str, list[dict[str, str]]]:
+    """Pod label sets that custom resources carry, per namespace.
+
+    Operators create pods from pod templates embedded in their own kinds (Argo Rollouts
+    ``spec.template``, an agent sandbox's ``spec.podTemplate``, Kyma Functions' ``spec.labels``).
+    The linter does not model those as workloads, but a policy selecting such pods is not
+    selecting nothing: any ``metadata.labels`` mapping under a custom resource's ``spec`` counts.
+    """
+    out: dict[str, list[dict[str, str]]] = {}
+    for r in model.resources:
+        if isinstance(r, Workload) or not r.namespace or "." not in r.group:
+            continue
+        found: list[dict[str, str]] = []
+        _collect_labels(r.spec, found, depth=0)
+        if r.kind == "Function" and r.group == "serverless.kyma-project.io":
+            found.append(str_map(r.spec.get("labels")))
+        if found:
+            out.setdefault(r.namespace, []).extend(found)
+    return out
+
+
+def _collect_labels(node, found: list, depth: int) -> None:
+    if depth > 8 or not isinstance(node, dict):
+        return
+    meta = node.get("metadata")
+    if isinstance(meta, dict) and isinstance(meta.get("labels"), dict):
+        found.append(str_map(meta["labels"]))
+    for value in node.values():
+        if isinstance(value, dict):
+            _collect_labels(value, found, depth + 1)
+        elif isinstance(value, list):
+            for item in value[:64]:
+                _collect_labels(item, found, depth + 1)
+
+
+RULE = PolicySelectsNothing
