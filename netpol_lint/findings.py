@@ -33,6 +33,12 @@ class LabelFix:
     set: tuple[tuple[str, str], ...] = ()
     remove: tuple[str, ...] = ()
 
+    @classmethod
+    def set_pod_label(cls, workload, key: str, value: str = "allowed") -> "LabelFix":
+        """Set ``key: value`` on a workload's pod template labels (created if missing)."""
+        return cls(workload.file, workload.doc.index,
+                   workload.base + workload.template_path + ("metadata", "labels"), set=((key, value),))
+
     def describe(self) -> str:
         parts = [f"set {k}: {v}" for k, v in self.set] + [f"remove {k}" for k in self.remove]
         return ", ".join(parts)

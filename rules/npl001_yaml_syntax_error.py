@@ -1,10 +1,10 @@
 """NPL001 yaml-syntax-error: a file that cannot be parsed."""
 from __future__ import annotations
 
-from netpol_lint.rulebase import Rule
+from ._input_problems import InputProblemRule
 
 
-class YamlSyntaxError(Rule):
+class YamlSyntaxError(InputProblemRule):
     id = "NPL001"
     name = "yaml-syntax-error"
     severity = "error"
@@ -17,12 +17,6 @@ class YamlSyntaxError(Rule):
     good_example = "metadata:\n  name: shop\n"
     fix_text = "Correct the syntax at the reported line and column (indent with spaces, one value per key, UTF-8)."
     tags = ("input",)
-
-    def check(self, ctx):
-        for src in ctx.session.files:
-            for p in src.problems:
-                if p.rule == self.id:
-                    yield self.finding(None, p.location, p.message)
 
 
 RULE = YamlSyntaxError

@@ -1,10 +1,10 @@
 """NPL002 unrendered-template: a Helm/Go template instead of rendered manifests."""
 from __future__ import annotations
 
-from netpol_lint.rulebase import Rule
+from ._input_problems import InputProblemRule
 
 
-class UnrenderedTemplate(Rule):
+class UnrenderedTemplate(InputProblemRule):
     id = "NPL002"
     name = "unrendered-template"
     severity = "warning"
@@ -15,12 +15,6 @@ class UnrenderedTemplate(Rule):
     good_example = "# lint the rendered output instead:\n# helm template my-release ./chart | netpol-lint -\n"
     fix_text = "Pipe rendered manifests into the linter: `helm template RELEASE CHART | netpol-lint -`, or exclude chart templates."
     tags = ("input",)
-
-    def check(self, ctx):
-        for src in ctx.session.files:
-            for p in src.problems:
-                if p.rule == self.id:
-                    yield self.finding(None, p.location, p.message)
 
 
 RULE = UnrenderedTemplate

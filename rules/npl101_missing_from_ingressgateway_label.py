@@ -62,8 +62,7 @@ class MissingFromIngressgatewayLabel(Rule):
                     f"but its pod template lacks {FROM_INGRESSGATEWAY}: allowed; the module's egress policy "
                     f"{MODULE_EGRESS_POLICY} drops that traffic",
                     related=related,
-                    fix=LabelFix(w.file, w.doc.index, w.base + w.template_path + ("metadata", "labels"),
-                                 set=((FROM_INGRESSGATEWAY, "allowed"),)),
+                    fix=LabelFix.set_pod_label(w, FROM_INGRESSGATEWAY),
                     node_hint=names,
                 )
 

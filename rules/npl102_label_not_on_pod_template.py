@@ -31,8 +31,7 @@ class LabelNotOnPodTemplate(Rule):
             for key in NETWORKING_LABELS:
                 if key in w.labels and key not in w.pod_labels:
                     routes = _route_names(ctx, w) if key == NETWORKING_LABELS[0] else ""
-                    fix = LabelFix(w.file, w.doc.index, w.base + w.template_path + ("metadata", "labels"),
-                                   set=((key, "allowed"),))
+                    fix = LabelFix.set_pod_label(w, key)
                     yield self.finding(
                         w, w.locate("metadata", "labels", key, key=True),
                         f"{key} is set on the {w.kind}'s metadata.labels but not on its pod template, "

@@ -62,8 +62,7 @@ class MissingToEgressgatewayLabel(Rule):
                 f"({', '.join(names)}) but its pod template lacks {TO_EGRESSGATEWAY}: allowed; the module's "
                 f"egress-gateway policy drops it",
                 related=related,
-                fix=LabelFix(w.file, w.doc.index, w.base + w.template_path + ("metadata", "labels"),
-                             set=((TO_EGRESSGATEWAY, "allowed"),)),
+                fix=LabelFix.set_pod_label(w, TO_EGRESSGATEWAY),
                 node_hint=names,
             )
 
