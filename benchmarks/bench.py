@@ -1,24 +1,35 @@
-"""End-to-end speed of netpol-lint against the parse floor, in one run on the same files.
+"""End-to-end speed and memory of netpol-lint against the parse floor, in one run on the same files.
 
 The floor is what any YAML linter must pay: ``yaml.compose_all`` with libyaml
-(``CSafeLoader``) over every file.  For each input this prints the floor, netpol-lint end to
-end in process and as a subprocess, their ratios to the floor, documents per second, peak RSS
-(against the target 4 x input bytes + 80 MB), and the growth factor from 10k to 100k
-documents.  With checkov installed it also times ``checkov --framework kubernetes -d`` on the
-10k input.
+(``CSafeLoader``) over every file, reading included.  For each input this prints the floor,
+netpol-lint end to end in process and as a subprocess (the real CLI), their ratios to the
+floor, documents per second, peak memory against the target (4 x input bytes + 80 MB), and
+the growth factor from 10k to 100k documents.  With checkov installed (on PATH, or
+``--checkov PATH``) it also times ``checkov --framework kubernetes -d`` on the 10k input.
 
-    python benchmarks/bench.py                     # corpus + 10k/50k/100k generated documents
-    python benchmarks/bench.py --sizes 10000       # a quicker run
+Lint runs use the default rule set, ``--format json`` and ``--assume-network-policies
+enabled`` (the reachability engine and route tracing run, which is the heavier and the
+intended use).  Each time is the best of ``--repeat`` runs, floor and lint interleaved, so a
+busy machine disturbs both alike.  Memory: ``RSS`` is the CLI process's peak resident set
+(``ru_maxrss``); ``PSS`` is the sampled peak of the proportional set size of the CLI and
+its parse workers together (shared pages counted once), the honest total for ``--jobs``.
+
+    python benchmarks/bench.py                          # corpus + 10k/50k/100k generated documents
+    python benchmarks/bench.py --sizes 10000 --repeat 1 # a quicker run
+    python benchmarks/bench.py --checkov /tmp/ckv/bin/checkov
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import io
 import os
+import platform
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -26,7 +37,9 @@ import yaml
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from generate import DEFAULT_CORPUS, generate  # noqa: E402
+from generate import DEFAULT_APPS, DEFAULT_CORPUS, generate  # noqa: E402
+
+LINT_ARGS = ["--format", "json", "--assume-network-policies", "enabled"]
 
 
 def manifest_files(root: Path) -> list[Path]:
@@ -38,7 +51,7 @@ def manifest_files(root: Path) -> list[Path]:
 
 
 def floor(files: list[Path]) -> tuple[float, int]:
-    """Seconds for libyaml to compose every document of every file (errors skipped)."""
+    """Seconds for libyaml to read and compose every document of every file (errors skipped)."""
     docs = 0
     t = time.perf_counter()
     for f in files:
@@ -50,70 +63,150 @@ def floor(files: list[Path]) -> tuple[float, int]:
     return time.perf_counter() - t, docs
 
 
-def lint_in_process(root: Path) -> float:
+def lint_in_process(root: Path, jobs: str | None = None) -> float:
     from netpol_lint.cli import main
     out = io.StringIO()
+    argv = [str(root), *LINT_ARGS] + (["--jobs", jobs] if jobs else [])
     t = time.perf_counter()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-        main([str(root), "--format", "json", "--jobs", "1"])
+        main(argv)
     return time.perf_counter() - t
 
 
-def lint_subprocess(root: Path) -> tuple[float, float]:
-    """(seconds, peak RSS in MB) of the real CLI."""
+class TreeMemory:
+    """Samples the summed PSS (and RSS) of a process and its descendants until stopped."""
+
+    def __init__(self, pid: int, interval: float = 0.02):
+        self.pid, self.interval = pid, interval
+        self.peak_pss = self.peak_rss = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _tree(self) -> list[int]:
+        pids, todo = [], [self.pid]
+        while todo:
+            p = todo.pop()
+            pids.append(p)
+            try:
+                for task in os.listdir(f"/proc/{p}/task"):
+                    with open(f"/proc/{p}/task/{task}/children") as fh:
+                        todo.extend(int(c) for c in fh.read().split())
+            except OSError:
+                pass
+        return pids
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            pss = rss = 0
+            for p in self._tree():
+                try:
+                    with open(f"/proc/{p}/smaps_rollup") as fh:
+                        for line in fh:
+                            if line.startswith("Pss:"):
+                                pss += int(line.split()[1])
+                            elif line.startswith("Rss:"):
+                                rss += int(line.split()[1])
+                except OSError:
+                    pass
+            self.peak_pss = max(self.peak_pss, pss / 1024)
+            self.peak_rss = max(self.peak_rss, rss / 1024)
+            self._stop.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def lint_subprocess(root: Path, jobs: str | None = None) -> tuple[float, float, float]:
+    """(seconds, peak RSS of the CLI process in MB, sampled peak PSS of its process tree in MB)."""
+    argv = [sys.executable, "-m", "netpol_lint", str(root), *LINT_ARGS] + (["--jobs", jobs] if jobs else [])
     t = time.perf_counter()
     with open(os.devnull, "wb") as devnull:
-        proc = subprocess.Popen([sys.executable, "-m", "netpol_lint", str(root), "--format", "json"],
-                                stdout=devnull, stderr=devnull)
+        proc = subprocess.Popen(argv, stdout=devnull, stderr=devnull)
+        mem = TreeMemory(proc.pid) if os.path.exists(f"/proc/{proc.pid}/smaps_rollup") else None
         _, _, usage = os.wait4(proc.pid, 0)
-    return time.perf_counter() - t, usage.ru_maxrss / 1024
+    elapsed = time.perf_counter() - t
+    if mem is not None:
+        mem.stop()
+    return elapsed, usage.ru_maxrss / 1024, (mem.peak_pss if mem else float("nan"))
 
 
-def checkov(root: Path) -> float | None:
-    exe = shutil.which("checkov")
-    if exe is None:
-        return None
+def checkov_time(exe: str, root: Path) -> float:
     t = time.perf_counter()
     subprocess.run([exe, "--framework", "kubernetes", "-d", str(root), "--quiet", "--compact", "-o", "json"],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - t
 
 
+def generated(n: int, workdir: Path, corpus: Path, apps: Path) -> Path:
+    """The generated input of ``n`` documents, (re)made when the generator or inputs changed."""
+    stamp = hashlib.sha256((HERE / "generate.py").read_bytes() + f"{n}|{corpus}|{apps}".encode()).hexdigest()[:16]
+    target = workdir / f"gen-{n}"
+    marker = target / ".generated"
+    if not (marker.exists() and marker.read_text() == stamp):
+        shutil.rmtree(target, ignore_errors=True)
+        generate(n, target, corpus, apps)
+        marker.write_text(stamp)
+    return target
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    ap.add_argument("--apps", type=Path, default=DEFAULT_APPS)
     ap.add_argument("--sizes", default="10000,50000,100000", help="generated document counts")
     ap.add_argument("--workdir", type=Path, default=HERE / "out")
+    ap.add_argument("--repeat", type=int, default=3, help="best of N runs (floor and lint interleaved)")
+    ap.add_argument("--jobs", default=None, help="--jobs for the lint runs (default: the CLI's, one per CPU)")
+    ap.add_argument("--checkov", default=None, help="checkov executable (default: 'checkov' on PATH)")
     args = ap.parse_args(argv)
 
     inputs = [("corpus", args.corpus)]
     for n in [int(x) for x in args.sizes.split(",") if x]:
-        target = args.workdir / f"gen-{n}"
-        if not target.exists():
-            generate(n, target, args.corpus)
-        inputs.append((f"{n // 1000}k", target))
+        inputs.append((f"{n // 1000}k", generated(n, args.workdir, args.corpus, args.apps)))
 
-    print(f"{'input':>7} {'files':>6} {'docs':>7} {'MB':>6} {'floor s':>8} {'lint s':>7} {'ratio':>6} "
-          f"{'cli s':>7} {'cli/fl':>6} {'docs/s':>8} {'RSS MB':>7} {'RSS cap':>7}")
-    times = {}
+    print(f"# {' '.join([os.path.basename(sys.executable), 'benchmarks/bench.py', *(argv if argv is not None else sys.argv[1:])])}")
+    print(f"# {platform.python_implementation()} {platform.python_version()}, PyYAML {yaml.__version__} "
+          f"(libyaml {'yes' if yaml.__with_libyaml__ else 'NO'}), {os.cpu_count()} CPUs, "
+          f"load average at start {os.getloadavg()[0]:.2f}, lint --jobs {args.jobs or 'default'}")
+    print()
+    print("| input | files | docs | MB | floor s | lint s (in-process) | lint/floor | CLI s | CLI/floor "
+          "| docs/s (CLI) | RSS MB | PSS MB (all processes) | cap MB |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    times: dict[str, tuple[float, float]] = {}
     for label, root in inputs:
         files = manifest_files(root)
         size = sum(f.stat().st_size for f in files)
-        fl, docs = floor(files)
-        inproc = lint_in_process(root)
-        cli, rss = lint_subprocess(root)
+        best_floor = best_in = best_cli = float("inf")
+        rss = pss = 0.0
+        docs = 0
+        for _ in range(max(1, args.repeat)):
+            fl, docs = floor(files)
+            best_floor = min(best_floor, fl)
+            best_in = min(best_in, lint_in_process(root, args.jobs))
+            cli, r, p = lint_subprocess(root, args.jobs)
+            best_cli = min(best_cli, cli)
+            rss, pss = max(rss, r), max(pss, p)
         cap = 4 * size / 2**20 + 80
-        times[label] = inproc
-        print(f"{label:>7} {len(files):>6} {docs:>7} {size / 2**20:>6.1f} {fl:>8.2f} {inproc:>7.2f} {inproc / fl:>6.2f} "
-              f"{cli:>7.2f} {cli / fl:>6.2f} {docs / inproc:>8.0f} {rss:>7.0f} {cap:>7.0f}")
+        times[label] = (best_in, best_cli)
+        print(f"| {label} | {len(files)} | {docs} | {size / 2**20:.1f} | {best_floor:.2f} | {best_in:.2f} "
+              f"| {best_in / best_floor:.2f} | {best_cli:.2f} | {best_cli / best_floor:.2f} | {docs / best_cli:.0f} "
+              f"| {rss:.0f} | {pss:.0f} | {cap:.0f} |", flush=True)
+    print()
     if "10k" in times and "100k" in times:
-        print(f"growth 10k -> 100k: {times['100k'] / times['10k']:.2f}x time for 10x input (target <= 11x)")
+        g_in = times["100k"][0] / times["10k"][0]
+        g_cli = times["100k"][1] / times["10k"][1]
+        print(f"growth 10k -> 100k documents: {g_in:.2f}x in process, {g_cli:.2f}x CLI (target <= 11x)")
     if "10k" in times:
-        ck = checkov(dict(inputs)["10k"])
-        if ck is None:
-            print("checkov: not installed (pip install checkov) - comparison skipped")
+        exe = args.checkov or shutil.which("checkov")
+        if exe is None:
+            print("checkov: not installed (pip install checkov, or --checkov PATH) - comparison skipped")
         else:
-            print(f"checkov on 10k: {ck:.1f}s = {ck / times['10k']:.1f}x netpol-lint (target >= 20x)")
+            ck = checkov_time(exe, dict(inputs)["10k"])
+            print(f"checkov --framework kubernetes on 10k: {ck:.1f}s = {ck / times['10k'][1]:.1f}x the netpol-lint "
+                  f"CLI (target >= 20x)")
+    print(f"# load average at end {os.getloadavg()[0]:.2f}")
     return 0
 
 

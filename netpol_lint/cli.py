@@ -105,6 +105,33 @@ def _error(message: str) -> None:
     print(f"netpol-lint: error: {message}", file=sys.stderr)
 
 
+# Objects a command hands over to be freed by the operating system at exit (see entry()).
+_KEPT: list = []
+_HARD_EXIT = False
+
+
+def keep_until_exit(*objects) -> None:
+    """Let the process exit free ``objects`` (the session, the findings) all at once.
+
+    Only when running as the console script: freeing the millions of small objects of a large
+    run one by one takes ~10% of the run (measured at 10k documents), and the operating
+    system reclaims the memory in one step anyway.  In-process callers (tests, the API) are
+    unaffected: nothing is kept.
+    """
+    if _HARD_EXIT:
+        _KEPT.extend(objects)
+
+
 def entry() -> None:
     """Console-script entry point."""
-    sys.exit(main())
+    global _HARD_EXIT
+    _HARD_EXIT = True
+    code = main()
+    if not _KEPT:
+        sys.exit(code)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        code = code or 2
+    os._exit(code)

@@ -4,9 +4,9 @@ from __future__ import annotations
 import argparse
 import os
 
-import yaml
 
 from .config import Config, ConfigError, discover_config, load_config
+from .load.loader import load_yaml_data
 from .plugins import RuleRegistry
 from .session import Session
 
@@ -76,7 +76,7 @@ def _raw_config(path: str | None) -> tuple[str | None, object]:
         if path.endswith(".toml"):
             import tomllib
             return path, tomllib.loads(raw.decode("utf-8")).get("tool", {}).get("netpol-lint")
-        return path, yaml.safe_load(raw)
+        return path, load_yaml_data(raw.decode("utf-8"))
     except Exception:
         return path, None  # load_config reports the real problem
 

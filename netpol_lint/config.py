@@ -11,7 +11,7 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
+from .load.loader import YAMLDataError, load_yaml_data
 
 CONFIG_NAMES = (".netpol-lint.yaml", ".netpol-lint.yml")
 SEVERITIES = ("error", "warning", "info")
@@ -185,11 +185,12 @@ def load_config(path: str | None, known_rule: callable = lambda r: True) -> Conf
         data = {k.replace("-", "_"): v for k, v in (data or {}).items()} if isinstance(data, dict) else data
     else:
         try:
-            data = yaml.safe_load(raw)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-            raise ConfigError(f"{shown}{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+            data = load_yaml_data(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise ConfigError(f"{shown}: invalid YAML: not UTF-8") from None
+        except YAMLDataError as exc:
+            where = f":{exc.line}:{exc.column}" if exc.line else ""
+            raise ConfigError(f"{shown}{where}: invalid YAML: {exc}") from None
     cfg = from_mapping(data, shown, known_rule)
     cfg.path = os.path.abspath(path)
     return cfg

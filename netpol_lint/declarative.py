@@ -34,16 +34,17 @@ from __future__ import annotations
 
 import difflib
 import re
+import string
 from fnmatch import fnmatchcase
 from functools import lru_cache
 from typing import Any, Iterable
 
-import yaml
 from jsonpath_ng import jsonpath
 from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
 from jsonpath_ng.ext import parse as jsonpath_parse
 
 from .findings import LabelFix
+from .load.loader import YAMLDataError, load_yaml_data
 from .model.resources import Resource, Workload
 from .rulebase import Rule
 
@@ -53,6 +54,41 @@ CHECK_FIELDS = {"match", "scope", "select", "where", "report_at", "message", "su
 WHERE_KEYS = {"equals", "not_equals", "in", "not_in", "regex", "not_regex", "type", "key_in", "key_not_in",
               "key_regex"}
 TYPES = {"string": str, "integer": int, "boolean": bool, "mapping": dict, "sequence": list, "null": type(None)}
+
+
+MAX_FIELD_CHARS = 200
+MAX_MESSAGE_CHARS = 2000
+
+
+class _MessageFormatter(string.Formatter):
+    """``str.format`` for messages from rule files, which may come from the linted repository:
+    only ``{field}``, ``{field!r}`` and ``{field!s}``; format specs (``{value:>2000000000}``
+    would allocate gigabytes), attribute and index access are refused, values are shortened."""
+
+    def get_field(self, field_name, args, kwargs):
+        if not field_name.isidentifier():
+            raise ValueError(f"field {field_name!r} is not allowed")
+        return super().get_field(field_name, args, kwargs)
+
+    def convert_field(self, value, conversion):
+        if conversion not in (None, "r", "s"):
+            raise ValueError(f"conversion !{conversion} is not allowed")
+        text = repr(value) if conversion == "r" else str(value)
+        return text if len(text) <= MAX_FIELD_CHARS else text[:MAX_FIELD_CHARS] + "..."
+
+    def format_field(self, value, format_spec):
+        if format_spec:
+            raise ValueError("format specs are not allowed in rule messages")
+        return value
+
+
+def render_message(template: str, fields: dict) -> str:
+    """The finding message; a template that breaks the rules above is shown as written."""
+    try:
+        out = _MessageFormatter().format(template, **fields)
+    except (KeyError, IndexError, ValueError, AttributeError):
+        out = template
+    return out if len(out) <= MAX_MESSAGE_CHARS else out[:MAX_MESSAGE_CHARS] + "..."
 
 
 class RuleFileError(Exception):
@@ -184,10 +220,7 @@ class DeclarativeRule(Rule):
             "did_you_mean": f"; did you mean {suggestion}?" if suggestion else "",
             "kind": r.kind, "namespace": r.namespace or "", "name": r.name,
         }
-        try:
-            message = self.message.format(**fields)
-        except (KeyError, IndexError, ValueError):
-            message = self.message
+        message = render_message(self.message, fields)
         loc = r.locate(*path, key=self.report_at == "key")
         fix = self._fix(r, path, key, value, suggestion)
         return self.finding(r, loc, message, fix=fix, node_hint=[list(map(str, path)), str(value)])
@@ -216,8 +249,8 @@ def load_rule_file(path: str, source: str | None = None) -> DeclarativeRule:
     """Parse and validate one declarative rule file."""
     try:
         with open(path, encoding="utf-8") as fh:
-            spec = yaml.safe_load(fh)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            spec = load_yaml_data(fh.read())
+    except (OSError, UnicodeDecodeError, YAMLDataError) as exc:
         raise RuleFileError(f"{path}: cannot read rule file: {exc}") from None
     return rule_from_spec(spec, source or path)
 

@@ -103,11 +103,16 @@ def run(session: Session, registry: RuleRegistry, rules: list[Rule], *, verbose:
                             lambda ref: (r.id if (r := registry.resolve(ref)) else None))
     reported, suppressed = [], []
     seen = set()
+    # An invalid node is NPL003's alone: other rules' readings of it are guesses (RULES.md
+    # NPL003 "nothing else about that document is guessed"; "one cause, one finding").
+    invalid_at = {(f.location.file, f.location.line, f.location.column) for f in raw if f.rule == "NPL003"}
     for f in sorted(raw, key=Finding.sort_key):
         key = (f.rule, f.location, f.message)
         if key in seen:
             continue
         seen.add(key)
+        if f.rule != "NPL003" and (f.location.file, f.location.line, f.location.column) in invalid_at:
+            continue
         f.suppressed_by = suppressor.check(f)
         (suppressed if f.suppressed_by else reported).append(f)
     unused = [s for s in suppressor.declared() if s not in suppressor.used] if verbose else []

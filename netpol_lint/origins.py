@@ -32,7 +32,7 @@ from functools import lru_cache
 import yaml
 
 from .load.documents import Document, Location
-from .load.loader import MANIFEST_SUFFIXES, SourceFile, display_path, read_file
+from .load.loader import MANIFEST_SUFFIXES, SourceFile, YAMLDataError, display_path, load_yaml_data, read_file
 
 ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
 _SOURCE_RE = re.compile(r"^# Source: (\S.*?)\s*$", re.M)
@@ -54,8 +54,8 @@ def _origin_annotation(data) -> dict | None:
     if not isinstance(raw, str):
         return None
     try:
-        parsed = yaml.safe_load(raw)
-    except yaml.YAMLError:
+        parsed = load_yaml_data(raw)
+    except YAMLDataError:
         return None
     return parsed if isinstance(parsed, dict) else None
 

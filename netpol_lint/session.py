@@ -6,11 +6,13 @@ see the same input the same way.
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from dataclasses import dataclass, field
 
 from .config import Config
-from .load.loader import Limits, SourceFile, discover, read_file
+from .load.loader import Limits, SourceFile, discover
+from .load.parallel import read_files
 from .model.index import Model
 from .model.kyma import KymaSettings, settings
 
@@ -34,9 +36,10 @@ class Session:
         config = config or Config()
         files_to_read, missing = discover(list(paths), list(config.exclude) + list(excludes))
         if missing:
-            raise InputError(f"path not found: {missing[0]}")
+            what = "cannot read directory" if os.path.lexists(missing[0]) else "path not found"
+            raise InputError(f"{what}: {missing[0]}")
         if "-" in files_to_read and stdin_text is None:
-            stdin_text = sys.stdin.read() if not sys.stdin.closed else ""
+            stdin_text = _read_stdin(limits.max_file_bytes)
         files = read_all(files_to_read, stdin_text, jobs, limits)
         ns = default_namespace or config.default_namespace
         model = Model.build(files, ns, config.namespaces)
@@ -44,8 +47,19 @@ class Session:
         return cls([f for f in files if f.skipped is None], model, kyma, config, [f for f in files if f.skipped])
 
 
+def _read_stdin(limit: int) -> str:
+    """Standard input, bounded like a file (``--max-file-size``)."""
+    if sys.stdin is None or sys.stdin.closed:
+        return ""
+    text = sys.stdin.read(limit + 1)
+    if len(text) > limit:
+        raise InputError(f"standard input is over the {limit}-byte limit (--max-file-size)")
+    return text
+
+
 def read_all(paths: list[str], stdin_text: str | None, jobs: int | None, limits: Limits) -> list[SourceFile]:
-    """Read files in order (``jobs`` is reserved for parallel parsing).
+    """Read files in order, parsing in up to ``jobs`` processes (None: one per CPU; see
+    load/parallel.py, which reads small inputs in this process).
 
     The cyclic garbage collector is paused while reading: the loader creates millions of
     long-lived node objects and no cycles, and with the collector on, repeated scans of that
@@ -54,7 +68,7 @@ def read_all(paths: list[str], stdin_text: str | None, jobs: int | None, limits:
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return [read_file(p, limits=limits, stdin_text=stdin_text) for p in paths]
+        return read_files(paths, jobs, limits, stdin_text)
     finally:
         if was_enabled:
             gc.enable()

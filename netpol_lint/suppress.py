@@ -29,6 +29,7 @@ class Suppressor:
     resolve: callable                              # rule ref -> rule id (or None)
     used: set = field(default_factory=set)
     _comments: dict[str, tuple[bool, dict[int, set[str]]]] = field(default_factory=dict)
+    _index: dict | None = None
 
     def check(self, f: Finding) -> str | None:
         """The suppression that applies to ``f`` (a short description), or None."""
@@ -71,9 +72,7 @@ class Suppressor:
         if not f.resource:
             return None
         ident = f.resource
-        for r in self.model.by_kind.get(ident["kind"], ()):
-            if r.name != ident["name"] or r.namespace != ident["namespace"] or r.file != f.file:
-                continue
+        for r in self._resources_named(ident["kind"], ident["name"], ident["namespace"], f.file):
             sources = [r.annotations]
             if isinstance(r, Workload) and r.template_path:
                 sources.append(r.pod_annotations)
@@ -82,6 +81,16 @@ class Suppressor:
                 if value and self._matches(value.split(","), f.rule):
                     return f"{r.ref}: annotation {IGNORE_ANNOTATION}"
         return None
+
+    def _resources_named(self, kind, name, namespace, file) -> list:
+        """Resources of that identity in that file, in model order (an index, built once:
+        scanning every resource of the kind per finding was quadratic on large inputs)."""
+        if self._index is None:
+            self._index = {}
+            for kind_name, rs in self.model.by_kind.items():
+                for r in rs:
+                    self._index.setdefault((kind_name, r.name, r.namespace, r.file), []).append(r)
+        return self._index.get((kind, name, namespace, file), ())
 
     # -- config -----------------------------------------------------------------------
     def _by_config(self, f: Finding) -> str | None:

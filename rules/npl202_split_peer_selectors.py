@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from netpol_lint.analysis.gateway_checks import iter_peers
-from netpol_lint.analysis.selectors import parse_selector
+from netpol_lint.analysis.selectors import LabelIndex, parse_selector
 from netpol_lint.findings import Related
 from netpol_lint.rulebase import Rule
 
@@ -31,6 +31,7 @@ class SplitPeerSelectors(Rule):
     def check(self, ctx):
         network = ctx.network
         namespaces = _namespace_labels(ctx, network)
+        index = LabelIndex(e.labels for e in network.endpoints)    # bit i = network.endpoints[i]
         for policy in ctx.model.network_policies:
             groups: dict[tuple, list] = {}
             for direction, i, j, peer, path in iter_peers(policy):
@@ -42,7 +43,7 @@ class SplitPeerSelectors(Rule):
                 if not ns_only or not pod_only:
                     continue
                 for j, peer, path in pod_only:
-                    found = _intended_partner(network, namespaces, policy.namespace, peer, ns_only)
+                    found = _intended_partner(network, index, namespaces, policy.namespace, peer, ns_only)
                     if found is None:
                         continue
                     (nj, npeer, npath), where = found
@@ -68,13 +69,22 @@ def _namespace_labels(ctx, network) -> dict[str, dict[str, str]]:
     return out
 
 
-def _intended_partner(network, namespaces, own_ns: str, peer: dict, ns_only: list):
+def _intended_partner(network, index, namespaces, own_ns: str, peer: dict, ns_only: list):
     """The namespaceSelector-only sibling whose namespaces hold the pods ``peer`` selects, when
     ``peer`` selects none in its own namespace; with the names of those namespaces."""
     sel = parse_selector(peer.get("podSelector"))
     if not sel.valid or sel.matches_all:
         return None                     # `- podSelector: {}` (the whole own namespace) is a normal peer
-    matching = [e for e in network.endpoints if not e.external and sel.matches(e.labels)]
+    # the selector's endpoints from the label index, in endpoint order (a scan of every
+    # endpoint per peer was quadratic on large inputs)
+    matching = []
+    mask = sel.mask(index)
+    while mask:
+        low = mask & -mask
+        e = network.endpoints[low.bit_length() - 1]
+        if not e.external:
+            matching.append(e)
+        mask ^= low
     if any(e.namespace == own_ns for e in matching):
         return None
     for j, npeer, npath in ns_only:

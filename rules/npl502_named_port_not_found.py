@@ -24,28 +24,31 @@ class NamedPortNotFound(Rule):
         network = ctx.network
         compiled = {id(cp.policy): cp for cp in network.policies}
         endpoints = [e for e in network.endpoints if not e.external]
+        by_index = {e.index: e for e in endpoints}
         modelled = {e.namespace for e in endpoints}
         known = ctx.model.known_namespaces()
         for policy in ctx.model.network_policies:
             cp = compiled.get(id(policy))
             if cp is None:
                 continue
-            selected = [e for e in endpoints if (cp.selected >> e.index) & 1]
+            selected = None
             for direction in ("Ingress", "Egress"):
                 for rule in cp.rules(direction):
                     if rule.problem:
                         continue
+                    named = [(k, entry) for k, raw in enumerate(_raw_ports(policy, direction, rule.index))
+                             if (entry := parse_port_entry(raw)).kind == "named"]
+                    if not named:
+                        continue          # only named ports need the pods (computed when needed)
                     if direction == "Ingress":
+                        if selected is None:
+                            selected = _members(cp.selected, by_index)
                         targets = selected
                     else:
-                        targets = _peer_pods(known, policy, rule, endpoints, modelled)
+                        targets = _peer_pods(known, policy, rule, by_index, modelled)
                     if not targets:
                         continue          # nothing known to resolve against (NPL501 / unmodelled peers)
-                    raw_ports = _raw_ports(policy, direction, rule.index)
-                    for k, raw in enumerate(raw_ports):
-                        entry = parse_port_entry(raw)
-                        if entry.kind != "named":
-                            continue
+                    for k, entry in named:
                         if any(c.name == entry.name and c.protocol == entry.protocol for e in targets for c in e.ports):
                             continue
                         side = "selected" if direction == "Ingress" else "peer"
@@ -58,6 +61,19 @@ class NamedPortNotFound(Rule):
                         )
 
 
+def _members(mask: int, by_index: dict) -> list:
+    """The modelled endpoints whose bits are set in ``mask``, in index order (visiting only
+    set bits: testing every endpoint's bit was quadratic in the number of endpoints)."""
+    out = []
+    while mask:
+        low = mask & -mask
+        e = by_index.get(low.bit_length() - 1)
+        if e is not None:
+            out.append(e)
+        mask ^= low
+    return out
+
+
 def _raw_ports(policy, direction: str, index: int) -> list:
     rules = policy.rules(direction)
     raw = rules[index] if index < len(rules) else None
@@ -65,7 +81,7 @@ def _raw_ports(policy, direction: str, index: int) -> list:
     return ports if isinstance(ports, list) else []
 
 
-def _peer_pods(known, policy, rule, endpoints, modelled):
+def _peer_pods(known, policy, rule, by_index, modelled):
     """Peer pods of an egress rule, or [] when its peers may include pods outside the input.
 
     A rule to any destination, to an ipBlock, or to namespaces whose pods the input does not
@@ -87,7 +103,7 @@ def _peer_pods(known, policy, rule, endpoints, modelled):
                 return []
         elif policy.namespace not in modelled:
             return []
-    return [e for e in endpoints if (rule.pod_mask >> e.index) & 1]
+    return _members(rule.pod_mask, by_index)
 
 
 RULE = NamedPortNotFound

@@ -32,8 +32,9 @@ out["statistics"] = renderer("text")(ReportInput(result, session, registry, stat
 json.dump(out, sys.stdout)
 """
 
+# Together over the 2 MB above which --jobs really parses in worker processes.
 CORPUS_PARTS = ("kubernetes-network-policy-recipes", "microservices-demo", "kyma-istio/config",
-                "argocd-example-apps")
+                "argocd-example-apps", "istio/manifests", "kyma-kyma-2.10.0/installation")
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +62,10 @@ def render(cwd, *paths: str, seed: str = "0", jobs: str = "1") -> dict[str, str]
 
 @pytest.fixture(scope="module")
 def reference(tree):
+    from netpol_lint.load import parallel
+
+    size = sum(p.stat().st_size for p in tree.rglob("*") if p.is_file())
+    assert size > parallel.MIN_PARALLEL_BYTES, "too small for --jobs to use worker processes"
     out = render(tree, "fixtures", "corpus")
     assert json.loads(out["json"])["summary"]["findings"] > 100   # a meaningful amount of output
     assert {"text", "json", "sarif"} <= set(out)

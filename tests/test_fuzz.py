@@ -77,6 +77,10 @@ def test_the_oracle_catches_a_broken_contract(monkeypatch):
     # integer-looking and boolean keys everywhere, a List of junk
     {"a.yaml": b"apiVersion: v1\nkind: List\nitems: [1, null, {apiVersion: v1, kind: Pod, metadata: {name: p, "
                b"labels: {80: on, true: 1}}, spec: {containers: [{name: c, ports: [{containerPort: .inf}]}]}}]\n"},
-], ids=["complex-key", "junk-fields", "int-keys-list"])
+    # found by the 10k campaign (seed 1): `podIPs: true` crashed every reachability rule
+    {"a.yaml": b"apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nstatus: {podIPs: true, podIP: 5}\n"
+               b"---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: d, namespace: shop}\n"
+               b"spec: {podSelector: {}}\n"},
+], ids=["complex-key", "junk-fields", "int-keys-list", "pod-ips-bool"])
 def test_fuzz_regressions(files):
     fuzz.check_input(files)

@@ -19,7 +19,7 @@ from ..model.resources import NAMESPACE_NAME_LABEL, NetworkPolicy, Service, Work
 from .endpoints import Endpoint
 from .istio_world import EGRESS_GATEWAY, INGRESS_GATEWAY, ISTIOD, ISTIO_SYSTEM, SYNTHETIC_PATH
 from .routes import Backend, Route
-from .selectors import parse_selector
+from .selectors import LabelIndex, parse_selector
 
 PEER_FIELD = {"Ingress": "from", "Egress": "to"}
 
@@ -81,13 +81,26 @@ def namespace_selector_mistake(raw, known: dict[str, dict[str, str]]) -> tuple[s
     sel = parse_selector(raw)
     if not sel.valid or sel.matches_all:
         return None
-    if any(sel.matches(labels) for labels in known.values()):
+    if sel.mask(_namespace_index(known)):
         return None
     ml = raw.get("matchLabels")
     for k, v in (ml.items() if isinstance(ml, dict) else ()):
         if k != NAMESPACE_NAME_LABEL and isinstance(v, str) and v in known:
             return k, v
     return None
+
+
+_index_of: tuple = (None, None)        # (the ``known`` mapping, its LabelIndex)
+
+
+def _namespace_index(known: dict[str, dict[str, str]]) -> LabelIndex:
+    """A bitset index over ``known``'s label sets, built once per mapping (rules call
+    ``namespace_selector_mistake`` for every peer; scanning every namespace each time was
+    quadratic in the number of namespaces)."""
+    global _index_of
+    if _index_of[0] is not known:
+        _index_of = (known, LabelIndex(known.values()))
+    return _index_of[1]
 
 
 def iter_peers(policy: NetworkPolicy):

@@ -176,6 +176,7 @@ class RouteTable:
     egress_routes: list[EgressRoute] = field(default_factory=list)
 
     def __post_init__(self):
+        self._egress_index: tuple | None = None
         self._by_workload: dict[int, list[tuple[Route, Backend]]] = {}
         for r in self.routes:
             for b in r.backends:
@@ -194,7 +195,14 @@ class RouteTable:
         return sorted({r.name for r, _ in self.backends_of(workload, ingress_only=ingress_only)})
 
     def egress_routes_for(self, namespace: str) -> list[EgressRoute]:
-        return [e for e in self.egress_routes if namespace in e.namespaces]
+        """In table order; indexed by namespace on first use (rules ask once per workload)."""
+        if self._egress_index is None or self._egress_index[0] != len(self.egress_routes):
+            by_ns: dict[str, list[EgressRoute]] = {}
+            for e in self.egress_routes:
+                for ns in e.namespaces:
+                    by_ns.setdefault(ns, []).append(e)
+            self._egress_index = (len(self.egress_routes), by_ns)
+        return list(self._egress_index[1].get(namespace, ()))
 
 
 # -- tracing ------------------------------------------------------------------------------
@@ -210,6 +218,8 @@ class Tracer:
         self.kyma = kyma
         self.known_namespaces = set(model.known_namespaces())
         self._gateways: dict[tuple[str, str], GatewayInfo] = {}
+        self._gateway_objects: dict | None = None
+        self._functions: dict | None = None
 
     def trace(self) -> RouteTable:
         routes: list[Route] = []
@@ -233,7 +243,11 @@ class Tracer:
         return self._gateways[key]
 
     def _classify_gateway(self, namespace: str, name: str) -> GatewayInfo:
-        gw = next((g for g in self.model.gateways if g.namespace == namespace and g.name == name), None)
+        if self._gateway_objects is None:    # the first Gateway of each namespace/name
+            self._gateway_objects = {}
+            for g in self.model.gateways:
+                self._gateway_objects.setdefault((g.namespace, g.name), g)
+        gw = self._gateway_objects.get((namespace, name))
         if gw is None:
             serves = "ingress" if (namespace, name) == DEFAULT_GATEWAY else "unknown"
             return GatewayInfo(namespace, name, serves)
@@ -367,9 +381,12 @@ class Tracer:
         if service is None:
             # Kyma serverless creates a Service named after each Function; its pods are not in
             # the input as a pod template, so the route is known but has no traced backends.
-            route.provider = next((f for f in self.model.by_kind.get("Function", ())
-                                   if f.group == SERVERLESS_GROUP and f.namespace == route.host.namespace
-                                   and f.name == route.host.name), None)
+            if self._functions is None:      # the first serverless Function of each namespace/name
+                self._functions = {}
+                for f in self.model.by_kind.get("Function", ()):
+                    if f.group == SERVERLESS_GROUP:
+                        self._functions.setdefault((f.namespace, f.name), f)
+            route.provider = self._functions.get((route.host.namespace, route.host.name))
             return
         selector = service.selector
         if not selector or service.spec.get("type") == "ExternalName":

@@ -131,6 +131,8 @@ def run(args) -> int:
         out_stream.write(text)
         out_stream.flush()
     fail_on = args.fail_on or config.fail_on
+    from ..cli import keep_until_exit
+    keep_until_exit(result, session, text)     # freed by the OS at exit (cli.entry)
     if result.rule_errors:
         return 2
     return 1 if result.fails(fail_on) else 0

@@ -14,13 +14,13 @@ import re
 import stat
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
-from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .compose import END, Composer, LimitExceeded
 from .construct import Builder, ConstructProblem
+from .fastparse import StreamedDocument, fast_parse
 from .documents import Document, Location
 
 try:
@@ -120,10 +120,14 @@ def display_path(path: str | os.PathLike, cwd: str | None = None) -> str:
     """Relative to the current directory with '/' separators (absolute if outside it)."""
     p = os.path.abspath(path)
     base = os.path.abspath(cwd or os.getcwd())
-    try:
-        rel = os.path.relpath(p, base)
-    except ValueError:
-        rel = p
+    prefix = base if base.endswith(os.sep) else base + os.sep
+    if p.startswith(prefix):            # the common case, without relpath's cost
+        rel = p[len(prefix):] or "."
+    else:
+        try:
+            rel = os.path.relpath(p, base)
+        except ValueError:
+            rel = p
     if rel.startswith(".."):
         rel = p
     return rel.replace(os.sep, "/")
@@ -142,6 +146,9 @@ class SkippedPath(str):
         obj = super().__new__(cls, path)
         obj.reason = reason
         return obj
+
+    def __reduce__(self):  # keeps the reason across processes (--jobs)
+        return SkippedPath, (str(self), self.reason)
 
 
 def discover(paths: list[str], excludes: list[str] = (), cwd: str | None = None) -> tuple[list[str], list[str]]:
@@ -162,6 +169,8 @@ def discover(paths: list[str], excludes: list[str] = (), cwd: str | None = None)
     base = os.path.abspath(cwd or os.getcwd())
 
     def excluded(p: str) -> bool:
+        if not excludes:
+            return False
         d = display_path(p, cwd)
         return any(fnmatch(d, g) or fnmatch(d, g.rstrip("/") + "/*") or fnmatch(os.path.basename(p), g) for g in excludes)
 
@@ -362,6 +371,11 @@ def parse_text(src: SourceFile, text: str, limits: Limits = Limits(), is_json: b
     index = 0
     pos = line = 0                      # where the current chunk starts: offset and line
     bad = _BAD_CHAR_RE.search(text)
+    # Ordinary files (no anchors, errors, templates, ...) take the one-pass fast path;
+    # it gives up without side effects on anything else (load/fastparse.py).
+    if bad is None and not keep_nodes and not ctx.has_markers and fast_parse(
+            src, raw if raw is not None else text, limits, origins):
+        return src
     while True:
         if bad is not None and bad.start() < pos:
             bad = _BAD_CHAR_RE.search(text, pos)
@@ -473,7 +487,7 @@ def _parse_chunk(src: SourceFile, stream, index: int, pos: int, line_offset: int
     libyaml refuses as a whole.
     """
     shown = src.path
-    limits, is_json, origins, text = ctx.limits, ctx.is_json, ctx.origins, ctx.text
+    limits, is_json, origins = ctx.limits, ctx.is_json, ctx.origins
     loader = _Loader(stream)
     composer = Composer(loader, limits.max_depth, limits.max_nodes_per_document, line_offset)
     try:
@@ -520,7 +534,10 @@ def _parse_chunk(src: SourceFile, stream, index: int, pos: int, line_offset: int
             if ctx.keep_nodes:
                 src.documents.append(Document(shown, index, data, node, origin))
             else:
-                src.documents.append(Document(shown, index, data, None, origin, src.node_for))
+                # without duplicate keys, the first node a path leads to is the one the data
+                # holds, so positions can be streamed (fastparse.StreamedDocument)
+                cls = Document if builder.duplicates else StreamedDocument
+                src.documents.append(cls(shown, index, data, None, origin, src.node_for))
             index += 1
     finally:
         try:

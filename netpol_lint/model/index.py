@@ -42,6 +42,7 @@ class Model:
         self.apirules: list[APIRule] = []
         self.gateways: list[Gateway] = []
         self.virtual_services: list[VirtualService] = []
+        self._pairs_by_ns: dict[str, tuple] = {}    # workloads_selected's index
 
     # -- building ---------------------------------------------------------------------
     @classmethod
@@ -132,9 +133,27 @@ class Model:
         return {n: self.namespace_labels(n) for n in sorted(names)}
 
     def workloads_selected(self, namespace: str, selector: dict[str, str]) -> list[Workload]:
-        """Workloads of ``namespace`` whose pod labels include every ``selector`` pair."""
+        """Workloads of ``namespace`` whose pod labels include every ``selector`` pair.
+
+        Candidates come from a per-namespace index of label pairs (built on first use), so
+        a namespace with thousands of workloads is not scanned once per Service or route.
+        """
         items = selector.items()
-        return [w for w in self.workloads_by_ns.get(namespace, ()) if all(w.pod_labels.get(k) == v for k, v in items)]
+        everyone = self.workloads_by_ns.get(namespace, ())
+        if not items or len(everyone) < 16:
+            return [w for w in everyone if all(w.pod_labels.get(k) == v for k, v in items)]
+        index = self._pairs_by_ns.get(namespace)
+        if index is None or index[0] != len(everyone):
+            pairs: dict[tuple, list[Workload]] = {}
+            for w in everyone:
+                for pair in w.pod_labels.items():
+                    pairs.setdefault(pair, []).append(w)
+            index = self._pairs_by_ns[namespace] = (len(everyone), pairs)
+        try:
+            fewest = min((index[1].get(pair, ()) for pair in items), key=len)
+        except TypeError:                      # an unhashable value matches no label anyway
+            fewest = everyone
+        return [w for w in fewest if all(w.pod_labels.get(k) == v for k, v in items)]
 
 
 def _implied_item_type(data: dict) -> tuple[str, str] | None:

@@ -209,7 +209,8 @@ class Workload(Resource):
         if not isinstance(status, dict):
             return ()
         ips = []
-        for entry in status.get("podIPs") or ():
+        entries = status.get("podIPs")
+        for entry in entries if isinstance(entries, list) else ():  # `podIPs: true` must not crash
             if isinstance(entry, dict) and isinstance(entry.get("ip"), str):
                 ips.append(entry["ip"])
         if isinstance(status.get("podIP"), str) and status["podIP"] not in ips:

@@ -213,8 +213,9 @@ def parse_cidr(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | Non
 
 def parse_ip(text: Any) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     """An IP address as the API server parses it (sloppy: IPv4 leading zeros allowed)."""
-    net = parse_cidr(f"{text}/{32 if isinstance(text, str) and ':' not in text else 128}") \
-        if isinstance(text, str) else None
+    if not isinstance(text, str):
+        return None
+    net = parse_cidr(f"{text}/{128 if ':' in text else 32}")
     return net.network_address if net is not None else None
 
 

@@ -1,10 +1,10 @@
 """JSON output, exactly the shape of CONTRACT.md ("JSON output")."""
 from __future__ import annotations
 
-import json
 
 from .. import __version__
 from . import ReportInput
+from .fastjson import dumps_indent2
 
 
 def document(inp: ReportInput) -> dict:
@@ -20,4 +20,4 @@ def document(inp: ReportInput) -> dict:
 
 
 def render(inp: ReportInput) -> str:
-    return json.dumps(document(inp), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+    return dumps_indent2(document(inp), end="\n")   # = json.dumps(indent=2, ensure_ascii=False) + "\n"

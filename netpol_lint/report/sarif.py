@@ -6,11 +6,11 @@ four region fields; ``help.text``; ``properties.security-severity`` as a *string
 """
 from __future__ import annotations
 
-import json
 from urllib.parse import quote
 
 from .. import __version__
 from . import ReportInput
+from .fastjson import dumps_indent2
 
 INFORMATION_URI = "https://github.com/netpol-lint/netpol-lint"
 DOCS_URI = INFORMATION_URI + "/blob/main/docs/rules.md"
@@ -104,4 +104,4 @@ def document(inp: ReportInput) -> dict:
 
 
 def render(inp: ReportInput) -> str:
-    return json.dumps(document(inp), indent=2, ensure_ascii=False) + "\n"
+    return dumps_indent2(document(inp), end="\n")   # = json.dumps(indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,445 @@
+"""The loader's fast path: libyaml events straight to data, and positions found by streaming.
+
+The general loader (``loader.parse_text``) composes a node tree per document in Python
+(``compose.Composer``) and then builds data from it (``construct.Builder``): two Python
+passes over every node, about twice what libyaml's own ``compose_all`` costs.  Most manifests
+need none of what makes that general path necessary -- no anchors or aliases, no merge keys,
+no duplicate keys, nothing over a limit, no syntax error -- so this module builds the data in
+one pass over the events, with scalar resolution cached by text (keys and common values
+repeat thousands of times; the cache also makes equal strings one object, which saves
+memory).
+
+It is all-or-nothing per file: at the first thing it does not handle, it gives up and the
+caller parses the file with the general path, which then reports exactly what it always
+reported.  Giving up is only ever a cost, never a different result.
+
+Documents built here are ``StreamedDocument``s: their positions are found by re-reading the
+document's events from where it starts and stopping as soon as the node is known, instead of
+composing the whole document again (findings are mostly near the top: names, labels).
+"""
+from __future__ import annotations
+
+import bisect
+from typing import Any
+
+import yaml
+from yaml.resolver import Resolver
+
+from .construct import _MERGE, _STR, key_text, mapping_key, scalar_value
+from .documents import Document, Location
+
+try:
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+_RESOLVER = Resolver()
+_MISS = object()
+_BAIL = object()                # a key the fast path does not handle (merge, null)
+_CACHE_LIMIT = 200_000          # entries per cache before it is emptied (bounds memory)
+# The general Builder recurses in Python; deeper documents go to it so that it can report
+# them the way it does (only reachable with a raised --max-depth).
+_MAX_FAST_DEPTH = 300
+
+_plain_values: dict[str, Any] = {}   # plain scalar text -> constructed value
+_plain_keys: dict[str, Any] = {}     # plain scalar text -> mapping key text (or _BAIL)
+_strings: dict[str, str] = {}        # quoted scalar text -> one shared str object
+
+
+_AWAIT, _LIST, _ROOT = object(), object(), object()   # parse states (see _events_to_documents)
+
+
+def _intern(raw: str) -> str:
+    """One shared object per quoted string (repeated values cost their memory once)."""
+    if len(_strings) >= _CACHE_LIMIT:
+        _strings.clear()
+    _strings[raw] = raw
+    return raw
+
+
+class _GiveUp(Exception):
+    """Something the fast path leaves to the general loader."""
+
+
+def _plain_value(raw: str) -> Any:
+    tag = _RESOLVER.resolve(yaml.ScalarNode, raw, (True, False))
+    value = scalar_value(yaml.ScalarNode(tag, raw, None, None))
+    if len(_plain_values) >= _CACHE_LIMIT:
+        _plain_values.clear()
+    _plain_values[raw] = value
+    return value
+
+
+def _plain_key(raw: str) -> Any:
+    tag = _RESOLVER.resolve(yaml.ScalarNode, raw, (True, False))
+    if tag == _MERGE:
+        key: Any = _BAIL
+    else:
+        key = key_text(scalar_value(yaml.ScalarNode(tag, raw, None, None)))
+        if key is None:
+            key = _BAIL
+    if len(_plain_keys) >= _CACHE_LIMIT:
+        _plain_keys.clear()
+    _plain_keys[raw] = key
+    return key
+
+
+def _tagged_key(tag: str, raw: str) -> Any:
+    if tag == _MERGE:
+        return _BAIL
+    key = key_text(scalar_value(yaml.ScalarNode(tag, raw, None, None)))
+    return _BAIL if key is None else key
+
+
+def fast_parse(src, stream, limits, origins: list | None) -> bool:
+    """Fill ``src.documents`` from ``stream`` (the whole file) in one pass; True on success.
+
+    On False nothing in ``src`` was changed and the caller must use the general path.
+    """
+    try:
+        documents, starts = _build(src, stream, limits, origins)
+    except (_GiveUp, yaml.YAMLError, RecursionError, ValueError, TypeError):
+        return False
+    src.documents.extend(documents)
+    src._starts.update(starts)
+    return True
+
+
+def _build(src, stream, limits, origins):
+    shown = src.path
+    loader = _Loader(stream)
+    try:
+        return _events_to_documents(loader, shown, src, limits, origins)
+    finally:
+        try:
+            loader.dispose()
+        except Exception:
+            pass
+
+
+def _events_to_documents(loader, shown, src, limits, origins):
+    get_event = loader.get_event
+    max_depth = min(limits.max_depth, _MAX_FAST_DEPTH)
+    max_nodes = limits.max_nodes_per_document
+    ScalarEvent, MapStart, SeqStart = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+    MapEnd, SeqEnd = yaml.MappingEndEvent, yaml.SequenceEndEvent
+    DocStart, StreamEnd, StreamStart = yaml.DocumentStartEvent, yaml.StreamEndEvent, yaml.StreamStartEvent
+    plain_values, plain_keys, strings = _plain_values, _plain_keys, _strings
+    AWAIT, LIST, ROOT = _AWAIT, _LIST, _ROOT
+    documents: list[Document] = []
+    starts: dict[int, tuple[int, int]] = {}
+    index = 0
+    resolve = src.node_for
+    while True:
+        event = get_event()
+        cls = event.__class__
+        if cls is StreamStart:
+            continue
+        if cls is StreamEnd:
+            return documents, starts
+        if cls is not DocStart:  # pragma: no cover - libyaml's event grammar
+            raise _GiveUp
+        mark = event.start_mark
+        doc_start = (mark.index - mark.column, mark.line)
+        # ``cur`` is the open collection and ``state`` what it waits for: AWAIT (a mapping's
+        # next key), the pending key (its value), LIST, or ROOT (the document's node);
+        # ``stack`` saves the enclosing (cur, state) pairs, one per open collection.
+        stack: list[tuple] = []
+        cur: Any = None
+        state: Any = ROOT
+        count = 0
+        root_line = -1
+        while True:
+            event = get_event()
+            cls = event.__class__
+            if cls is ScalarEvent:
+                if event.anchor is not None:
+                    raise _GiveUp
+                count += 1
+                tag = event.tag
+                raw = event.value
+                if state is AWAIT:       # a mapping key
+                    if tag is None or tag == "!":
+                        if event.implicit[0]:
+                            key = plain_keys.get(raw, _MISS)
+                            if key is _MISS:
+                                key = _plain_key(raw)
+                            if key is _BAIL:
+                                raise _GiveUp
+                        else:
+                            key = strings.get(raw)
+                            if key is None:
+                                key = _intern(raw)
+                    else:
+                        key = _tagged_key(tag, raw)
+                        if key is _BAIL:
+                            raise _GiveUp
+                    if key in cur:
+                        raise _GiveUp    # duplicate key: the general path reports it
+                    state = key
+                    continue
+                if tag is None or tag == "!":
+                    if event.implicit[0]:
+                        value = plain_values.get(raw, _MISS)
+                        if value is _MISS:
+                            value = _plain_value(raw)
+                    else:
+                        value = strings.get(raw)
+                        if value is None:
+                            value = _intern(raw)
+                elif tag == _STR:
+                    value = raw
+                else:
+                    value = scalar_value(yaml.ScalarNode(tag, raw, None, None))
+                if count > max_nodes:
+                    raise _GiveUp
+                if state is LIST:
+                    cur.append(value)
+                elif state is ROOT:
+                    root_line = event.start_mark.line
+                    break
+                else:
+                    cur[state] = value
+                    state = AWAIT
+            elif cls is MapStart or cls is SeqStart:
+                if event.anchor is not None or len(stack) >= max_depth or state is AWAIT:
+                    raise _GiveUp        # (AWAIT: a collection as a mapping key)
+                count += 1
+                if count > max_nodes:
+                    raise _GiveUp
+                if state is ROOT:
+                    root_line = event.start_mark.line
+                stack.append((cur, state))
+                if cls is MapStart:
+                    cur, state = {}, AWAIT
+                else:
+                    cur, state = [], LIST
+            elif cls is MapEnd or cls is SeqEnd:
+                value = cur
+                cur, state = stack.pop()
+                if state is LIST:
+                    cur.append(value)
+                elif state is ROOT:
+                    break
+                else:
+                    cur[state] = value
+                    state = AWAIT
+            else:                        # an alias (or anything unexpected)
+                raise _GiveUp
+        get_event()                      # DocumentEndEvent
+        if value is None or value == "":
+            index += 1
+            continue                     # bare '---' or comment-only document
+        origin = None
+        if origins:
+            i = bisect.bisect_right(origins, (root_line, "\U0010ffff"))
+            origin = origins[i - 1][1] if i else None
+        starts[index] = doc_start
+        documents.append(StreamedDocument(shown, index, value, None, origin, resolve))
+        index += 1
+
+
+class StreamedDocument(Document):
+    """A document from the fast path: positions are found by streaming its events.
+
+    Such a document has no anchors, aliases, merge keys or duplicate keys (the fast path
+    gives up on those), so the node at a path is the first one the events lead to, and the
+    search can stop there.  Node trees (``root``/``node_at``) still come from re-composing.
+    """
+
+    def locate(self, path: tuple = (), key: bool = False) -> Location:
+        ck = (path, key)
+        hit = self._cache.get(ck)
+        if hit is not None:
+            return hit
+        loc = _stream_locate(self, path, key)
+        if loc is None:
+            return Document.locate(self, path, key)
+        self._cache[ck] = loc
+        return loc
+
+
+def _stream_locate(doc: StreamedDocument, path: tuple, key: bool) -> Location | None:
+    """The location ``Document.locate`` would give, read from the events (None: cannot)."""
+    src = getattr(doc.resolve, "__self__", None)
+    text = getattr(src, "text", None)
+    start = getattr(src, "_starts", {}).get(doc.index)
+    if text is None or start is None:
+        return None
+    from .loader import _TextFrom
+    for track in (False, True):
+        loader = _Loader(_TextFrom(text, start[0]) if start[0] else text)
+        try:
+            return _walk(loader, doc.path, path, key, start[1], track)
+        except _Retrack:
+            continue
+        except (yaml.YAMLError, _GiveUp, ValueError, TypeError):
+            return None
+        finally:
+            try:
+                loader.dispose()
+            except Exception:
+                pass
+    return None
+
+
+class _Retrack(Exception):
+    """The walk needs the end of a collection whose children it skipped untracked."""
+
+
+class _Events:
+    """``get_event`` that remembers what ``Location.of_node``'s end clamp needs: the last
+    event that was not a collection end, and how many ends have come since.  Only used
+    when a path is absent (rare): the plain walk is cheaper and usually enough."""
+
+    __slots__ = ("get", "event", "last", "ends")
+
+    def __init__(self, loader):
+        self.get = loader.get_event
+        self.event = self.last = None
+        self.ends = 0
+
+    def __call__(self):
+        event = self.event = self.get()
+        c = event.__class__
+        if c is yaml.MappingEndEvent or c is yaml.SequenceEndEvent:
+            self.ends += 1
+        else:
+            self.last, self.ends = event, 0
+        return event
+
+
+def _walk(loader, shown: str, path: tuple, key: bool, line0: int, track: bool) -> Location | None:
+    events = _Events(loader) if track else loader.get_event
+    event = events()
+    if event.__class__ is yaml.StreamStartEvent:
+        event = events()
+    if event.__class__ is not yaml.DocumentStartEvent:
+        return None
+    node = events()                      # the root node's first event
+    depth, n = 0, len(path)
+    while True:
+        cls = node.__class__
+        if cls is yaml.ScalarEvent:      # the target, or the nearest parent of a longer path
+            return _location(shown, node.start_mark, node.end_mark, line0)
+        if cls is yaml.AliasEvent:
+            raise _GiveUp                # the node is the anchor's, elsewhere: compose instead
+        if depth == n:
+            end, last, ends = _scan_to_end(events, node)
+            return _end_location(shown, node, end, last, ends, line0)
+        step = path[depth]
+        last_step = depth == n - 1
+        if cls is yaml.MappingStartEvent:
+            while True:
+                k = events()
+                kcls = k.__class__
+                if kcls is yaml.MappingEndEvent:     # no such key: the mapping itself
+                    if not track:
+                        raise _Retrack
+                    return _end_location(shown, node, k, events.last, events.ends, line0)
+                if kcls is not yaml.ScalarEvent:
+                    raise _GiveUp
+                if _event_key(k) == step:
+                    if key and last_step:
+                        return _location(shown, k.start_mark, k.end_mark, line0)
+                    found = events()
+                    break
+                _skip(events, events())
+        elif cls is yaml.SequenceStartEvent:
+            if not isinstance(step, int) or isinstance(step, bool) or step < 0:
+                raise _GiveUp            # negative indices need the length: compose instead
+            i = 0
+            while True:
+                found = events()
+                if found.__class__ is yaml.SequenceEndEvent:   # too short: the sequence itself
+                    if not track:
+                        raise _Retrack
+                    return _end_location(shown, node, found, events.last, events.ends, line0)
+                if i == step:
+                    break
+                _skip(events, found)
+                i += 1
+        else:
+            raise _GiveUp
+        node = found
+        depth += 1
+
+
+def _skip(get_event, first) -> None:
+    """Consume the rest of the node that starts with event ``first``."""
+    cls = first.__class__
+    if cls is yaml.ScalarEvent or cls is yaml.AliasEvent:
+        return
+    if cls is not yaml.MappingStartEvent and cls is not yaml.SequenceStartEvent:
+        raise _GiveUp
+    level = 1
+    while level:
+        c = get_event().__class__
+        if c is yaml.MappingStartEvent or c is yaml.SequenceStartEvent:
+            level += 1
+        elif c is yaml.MappingEndEvent or c is yaml.SequenceEndEvent:
+            level -= 1
+        elif c is not yaml.ScalarEvent and c is not yaml.AliasEvent:
+            raise _GiveUp
+
+
+def _scan_to_end(get_event, first) -> tuple:
+    """Consume the collection opened by ``first``: (its end event, the last event that was
+    not a collection end, how many ends came in a row up to and including its own)."""
+    level, last, ends = 1, first, 0
+    while True:
+        event = get_event()
+        c = event.__class__
+        if c is yaml.MappingEndEvent or c is yaml.SequenceEndEvent:
+            level -= 1
+            ends += 1
+            if not level:
+                return event, last, ends
+        elif c is yaml.MappingStartEvent or c is yaml.SequenceStartEvent:
+            level += 1
+            last, ends = event, 0
+        elif c is yaml.ScalarEvent or c is yaml.AliasEvent:
+            last, ends = event, 0
+        else:
+            raise _GiveUp
+
+
+def _end_location(shown: str, first, end, last, ends: int, line0: int) -> Location:
+    """Location of the collection opened by ``first`` and closed by ``end``."""
+    # Location.of_node clamps a block collection's end using its last scalar, reached by
+    # following the last child down at most 64 steps: here, the event just before the run
+    # of closing events (``ends`` counts this collection's own end too).
+    if last.__class__ is yaml.AliasEvent:
+        raise _GiveUp                    # the chain would continue inside the anchored node
+    hint = last if last.__class__ is yaml.ScalarEvent and ends <= 64 else None
+    return _location(shown, first.start_mark, end.end_mark, line0, hint)
+
+
+_locate_keys: dict[tuple, Any] = {}     # (tag, plain?, text) -> construct.mapping_key
+
+
+def _event_key(event) -> Any:
+    """The key a key event stands for, as ``Document.node_at`` compares it (``mapping_key``)."""
+    ck = (event.tag, event.implicit[0], event.value)
+    k = _locate_keys.get(ck, _MISS)
+    if k is _MISS:
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
+        k = mapping_key(yaml.ScalarNode(tag, event.value, None, None))
+        if len(_locate_keys) >= _CACHE_LIMIT:
+            _locate_keys.clear()
+        _locate_keys[ck] = k
+    return k
+
+
+def _location(shown: str, start, end, line0: int, hint=None) -> Location:
+    """``Location.of_node`` for marks read from a stream that starts at line ``line0``."""
+    start_line = start.line + line0
+    end_line, end_col = end.line + line0 + 1, end.column + 1
+    if end_col == 1 and end_line > start_line + 1:
+        end_line -= 1
+        end_col = 1
+        if hint is not None and hint.end_mark.line == end.line - 1:
+            end_col = hint.end_mark.column + 1
+    return Location(shown, start_line + 1, start.column + 1, max(end_line, start_line + 1), max(end_col, 1))

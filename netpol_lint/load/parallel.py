@@ -1,0 +1,100 @@
+"""Parallel parsing (``--jobs``): files are read and parsed in worker processes.
+
+Parsing is the one part of a run that is both the largest (about as long as libyaml's own
+``compose_all`` over the input) and trivially parallel: files do not depend on each other.
+Workers return whole ``SourceFile`` objects; what crosses the pipe is plain data (dicts,
+lists, strings), the file text, and the loader's problems, which pickle and unpickle in a
+small fraction of the time parsing takes (no node trees: positions are found later, in the
+parent, from the text).  Results are put back in input order, so the output is the same
+bytes whatever ``--jobs`` is.
+
+Processes are forked (cheap, nothing to re-import); where ``fork`` does not exist, and for
+inputs too small to pay for the workers, files are read in the calling process.  If a
+worker dies or fails, the files it did not deliver are read in the calling process: a
+broken worker costs time, never a result.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from .loader import Limits, SourceFile, read_file
+
+# Below this many bytes in all, starting workers costs more than it saves (measured: a
+# 2-worker pool starts in ~20-40 ms; libyaml parses ~25 MB/s of manifests in Python).
+MIN_PARALLEL_BYTES = 2 << 20
+# Batches of about this many bytes go to one worker at a time; more batches balance a
+# few huge files better, fewer cost less per task.
+_BATCHES_PER_WORKER = 8
+_MIN_BATCH_BYTES = 256 << 10
+
+
+def default_jobs() -> int:
+    """The CPUs this process may run on (``--jobs`` default, CONTRACT.md)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def read_files(paths: list[str], jobs: int | None, limits: Limits, stdin_text: str | None = None) -> list[SourceFile]:
+    """``read_file`` over ``paths`` in order, in up to ``jobs`` processes."""
+    jobs = default_jobs() if jobs is None else max(1, int(jobs))
+    plan = _plan(paths, jobs) if jobs > 1 and "fork" in multiprocessing.get_all_start_methods() else None
+    if plan is None:
+        return [read_file(p, limits=limits, stdin_text=stdin_text) for p in paths]
+    results: list[SourceFile | None] = [None] * len(paths)
+    try:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(plan)),
+                                 mp_context=multiprocessing.get_context("fork")) as pool:
+            batches = [[paths[i] for i in batch] for batch in plan]
+            for batch, files in zip(plan, pool.map(_read_batch, batches, [limits] * len(batches))):
+                for i, src in zip(batch, files):
+                    results[i] = src
+    except (BrokenProcessPool, OSError, RuntimeError, EOFError):
+        pass  # whatever was not delivered is read below
+    except Exception:
+        pass  # a failure inside a worker: same
+    return [src if src is not None else read_file(p, limits=limits, stdin_text=stdin_text)
+            for p, src in zip(paths, results)]
+
+
+def _plan(paths: list[str], jobs: int) -> list[list[int]] | None:
+    """Index batches of regular files for the workers, or None when not worth it.
+
+    Stdin and paths the loader skips are left out (read in the calling process); batches
+    hold consecutive files of about equal bytes.
+    """
+    sizes: list[tuple[int, int]] = []
+    total = 0
+    for i, p in enumerate(paths):
+        if p == "-" or type(p) is not str:   # stdin, SkippedPath
+            continue
+        try:
+            size = os.path.getsize(p)
+        except OSError:
+            continue
+        sizes.append((i, size))
+        total += size
+    if total < MIN_PARALLEL_BYTES or len(sizes) < 2:
+        return None
+    target = max(_MIN_BATCH_BYTES, total // (jobs * _BATCHES_PER_WORKER))
+    plan: list[list[int]] = []
+    batch: list[int] = []
+    acc = 0
+    for i, size in sizes:
+        batch.append(i)
+        acc += size
+        if acc >= target:
+            plan.append(batch)
+            batch, acc = [], 0
+    if batch:
+        plan.append(batch)
+    return plan if len(plan) > 1 else None
+
+
+def _read_batch(paths: list[str], limits: Limits) -> list[SourceFile]:
+    """In a worker: read and parse ``paths`` (never raises for bad input, like ``read_file``)."""
+    return [read_file(p, limits=limits) for p in paths]
