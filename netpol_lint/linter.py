@@ -70,15 +70,11 @@ def selected_rules(registry: RuleRegistry, config: Config, select: list[str] = (
     """Rules to run: ``select`` (CLI over config) or the default set, minus ``ignore``."""
     chosen_refs = list(select) or list(config.select)
     if chosen_refs:
-        chosen = {r.id for ref in chosen_refs if (r := registry.resolve(ref))}
-        if any(ref.lower() == "all" for ref in chosen_refs):
-            chosen = set(registry.rules)
+        chosen = {r.id for ref in chosen_refs for r in registry.select(ref)}
     else:
         chosen = {r.id for r in registry.rules.values() if r.enabled_by_default}
     for ref in list(config.ignore) + list(ignore):
-        r = registry.resolve(ref)
-        if r is not None:
-            chosen.discard(r.id)
+        chosen.difference_update(r.id for r in registry.select(ref))
     return [registry.rules[i] for i in sorted(chosen)]
 
 

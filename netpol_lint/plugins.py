@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import re
 import sys
 from importlib.metadata import entry_points
 
@@ -23,6 +24,7 @@ from . import hookimpl, hookspecs
 from .rulebase import Rule, validate_rule
 
 ENTRY_POINT_GROUP = "netpol_lint"
+RULE_PREFIX_RE = re.compile(r"^[A-Z]+[0-9]*$")
 BUILTIN = "netpol_lint.rules"
 
 
@@ -115,8 +117,21 @@ class RuleRegistry:
         """A rule by id (case-insensitive) or name."""
         return self.rules.get(ref.upper()) or self.by_name.get(ref.lower())
 
+    def select(self, ref: str) -> list[Rule]:
+        """Rules a selector names: an id, a name, ``all``, or an id prefix like ruff's
+        (``NPL2`` = every NPL2xx rule, ``NPL`` = every NPL rule)."""
+        if ref.lower() == "all":
+            return self.sorted()
+        exact = self.resolve(ref)
+        if exact is not None:
+            return [exact]
+        prefix = ref.strip().upper()
+        if RULE_PREFIX_RE.match(prefix):
+            return [r for r in self.sorted() if r.id.startswith(prefix)]
+        return []
+
     def is_known(self, ref: str) -> bool:
-        return ref.lower() == "all" or self.resolve(ref) is not None
+        return bool(self.select(ref))
 
     def sorted(self) -> list[Rule]:
         return [self.rules[k] for k in sorted(self.rules)]

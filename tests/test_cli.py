@@ -141,3 +141,14 @@ def test_installed_wheel_outside_checkout_lists_every_rule(tmp_path):
     origin = subprocess.run([sys.executable, "-P", "-c", "import netpol_lint.rules as r; print(r.__file__)"],
                             cwd=elsewhere, env=env, capture_output=True, text=True)
     assert origin.stdout.startswith(str(target))
+
+
+def test_select_and_ignore_by_id_prefix_like_ruff():
+    ex = ROOT / "examples"
+    def rules(*args):
+        return sorted({f["rule"] for f in json.loads(run_cli(".", "--format", "json", *args, cwd=ex).stdout)["findings"]})
+    everything = rules()
+    assert rules("--select", "NPL2") == [r for r in everything if r.startswith("NPL2")] != []
+    assert rules("--select", "NPL", "--ignore", "NPL2,NPL1") == [r for r in everything if r[3] not in "12"]
+    proc = run_cli(".", "--select", "NPL9", cwd=ex)
+    assert proc.returncode == 2 and "unknown rule 'NPL9'" in proc.stderr
