@@ -28,28 +28,8 @@ ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 
 
 def port_difference(a: PortSet, b: PortSet) -> PortSet:
-    """Ports in ``a`` and not in ``b`` (PortSet has union and intersection only)."""
-    out: dict[str, list[tuple[int, int]]] = {}
-    for proto in a.protocols:
-        cut = b.ranges(proto)
-        kept: list[tuple[int, int]] = []
-        for lo, hi in a.ranges(proto):
-            cur = lo
-            for blo, bhi in cut:
-                if bhi < cur:
-                    continue
-                if blo > hi:
-                    break
-                if blo > cur:
-                    kept.append((cur, blo - 1))
-                cur = max(cur, bhi + 1)
-                if cur > hi:
-                    break
-            if cur <= hi:
-                kept.append((cur, hi))
-        if kept:
-            out[proto] = kept
-    return PortSet(out)
+    """Ports in ``a`` and not in ``b``."""
+    return a - b
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from __future__ import annotations
 import ipaddress
 from typing import Any, Iterable
 
+from .intervals import intersect, subtract
+
 V6_OFFSET = 1 << 32
 V4_END = V6_OFFSET - 1
 V6_END = V6_OFFSET + (1 << 128) - 1
@@ -97,33 +99,10 @@ class IPSet:
         return IPSet(self.intervals + other.intervals)
 
     def __and__(self, other: "IPSet") -> "IPSet":
-        out, i, j = [], 0, 0
-        a, b = self.intervals, other.intervals
-        while i < len(a) and j < len(b):
-            lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
-            if lo <= hi:
-                out.append((lo, hi))
-            if a[i][1] < b[j][1]:
-                i += 1
-            else:
-                j += 1
-        return IPSet(out)
+        return IPSet(intersect(self.intervals, other.intervals))
 
     def __sub__(self, other: "IPSet") -> "IPSet":
-        out = []
-        for lo, hi in self.intervals:
-            cur = lo
-            for olo, ohi in other.intervals:
-                if ohi < cur or olo > hi:
-                    continue
-                if olo > cur:
-                    out.append((cur, olo - 1))
-                cur = max(cur, ohi + 1)
-                if cur > hi:
-                    break
-            if cur <= hi:
-                out.append((cur, hi))
-        return IPSet(out)
+        return IPSet(subtract(self.intervals, other.intervals))
 
     @property
     def has_ipv6(self) -> bool:

@@ -38,7 +38,7 @@ import yaml
 
 from ..model.resources import MANAGED_LABELS
 from .portsets import MAX_PORT, MIN_PORT, PROTOCOLS, PortSet, valid_port_name
-from .selectors import OPERATORS
+from .selectors import OPERATORS, describe_requirements
 
 MODULE_POLICY_FILE = "istio-module-networkpolicies.yaml"
 VERSION_LABEL = "app.kubernetes.io/version"
@@ -60,7 +60,8 @@ DIRECTIONS = (("Ingress", "ingress", "from"), ("Egress", "egress", "to"))
 def module_policy_items() -> tuple[dict, ...]:
     """The seven policies as plain data, in the order the module applies them."""
     text = resources.files("netpol_lint").joinpath("data", MODULE_POLICY_FILE).read_text(encoding="utf-8")
-    return tuple(yaml.safe_load(text)["items"])
+    # libyaml: the same data from this static file, ~20x faster than the pure-Python loader
+    return tuple(yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))["items"])
 
 
 def module_policy_names() -> tuple[str, ...]:
@@ -271,19 +272,7 @@ def canonical_selector(raw: Any) -> tuple:
 def describe_selector(sel: tuple) -> str:
     if sel[0] == "bad":
         return f"<invalid selector {sel[1]}>"
-    if not sel[1]:
-        return "{}"
-    parts = []
-    for key, op, values in sel[1]:
-        if op == "In" and len(values) == 1:
-            parts.append(f"{key}={values[0]}")
-        elif op in ("In", "NotIn"):
-            parts.append(f"{key} {'in' if op == 'In' else 'notin'} ({','.join(values)})")
-        elif op == "Exists":
-            parts.append(key)
-        else:
-            parts.append(f"!{key}")
-    return ",".join(parts)
+    return describe_requirements(sel[1])
 
 
 ANY_PEER = ("any",)

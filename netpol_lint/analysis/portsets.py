@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable
 
+from .intervals import intersect, subtract
+
 PROTOCOLS = ("SCTP", "TCP", "UDP")        # sorted: the order used in text and JSON
 MIN_PORT, MAX_PORT = 1, 65535
 ALL_CONNECTIONS = "All Connections"
@@ -115,17 +117,16 @@ class PortSet:
             return other
         out = {}
         for p in set(self._r) & set(other._r):
-            a, b = self._r[p], other._r[p]
-            i = j = 0
-            rs = []
-            while i < len(a) and j < len(b):
-                lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
-                if lo <= hi:
-                    rs.append((lo, hi))
-                if a[i][1] < b[j][1]:
-                    i += 1
-                else:
-                    j += 1
+            rs = intersect(self._r[p], other._r[p])
+            if rs:
+                out[p] = rs
+        return PortSet(out)
+
+    def __sub__(self, other: "PortSet") -> "PortSet":
+        """Ports in ``self`` and not in ``other``."""
+        out = {}
+        for p in self.protocols:
+            rs = subtract(self.ranges(p), list(other.ranges(p)))
             if rs:
                 out[p] = rs
         return PortSet(out)

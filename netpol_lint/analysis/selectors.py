@@ -71,19 +71,7 @@ class Selector:
         """Short human text, e.g. ``app=web,tier in (a,b)``; ``{}`` for match-all."""
         if not self.valid:
             return "<invalid selector>"
-        if not self.requirements:
-            return "{}"
-        parts = []
-        for key, op, values in self.requirements:
-            if op == "In" and len(values) == 1:
-                parts.append(f"{key}={next(iter(values))}")
-            elif op in ("In", "NotIn"):
-                parts.append(f"{key} {'in' if op == 'In' else 'notin'} ({','.join(sorted(values))})")
-            elif op == "Exists":
-                parts.append(key)
-            else:
-                parts.append(f"!{key}")
-        return ",".join(parts)
+        return describe_requirements(self.requirements)
 
     def __repr__(self) -> str:
         return f"Selector({self.describe()})"
@@ -164,3 +152,20 @@ class LabelIndex:
         for v in values:
             m |= self.by_pair.get((key, v), 0)
         return m
+
+
+def describe_requirements(requirements) -> str:
+    """``app=web,tier in (a,b),!legacy`` for (key, operator, values) triples; ``{}`` for none."""
+    if not requirements:
+        return "{}"
+    parts = []
+    for key, op, values in requirements:
+        if op == "In" and len(values) == 1:
+            parts.append(f"{key}={next(iter(values))}")
+        elif op in ("In", "NotIn"):
+            parts.append(f"{key} {'in' if op == 'In' else 'notin'} ({','.join(sorted(values))})")
+        elif op == "Exists":
+            parts.append(key)
+        else:
+            parts.append(f"!{key}")
+    return ",".join(parts)
