@@ -12,7 +12,11 @@ selectors, APIRule ``service.namespace``, ``ns/name`` gateway references, ``ns/h
 label (each team has its own host).  What a real repository holds once -- the system
 namespaces' objects (istio-system, kyma-system, kube-system), cluster-scoped objects (CRDs,
 ClusterRoles, ...), the Istio CR -- only clone 0 has; references to system namespaces are
-kept, so every clone talks to the same gateways.  Clone 0 is the input itself (re-serialised; comments are not kept).
+kept, so every clone talks to the same gateways.  Clone 0 is the input itself
+(re-serialised; comments are not kept).  Documents whose ``metadata.labels`` is not a
+mapping (two markdown snippets of the corpus; the API server rejects them) are left out:
+checkov 3.3 crashes on them (TypeError in its label-selector graph builder), and the 10k
+input is also checkov's.
 
 ``--check`` lints the result and verifies that every full clone after the first yields the
 same findings per rule (the clones are consistent, so work per clone is the same).
@@ -108,6 +112,9 @@ class Cloner:
     def clone(self, doc: dict, i: int) -> dict | None:
         """A deep copy of ``doc`` in clone ``i`` (None: cluster-scoped, only in clone 0)."""
         kind = doc.get("kind")
+        meta = doc.get("metadata")
+        if isinstance(meta, dict) and not isinstance(meta.get("labels", {}), dict):
+            return None      # rejected by the API server; crashes checkov's graph builder
         if i and kind in CLUSTER_SCOPED and kind != "Namespace":
             return None
         if i and kind == "Istio":

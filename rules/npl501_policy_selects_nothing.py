@@ -28,7 +28,7 @@ class PolicySelectsNothing(Rule):
         for e in network.endpoints:
             if not e.external:
                 by_ns.setdefault(e.namespace, []).append(e)
-        custom_pods = custom_pod_labels(ctx.model)
+        custom_pods = CustomPodLabels(ctx.model)     # walked per namespace, when a policy gets that far
         for policy in ctx.model.network_policies:
             if not ctx.model.workloads_by_ns.get(policy.namespace):
                 continue       # the input defines no workloads there: nothing to compare with
@@ -40,7 +40,7 @@ class PolicySelectsNothing(Rule):
                 continue
             if any(sel.matches(w.pod_labels) for w in ctx.model.workloads_by_ns[policy.namespace]):
                 continue       # a template the engine folded into a same-named one (duplicates: NPL004)
-            if any(sel.matches(labels) for labels in custom_pods.get(policy.namespace, ())):
+            if any(sel.matches(labels) for labels in custom_pods.of(policy.namespace)):
                 continue       # pods made by a custom resource (Rollout, Function, SandboxTemplate ...)
             count = len(ctx.model.workloads_by_ns[policy.namespace])
             yield self.finding(
@@ -51,25 +51,39 @@ class PolicySelectsNothing(Rule):
             )
 
 
-def custom_pod_labels(model) -> dict[str, list[dict[str, str]]]:
-    """Pod label sets that custom resources carry, per namespace.
+class CustomPodLabels:
+    """Pod label sets that custom resources carry, per namespace (computed per namespace on
+    first use: only namespaces of policies that select nothing else need the walk).
 
     Operators create pods from pod templates embedded in their own kinds (Argo Rollouts
     ``spec.template``, an agent sandbox's ``spec.podTemplate``, Kyma Functions' ``spec.labels``).
     The linter does not model those as workloads, but a policy selecting such pods is not
     selecting nothing: any ``metadata.labels`` mapping under a custom resource's ``spec`` counts.
     """
-    out: dict[str, list[dict[str, str]]] = {}
-    for r in model.resources:
-        if isinstance(r, Workload) or not r.namespace or "." not in r.group:
-            continue
-        found: list[dict[str, str]] = []
+
+    def __init__(self, model):
+        self.model = model
+        self._by_ns: dict[str, list] | None = None
+        self._done: dict[str, list[dict[str, str]]] = {}
+
+    def of(self, namespace: str) -> list[dict[str, str]]:
+        if namespace not in self._done:
+            if self._by_ns is None:
+                self._by_ns = {}
+                for r in self.model.resources:
+                    if not isinstance(r, Workload) and r.namespace and "." in r.group:
+                        self._by_ns.setdefault(r.namespace, []).append(r)
+            self._done[namespace] = _labels_of(self._by_ns.get(namespace, ()))
+        return self._done[namespace]
+
+
+def _labels_of(resources) -> list[dict[str, str]]:
+    found: list[dict[str, str]] = []
+    for r in resources:
         _collect_labels(r.spec, found, depth=0)
         if r.kind == "Function" and r.group == "serverless.kyma-project.io":
             found.append(str_map(r.spec.get("labels")))
-        if found:
-            out.setdefault(r.namespace, []).extend(found)
-    return out
+    return found
 
 
 def _collect_labels(node, found: list, depth: int) -> None:

@@ -148,3 +148,41 @@ def test_the_console_script_exit_keeps_output_and_exit_code(tmp_path):
     assert [f["rule"] for f in report["findings"]] == ["NPL103"]
     clean = run_cli("d.yaml", "--ignore", "NPL103", "-q", cwd=tmp_path)
     assert (clean.returncode, clean.stdout) == (0, "")
+
+
+_field = st.sampled_from(["a", "b", "labels", "x.y", "k/v"])
+_data = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=3),
+                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_field, inner, max_size=4),
+                     max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_field, min_size=1, max_size=4), _data)
+def test_declarative_field_chains_find_what_jsonpath_finds(steps, data):
+    from netpol_lint.declarative import compiled_path, match_path, named_steps
+
+    query = compiled_path(".".join(f"'{s}'" for s in steps))
+    assert named_steps(query) == tuple(steps)
+    expected = [(match_path(m), m.value) for m in query.find(data)]
+    value, found = data, True
+    for s in steps:
+        if type(value) is not dict or s not in value:
+            found = False
+            break
+        value = value[s]
+    assert expected == ([(tuple(steps), value)] if found else [])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_field, min_size=1, max_size=3), _data)
+def test_declarative_trailing_wildcards_find_what_jsonpath_finds_on_mappings(steps, data):
+    from netpol_lint.declarative import compiled_path, match_path, wildcard_prefix
+
+    query = compiled_path(".".join(f"'{s}'" for s in steps) + ".*")
+    assert wildcard_prefix(query) == tuple(steps)
+    value = data
+    for s in steps:
+        value = value.get(s) if type(value) is dict else None
+    if type(value) is dict or value is None:     # where the rule answers without jsonpath-ng
+        expected = [(match_path(m), m.value) for m in query.find(data)]
+        assert expected == [(tuple(steps) + (k,), v) for k, v in (value or {}).items()]

@@ -95,7 +95,8 @@ def _component_workload(c: Component, index: int) -> Workload:
 @lru_cache(maxsize=1)
 def _module_policy_items() -> tuple:
     text = resources.files("netpol_lint").joinpath("data", MODULE_POLICY_FILE).read_text(encoding="utf-8")
-    items = yaml.safe_load(text)["items"]
+    # libyaml: the same data from this static file, ~20x faster than the pure-Python loader
+    items = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))["items"]
     return tuple(items)
 
 

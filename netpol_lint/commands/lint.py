@@ -128,7 +128,8 @@ def run(args) -> int:
             from ..session import InputError
             raise InputError(f"cannot write --output {args.output}: {exc.strerror or exc}") from None
     else:
-        out_stream.write(text)
+        for i in range(0, len(text), 1 << 20):   # in slices: no second, encoded copy of a large report
+            out_stream.write(text[i:i + (1 << 20)])
         out_stream.flush()
     fail_on = args.fail_on or config.fail_on
     from ..cli import keep_until_exit

@@ -33,7 +33,23 @@ try:
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _Loader = yaml.SafeLoader
 
+try:  # the bare libyaml parser: positions need events, not a constructor or a resolver
+    from yaml._yaml import CParser as _Parser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _Parser = _Loader
 _RESOLVER = Resolver()
+
+
+_stream_class = None
+
+
+def _text_from(text: str, start: int):
+    """The loader's stream over ``text[start:]`` (imported late: the loader imports us)."""
+    global _stream_class
+    if _stream_class is None:
+        from .loader import _TextFrom
+        _stream_class = _TextFrom
+    return _stream_class(text, start)
 _MISS = object()
 _BAIL = object()                # a key the fast path does not handle (merge, null)
 _CACHE_LIMIT = 200_000          # entries per cache before it is emptied (bounds memory)
@@ -266,57 +282,32 @@ def _stream_locate(doc: StreamedDocument, path: tuple, key: bool) -> Location | 
     start = getattr(src, "_starts", {}).get(doc.index)
     if text is None or start is None:
         return None
-    from .loader import _TextFrom
-    for track in (False, True):
-        loader = _Loader(_TextFrom(text, start[0]) if start[0] else text)
+    parser = _Parser(_text_from(text, start[0]) if start[0] else text)
+    try:
+        return _walk(parser.get_event, doc.path, path, key, start[1])
+    except (yaml.YAMLError, _GiveUp, ValueError, TypeError):
+        return None
+    finally:
         try:
-            return _walk(loader, doc.path, path, key, start[1], track)
-        except _Retrack:
-            continue
-        except (yaml.YAMLError, _GiveUp, ValueError, TypeError):
-            return None
-        finally:
-            try:
-                loader.dispose()
-            except Exception:
-                pass
-    return None
+            parser.dispose()
+        except Exception:
+            pass
 
 
-class _Retrack(Exception):
-    """The walk needs the end of a collection whose children it skipped untracked."""
+def _walk(get_event, shown: str, path: tuple, key: bool, line0: int) -> Location | None:
+    """Follow ``path`` through the events of one document.
 
-
-class _Events:
-    """``get_event`` that remembers what ``Location.of_node``'s end clamp needs: the last
-    event that was not a collection end, and how many ends have come since.  Only used
-    when a path is absent (rare): the plain walk is cheaper and usually enough."""
-
-    __slots__ = ("get", "event", "last", "ends")
-
-    def __init__(self, loader):
-        self.get = loader.get_event
-        self.event = self.last = None
-        self.ends = 0
-
-    def __call__(self):
-        event = self.event = self.get()
-        c = event.__class__
-        if c is yaml.MappingEndEvent or c is yaml.SequenceEndEvent:
-            self.ends += 1
-        else:
-            self.last, self.ends = event, 0
-        return event
-
-
-def _walk(loader, shown: str, path: tuple, key: bool, line0: int, track: bool) -> Location | None:
-    events = _Events(loader) if track else loader.get_event
-    event = events()
+    Where the path ends -- at its node, or at the nearest existing parent -- the location is
+    built like ``Location.of_node``: a block collection's end is clamped with the help of its
+    last scalar, which ``_skip`` reports for every subtree it consumes (the last event that
+    is not a collection end, and how many ends followed it).
+    """
+    event = get_event()
     if event.__class__ is yaml.StreamStartEvent:
-        event = events()
+        event = get_event()
     if event.__class__ is not yaml.DocumentStartEvent:
         return None
-    node = events()                      # the root node's first event
+    node = get_event()                   # the root node's first event
     depth, n = 0, len(path)
     while True:
         cls = node.__class__
@@ -325,39 +316,47 @@ def _walk(loader, shown: str, path: tuple, key: bool, line0: int, track: bool) -
         if cls is yaml.AliasEvent:
             raise _GiveUp                # the node is the anchor's, elsewhere: compose instead
         if depth == n:
-            end, last, ends = _scan_to_end(events, node)
+            end, last, ends = _skip(get_event, node)
             return _end_location(shown, node, end, last, ends, line0)
         step = path[depth]
         last_step = depth == n - 1
+        last, ends = node, 0             # the last child's tail, for an absent step
         if cls is yaml.MappingStartEvent:
             while True:
-                k = events()
+                k = get_event()
                 kcls = k.__class__
                 if kcls is yaml.MappingEndEvent:     # no such key: the mapping itself
-                    if not track:
-                        raise _Retrack
-                    return _end_location(shown, node, k, events.last, events.ends, line0)
+                    return _end_location(shown, node, k, last, ends + 1, line0)
                 if kcls is not yaml.ScalarEvent:
                     raise _GiveUp
-                if _event_key(k) == step:
+                name = _plain_keys.get(k.value) if k.tag is None and k.implicit[0] else None
+                if name is None or name is _BAIL:
+                    name = _event_key(k)
+                if name == step:
                     if key and last_step:
                         return _location(shown, k.start_mark, k.end_mark, line0)
-                    found = events()
+                    found = get_event()
                     break
-                _skip(events, events())
+                value = get_event()
+                if value.__class__ is yaml.ScalarEvent or value.__class__ is yaml.AliasEvent:
+                    last, ends = value, 0
+                else:
+                    _, last, ends = _skip(get_event, value)
         elif cls is yaml.SequenceStartEvent:
             if not isinstance(step, int) or isinstance(step, bool) or step < 0:
                 raise _GiveUp            # negative indices need the length: compose instead
             i = 0
             while True:
-                found = events()
-                if found.__class__ is yaml.SequenceEndEvent:   # too short: the sequence itself
-                    if not track:
-                        raise _Retrack
-                    return _end_location(shown, node, found, events.last, events.ends, line0)
+                found = get_event()
+                fcls = found.__class__
+                if fcls is yaml.SequenceEndEvent:   # too short: the sequence itself
+                    return _end_location(shown, node, found, last, ends + 1, line0)
                 if i == step:
                     break
-                _skip(events, found)
+                if fcls is yaml.ScalarEvent or fcls is yaml.AliasEvent:
+                    last, ends = found, 0
+                else:
+                    _, last, ends = _skip(get_event, found)
                 i += 1
         else:
             raise _GiveUp
@@ -365,25 +364,7 @@ def _walk(loader, shown: str, path: tuple, key: bool, line0: int, track: bool) -
         depth += 1
 
 
-def _skip(get_event, first) -> None:
-    """Consume the rest of the node that starts with event ``first``."""
-    cls = first.__class__
-    if cls is yaml.ScalarEvent or cls is yaml.AliasEvent:
-        return
-    if cls is not yaml.MappingStartEvent and cls is not yaml.SequenceStartEvent:
-        raise _GiveUp
-    level = 1
-    while level:
-        c = get_event().__class__
-        if c is yaml.MappingStartEvent or c is yaml.SequenceStartEvent:
-            level += 1
-        elif c is yaml.MappingEndEvent or c is yaml.SequenceEndEvent:
-            level -= 1
-        elif c is not yaml.ScalarEvent and c is not yaml.AliasEvent:
-            raise _GiveUp
-
-
-def _scan_to_end(get_event, first) -> tuple:
+def _skip(get_event, first) -> tuple:
     """Consume the collection opened by ``first``: (its end event, the last event that was
     not a collection end, how many ends came in a row up to and including its own)."""
     level, last, ends = 1, first, 0

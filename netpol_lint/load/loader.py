@@ -174,8 +174,10 @@ def discover(paths: list[str], excludes: list[str] = (), cwd: str | None = None)
         d = display_path(p, cwd)
         return any(fnmatch(d, g) or fnmatch(d, g.rstrip("/") + "/*") or fnmatch(os.path.basename(p), g) for g in excludes)
 
-    def add(p: str) -> None:
-        key = os.path.abspath(p)
+    shown: dict[str, str] = {}          # display paths known from the walk (for the sort)
+
+    def add(p: str, key: str | None = None) -> None:
+        key = key or os.path.abspath(p)
         if key not in seen:
             seen.add(key)
             out.append(p)
@@ -193,24 +195,64 @@ def discover(paths: list[str], excludes: list[str] = (), cwd: str | None = None)
                 continue
             root = os.path.realpath(raw)
             unreadable: list[OSError] = []
-            for walk_root, dirs, files in os.walk(raw, onerror=unreadable.append):
-                dirs[:] = sorted(
-                    d for d in dirs
-                    if not d.startswith(".") and not os.path.islink(os.path.join(walk_root, d))
-                    and not excluded(os.path.join(walk_root, d))
-                )
-                for name in sorted(files):
-                    full = os.path.join(walk_root, name)
-                    if name.lower().endswith(MANIFEST_SUFFIXES) and not excluded(full):
-                        add(_check_link(full, root))
+            for prefix, abs_prefix, shown_prefix, files in _walk_directories(
+                    raw, os.path.abspath(raw), display_path(raw, cwd), excluded, unreadable):
+                for name, is_link in files:
+                    full = prefix + name              # os.path.join(directory, name)
+                    path = _check_link(full, root) if is_link else full
+                    if shown_prefix or not name.startswith(".."):   # display_path shows "..x" absolute
+                        shown[path] = shown_prefix + name
+                    add(path, abs_prefix + name)
             for exc in unreadable:
                 if exc.filename and not excluded(exc.filename):
                     add(SkippedPath(exc.filename, f"directory cannot be read: {exc.strerror or exc}"))
         elif not excluded(raw):
             inside = os.path.commonpath([os.path.abspath(raw), base]) == base
             add(_check_link(raw, os.path.realpath(base if inside else os.path.dirname(os.path.abspath(raw)))))
-    out.sort(key=lambda p: (p != "-", display_path(p, cwd) if p != "-" else ""))
+    out.sort(key=lambda p: (p != "-", (shown.get(p) or display_path(p, cwd)) if p != "-" else ""))
     return out, errors
+
+
+def _walk_directories(top: str, abs_top: str, shown_top: str, excluded, unreadable: list):
+    """``(prefix, absolute prefix, display prefix, [(file name, is symlink), ...])`` per
+    directory for ``discover``, depth first; ``prefix + name`` is the file's path.
+
+    What ``os.walk`` with the filters ``discover`` applied gave -- directories sorted,
+    hidden, symlinked and excluded ones pruned, files sorted and limited to manifest
+    suffixes and not excluded, unreadable directories reported to ``unreadable`` -- but
+    from ``os.scandir`` entries, whose file types come with the listing (``os.walk`` plus
+    ``islink`` cost two ``lstat`` calls per directory and one per file), and with the
+    absolute and display paths of each directory derived from its parent's instead of
+    recomputed (together ~60% of discovering 56,000 files).  Iterative, so directory depth
+    is not bounded by Python's recursion.
+    """
+    stack = [(top, abs_top, "" if shown_top == "." else shown_top.rstrip("/") + "/")]
+    while stack:
+        path, abs_path, shown_prefix = stack.pop()
+        dirs, files = [], []
+        try:
+            with os.scandir(path) as entries:
+                for entry in entries:
+                    try:
+                        is_dir = entry.is_dir()
+                    except OSError:
+                        is_dir = False
+                    try:
+                        is_link = entry.is_symlink()
+                    except OSError:
+                        is_link = False
+                    (dirs if is_dir else files).append((entry.name, is_link))
+        except OSError as exc:                 # cannot list it (or stopped part way): skipped
+            unreadable.append(exc)
+            continue
+        prefix, abs_prefix = os.path.join(path, ""), os.path.join(abs_path, "")
+        yield prefix, abs_prefix, shown_prefix, [
+            (name, is_link) for name, is_link in sorted(files)
+            if name.lower().endswith(MANIFEST_SUFFIXES) and not excluded(prefix + name)]
+        stack.extend(reversed([
+            (prefix + name, abs_prefix + name, shown_prefix + name + "/")
+            for name, is_link in sorted(dirs)
+            if not name.startswith(".") and not is_link and not excluded(prefix + name)]))
 
 
 def _listable(directory: str) -> bool:
@@ -370,7 +412,7 @@ def parse_text(src: SourceFile, text: str, limits: Limits = Limits(), is_json: b
     ctx = _ChunkContext(limits, is_json, origins, text, keep_nodes, templates and bool(_TEMPLATE_RE.search(text)))
     index = 0
     pos = line = 0                      # where the current chunk starts: offset and line
-    bad = _BAD_CHAR_RE.search(text)
+    bad = None if _plain_ascii(text, raw) else _BAD_CHAR_RE.search(text)
     # Ordinary files (no anchors, errors, templates, ...) take the one-pass fast path;
     # it gives up without side effects on anything else (load/fastparse.py).
     if bad is None and not keep_nodes and not ctx.has_markers and fast_parse(
@@ -418,6 +460,15 @@ def parse_text(src: SourceFile, text: str, limits: Limits = Limits(), is_json: b
             "lint the output of `helm template ... | netpol-lint -` instead", Location.whole_file(shown)))
         src.documents.clear()
     return src
+
+
+_ASCII_ALLOWED = bytes([0x09, 0x0A, 0x0D, *range(0x20, 0x7F)])
+
+
+def _plain_ascii(text: str, raw: bytes | None) -> bool:
+    """True when ``text`` is ASCII without a character ``_BAD_CHAR_RE`` finds (its raw bytes
+    are checked in C, ~6x faster than the regex; anything else takes the regex)."""
+    return raw is not None and text.isascii() and not raw.translate(None, _ASCII_ALLOWED)
 
 
 class YAMLDataError(ValueError):

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 
 from .loader import Limits, SourceFile, read_file
@@ -27,7 +28,7 @@ from .loader import Limits, SourceFile, read_file
 MIN_PARALLEL_BYTES = 2 << 20
 # Batches of about this many bytes go to one worker at a time; more batches balance a
 # few huge files better, fewer cost less per task.
-_BATCHES_PER_WORKER = 8
+_BATCHES_PER_WORKER = 16
 _MIN_BATCH_BYTES = 256 << 10
 
 
@@ -40,19 +41,14 @@ def default_jobs() -> int:
 
 
 def read_files(paths: list[str], jobs: int | None, limits: Limits, stdin_text: str | None = None) -> list[SourceFile]:
-    """``read_file`` over ``paths`` in order, in up to ``jobs`` processes."""
+    """``read_file`` over ``paths`` in order, in up to ``jobs`` processes (this one included)."""
     jobs = default_jobs() if jobs is None else max(1, int(jobs))
     plan = _plan(paths, jobs) if jobs > 1 and "fork" in multiprocessing.get_all_start_methods() else None
     if plan is None:
         return [read_file(p, limits=limits, stdin_text=stdin_text) for p in paths]
     results: list[SourceFile | None] = [None] * len(paths)
     try:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(plan)),
-                                 mp_context=multiprocessing.get_context("fork")) as pool:
-            batches = [[paths[i] for i in batch] for batch in plan]
-            for batch, files in zip(plan, pool.map(_read_batch, batches, [limits] * len(batches))):
-                for i, src in zip(batch, files):
-                    results[i] = src
+        _run(paths, plan, min(jobs - 1, len(plan) - 1), limits, results)
     except (BrokenProcessPool, OSError, RuntimeError, EOFError):
         pass  # whatever was not delivered is read below
     except Exception:
@@ -61,11 +57,44 @@ def read_files(paths: list[str], jobs: int | None, limits: Limits, stdin_text: s
             for p, src in zip(paths, results)]
 
 
+def _run(paths: list[str], plan: list[list[int]], workers: int, limits: Limits, results: list) -> None:
+    """Parse ``plan``'s batches in ``workers`` processes and in this one.
+
+    This process parses too (what it parses needs no pickling), taking the smallest batches
+    left while the workers get the largest first, so all finish at about the same time.
+    Workers are kept at most two batches ahead, so this process never runs out of work while
+    they still have a queue.
+    """
+    pending = deque(plan)                 # largest first (see _plan)
+    running: dict = {}
+
+    def deliver(future) -> None:
+        for i, src in zip(running.pop(future), future.result()):
+            results[i] = src
+
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        def top_up() -> None:
+            while pending and len(running) < 2 * workers:
+                batch = pending.popleft()
+                running[pool.submit(_read_batch, [paths[i] for i in batch], limits)] = batch
+
+        top_up()
+        while pending:
+            batch = pending.pop()
+            for i, src in zip(batch, _read_batch([paths[i] for i in batch], limits)):
+                results[i] = src
+            for future in [f for f in running if f.done()]:
+                deliver(future)
+            top_up()
+        for future in as_completed(list(running)):
+            deliver(future)
+
+
 def _plan(paths: list[str], jobs: int) -> list[list[int]] | None:
     """Index batches of regular files for the workers, or None when not worth it.
 
     Stdin and paths the loader skips are left out (read in the calling process); batches
-    hold consecutive files of about equal bytes.
+    hold consecutive files of about equal bytes and come largest first.
     """
     sizes: list[tuple[int, int]] = []
     total = 0
@@ -81,18 +110,19 @@ def _plan(paths: list[str], jobs: int) -> list[list[int]] | None:
     if total < MIN_PARALLEL_BYTES or len(sizes) < 2:
         return None
     target = max(_MIN_BATCH_BYTES, total // (jobs * _BATCHES_PER_WORKER))
-    plan: list[list[int]] = []
+    plan: list[tuple[int, list[int]]] = []
     batch: list[int] = []
     acc = 0
     for i, size in sizes:
         batch.append(i)
         acc += size
         if acc >= target:
-            plan.append(batch)
+            plan.append((acc, batch))
             batch, acc = [], 0
     if batch:
-        plan.append(batch)
-    return plan if len(plan) > 1 else None
+        plan.append((acc, batch))
+    plan.sort(key=lambda b: -b[0])        # largest first: the classic balance for unequal tasks
+    return [b for _, b in plan] if len(plan) > 1 else None
 
 
 def _read_batch(paths: list[str], limits: Limits) -> list[SourceFile]:

@@ -8,7 +8,6 @@ those) but fall back to "absent".
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any, Iterator
 
 from ..load.documents import Document, Location
@@ -43,6 +42,26 @@ FROM_INGRESSGATEWAY, TO_EGRESSGATEWAY, ISTIO_METRICS, METRICS_SCRAPING = NETWORK
 NETWORKING_PREFIX = "networking.kyma-project.io/"
 MANAGED_LABELS = {"kyma-project.io/module": "istio", "kyma-project.io/managed-by": "kyma"}
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+
+
+class cached_property:  # noqa: N801 - a drop-in for functools.cached_property
+    """``functools.cached_property`` without its per-descriptor lock (Python 3.11 takes an
+    RLock on every first access; 3.12 dropped it).  Resources compute hundreds of thousands
+    of these on large inputs, and a lint run is single-threaded."""
+
+    def __init__(self, func):
+        self.func = func
+        self.attrname = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner, name):
+        self.attrname = name
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        value = instance.__dict__[self.attrname] = self.func(instance)
+        return value
 
 
 def get(data: Any, *path, default=None) -> Any:

@@ -32,9 +32,7 @@ def dumps_indent2(obj, end: str = "") -> str:
 
 def _encode(value, out: list, nl: str) -> None:
     t = type(value)
-    if t is str:
-        out.append(encode_basestring(value))
-    elif t is dict:
+    if t is dict:
         if not value:
             out.append("{}")
             return
@@ -43,10 +41,16 @@ def _encode(value, out: list, nl: str) -> None:
         for k, v in value.items():
             if type(k) is not str:
                 raise _Unusual
-            out.append(sep)
-            out.append(encode_basestring(k))
-            out.append(": ")
-            _encode(v, out, inner)
+            vt = type(v)                   # scalars inline: most values are
+            if vt is str:
+                out.append(f"{sep}{encode_basestring(k)}: {encode_basestring(v)}")
+            elif vt is int:
+                out.append(f"{sep}{encode_basestring(k)}: {int.__repr__(v)}")
+            elif v is None or vt is bool:
+                out.append(f"{sep}{encode_basestring(k)}: {_CONSTANTS[v]}")
+            else:
+                out.append(f"{sep}{encode_basestring(k)}: ")
+                _encode(v, out, inner)
             sep = "," + inner
         out.append(nl + "}")
     elif t is list or t is tuple:
@@ -64,15 +68,16 @@ def _encode(value, out: list, nl: str) -> None:
             out.append("".join(piece))
             sep = "," + inner
         out.append(nl + "]")
-    elif value is None:
-        out.append("null")
-    elif value is True:
-        out.append("true")
-    elif value is False:
-        out.append("false")
+    elif t is str:
+        out.append(encode_basestring(value))
+    elif value is None or t is bool:
+        out.append(_CONSTANTS[value])
     elif t is int:
         out.append(int.__repr__(value))
     elif t is float and value == value and value not in (float("inf"), float("-inf")):
         out.append(_FLOAT_REPR(value))
     else:
         raise _Unusual
+
+
+_CONSTANTS = {None: "null", True: "true", False: "false"}
