@@ -11,7 +11,7 @@ from .load.documents import Location
 SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Related:
     """A secondary location (SARIF ``relatedLocations``): the route, Service or policy involved."""
 

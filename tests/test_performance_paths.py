@@ -186,3 +186,15 @@ def test_declarative_trailing_wildcards_find_what_jsonpath_finds_on_mappings(ste
     if type(value) is dict or value is None:     # where the rule answers without jsonpath-ng
         expected = [(match_path(m), m.value) for m in query.find(data)]
         assert expected == [(tuple(steps) + (k,), v) for k, v in (value or {}).items()]
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values, st.lists(json_values, max_size=4), st.sampled_from(["top", "nested"]))
+def test_the_streaming_report_encoder_writes_what_json_dumps_writes(value, items, where):
+    from netpol_lint.report.fastjson import Stream, iter_indent2
+
+    def build(stream: bool):
+        arr = Stream(iter(items)) if stream else list(items)
+        return {"a": value, "items": arr, "z": [1]} if where == "top" else {"runs": [{"x": value, "results": arr}]}
+
+    assert "".join(iter_indent2(build(True), end="\n")) == json.dumps(build(False), indent=2, ensure_ascii=False) + "\n"

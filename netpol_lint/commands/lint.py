@@ -6,7 +6,7 @@ import sys
 
 from ..cli_common import UsageError, load_config_and_rules, load_session
 from .. import linter
-from ..report import ReportInput, formats, renderer
+from ..report import ReportInput, chunks, formats
 
 
 def add_arguments(p) -> None:
@@ -114,26 +114,28 @@ def run(args) -> int:
               file=sys.stderr)
     out_stream = sys.stdout
     color = _use_color(args.color, out_stream if not args.output else None)
-    text = renderer(args.format)(ReportInput(result, session, registry, color=color, quiet=args.quiet,
+    # the report in pieces, written as they are made (JSON/SARIF never exist whole: memory)
+    pieces = chunks(args.format, ReportInput(result, session, registry, color=color, quiet=args.quiet,
                                              statistics=args.statistics))
     if fixed_note and args.format == "text" and not args.output:
-        text += fixed_note + "\n"
+        pieces = [*pieces, fixed_note + "\n"]
     elif fixed_note:
         print(fixed_note, file=sys.stderr)
     if args.output:
         from ..fsutil import write_atomic
         try:
-            write_atomic(args.output, text.encode("utf-8"))
+            write_atomic(args.output, "".join(pieces).encode("utf-8"))
         except OSError as exc:
             from ..session import InputError
             raise InputError(f"cannot write --output {args.output}: {exc.strerror or exc}") from None
     else:
-        for i in range(0, len(text), 1 << 20):   # in slices: no second, encoded copy of a large report
-            out_stream.write(text[i:i + (1 << 20)])
+        for piece in pieces:
+            for i in range(0, len(piece), 1 << 20):   # in slices: no second, encoded copy of a large text
+                out_stream.write(piece[i:i + (1 << 20)])
         out_stream.flush()
     fail_on = args.fail_on or config.fail_on
     from ..cli import keep_until_exit
-    keep_until_exit(result, session, text)     # freed by the OS at exit (cli.entry)
+    keep_until_exit(result, session)           # freed by the OS at exit (cli.entry)
     if result.rule_errors:
         return 2
     return 1 if result.fails(fail_on) else 0

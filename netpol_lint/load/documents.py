@@ -15,7 +15,7 @@ import yaml
 from .construct import mapping_key
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)   # slots: ~70 instead of ~400 bytes each
 class Location:
     """A 1-based region in a file (``end_*`` inclusive line, exclusive column like SARIF)."""
 

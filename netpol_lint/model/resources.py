@@ -78,9 +78,18 @@ def get(data: Any, *path, default=None) -> Any:
 
 
 def str_map(value: Any) -> dict[str, str]:
-    """A labels/annotations mapping with only its string-keyed, scalar-valued entries."""
+    """A labels/annotations mapping with only its string-keyed, scalar-valued entries.
+
+    Read-only for callers: a mapping that is already all strings is returned as it is (on
+    large inputs, copying every resource's labels cost tens of MB); copy before changing.
+    """
     if not isinstance(value, dict):
         return {}
+    for k, v in value.items():
+        if type(k) is not str or type(v) is not str:
+            break
+    else:
+        return value
     return {k: _label_str(v) for k, v in value.items() if isinstance(k, str) and not isinstance(v, (dict, list))}
 
 

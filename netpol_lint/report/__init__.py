@@ -42,6 +42,14 @@ def renderer(fmt: str):
     return table.get(fmt)
 
 
+def chunks(fmt: str, inp: ReportInput):
+    """The report of ``fmt`` as an iterable of text pieces: formats that can (JSON, SARIF)
+    make them as they are written, so a report of 100k findings is never all in memory."""
+    from . import json_report, sarif
+    streaming = {"json": json_report.chunks, "sarif": sarif.chunks}.get(fmt)
+    return streaming(inp) if streaming is not None else [renderer(fmt)(inp)]
+
+
 def formats() -> list[str]:
     import importlib.util
     out = ["text", "json", "sarif"]

@@ -19,6 +19,80 @@ class _Unusual(Exception):
     """A value this encoder leaves to ``json.dumps``."""
 
 
+class Stream:
+    """A JSON array whose items are made only when ``iter_indent2`` reaches them, so a
+    report's findings need not all exist as dicts, nor as text, at the same time."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items):
+        self.items = items
+
+
+def iter_indent2(obj, end: str = ""):
+    """The text of ``json.dumps(obj, indent=2, ensure_ascii=False) + end`` in pieces.
+
+    Containers that hold a ``Stream`` are written member by member, a ``Stream`` item by
+    item (each item one piece, made when reached); everything else is one piece.  An item
+    this encoder leaves to ``json.dumps`` is dumped on its own and indented to its place --
+    exact, because JSON strings never hold a raw newline.
+    """
+    yield from _pieces(obj, "\n")
+    yield end
+
+
+def _pieces(value, nl: str):
+    inner = nl + "  "
+    if type(value) is Stream:
+        sep = "[" + inner
+        for v in value.items:
+            yield sep
+            yield _one(v, inner)
+            sep = "," + inner
+        yield "[]" if sep[0] == "[" else nl + "]"
+    elif not _holds_stream(value):
+        yield _one(value, nl)
+    elif type(value) is dict:
+        if not value:
+            yield "{}"
+            return
+        if any(type(k) is not str for k in value):
+            raise TypeError("a streamed JSON object needs string keys")
+        sep = "{" + inner
+        for k, v in value.items():
+            yield f"{sep}{encode_basestring(k)}: "
+            yield from _pieces(v, inner)
+            sep = "," + inner
+        yield nl + "}"
+    else:                                   # a list or tuple holding a Stream
+        sep = "[" + inner
+        for v in value:
+            yield sep
+            yield from _pieces(v, inner)
+            sep = "," + inner
+        yield "[]" if sep[0] == "[" else nl + "]"
+
+
+def _holds_stream(value) -> bool:
+    t = type(value)
+    if t is Stream:
+        return True
+    if t is dict:
+        return any(_holds_stream(v) for v in value.values())
+    if t is list or t is tuple:
+        return any(_holds_stream(v) for v in value)
+    return False
+
+
+def _one(value, nl: str) -> str:
+    piece: list[str] = []
+    try:
+        _encode(value, piece, nl)
+    except (_Unusual, RecursionError):
+        return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", nl)
+    return "".join(piece)
+
+
 def dumps_indent2(obj, end: str = "") -> str:
     """Exactly ``json.dumps(obj, indent=2, ensure_ascii=False) + end``."""
     out: list[str] = []

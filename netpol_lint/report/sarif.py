@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from .. import __version__
 from . import ReportInput
-from .fastjson import dumps_indent2
+from .fastjson import Stream, iter_indent2
 
 INFORMATION_URI = "https://github.com/netpol-lint/netpol-lint"
 DOCS_URI = INFORMATION_URI + "/blob/main/docs/rules.md"
@@ -62,30 +62,34 @@ def _region(loc) -> dict:
             "endLine": end_line, "endColumn": max(end_col, 1)}
 
 
-def document(inp: ReportInput) -> dict:
+def _result(f, index: dict) -> dict:
+    res = {
+        "ruleId": f.rule,
+        "level": LEVEL[f.severity],
+        "message": {"text": f.message},
+        "locations": [{"physicalLocation": {"artifactLocation": _artifact(f.location.file),
+                                            "region": _region(f.location)}}],
+        "partialFingerprints": {"netpolLint/v1": f.fingerprint()},
+    }
+    if f.rule in index:
+        res["ruleIndex"] = index[f.rule]
+    if f.related:
+        res["relatedLocations"] = [
+            {"id": i + 1, "message": {"text": r.message},
+             "physicalLocation": {"artifactLocation": _artifact(r.location.file), "region": _region(r.location)}}
+            for i, r in enumerate(f.related)
+        ]
+    if f.resource:
+        res["properties"] = {"resource": f.resource}
+    return res
+
+
+def document(inp: ReportInput, stream: bool = False) -> dict:
+    """The SARIF log as data; with ``stream``, results become JSON only as they are written."""
     rules = inp.registry.sorted()
     index = {r.id: i for i, r in enumerate(rules)}
-    results = []
-    for f in inp.result.findings:
-        res = {
-            "ruleId": f.rule,
-            "level": LEVEL[f.severity],
-            "message": {"text": f.message},
-            "locations": [{"physicalLocation": {"artifactLocation": _artifact(f.location.file),
-                                                "region": _region(f.location)}}],
-            "partialFingerprints": {"netpolLint/v1": f.fingerprint()},
-        }
-        if f.rule in index:
-            res["ruleIndex"] = index[f.rule]
-        if f.related:
-            res["relatedLocations"] = [
-                {"id": i + 1, "message": {"text": r.message},
-                 "physicalLocation": {"artifactLocation": _artifact(r.location.file), "region": _region(r.location)}}
-                for i, r in enumerate(f.related)
-            ]
-        if f.resource:
-            res["properties"] = {"resource": f.resource}
-        results.append(res)
+    results = (_result(f, index) for f in inp.result.findings)
+    results = Stream(results) if stream else list(results)
     return {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -104,4 +108,10 @@ def document(inp: ReportInput) -> dict:
 
 
 def render(inp: ReportInput) -> str:
-    return dumps_indent2(document(inp), end="\n")   # = json.dumps(indent=2, ensure_ascii=False) + "\n"
+    return "".join(chunks(inp))
+
+
+def chunks(inp: ReportInput):
+    """``render``'s text in pieces (= json.dumps(indent=2, ensure_ascii=False) + "\\n"), for
+    writing a large log without holding all of it (lint writes these to stdout)."""
+    return iter_indent2(document(inp, stream=True), end="\n")
