@@ -167,7 +167,8 @@ def main(argv=None) -> int:
     ap.add_argument("--workdir", type=Path, default=HERE / "out")
     ap.add_argument("--repeat", type=int, default=3, help="best of N runs (floor and lint interleaved)")
     ap.add_argument("--jobs", default=None, help="--jobs for the lint runs (default: the CLI's, one per CPU)")
-    ap.add_argument("--checkov", default=None, help="checkov executable (default: 'checkov' on PATH)")
+    ap.add_argument("--checkov", default=None,
+                    help="checkov executable (default: 'checkov' on PATH; '' skips the comparison)")
     args = ap.parse_args(argv)
 
     inputs = [("corpus", args.corpus)]
@@ -209,12 +210,19 @@ def main(argv=None) -> int:
         print(f"growth 10k -> 100k documents: {g_in:.2f}x in process, {g_cli:.2f}x CLI (target <= 11x)")
     if "10k" in times:
         exe = args.checkov or shutil.which("checkov")
-        if exe is None:
-            print("checkov: not installed (pip install checkov, or --checkov PATH) - comparison skipped")
+        if args.checkov == "":
+            pass
+        elif exe is None or not shutil.which(exe):
+            print(f"checkov: {exe or 'not installed'} not found (pip install checkov, or --checkov PATH) "
+                  "- comparison skipped")
         else:
-            ck = checkov_time(exe, dict(inputs)["10k"])
-            print(f"checkov --framework kubernetes on 10k: {ck:.1f}s = {ck / times['10k'][1]:.1f}x the netpol-lint "
-                  f"CLI (target >= 20x)")
+            try:
+                ck = checkov_time(exe, dict(inputs)["10k"])
+            except (OSError, RuntimeError) as exc:
+                print(f"checkov: {exc}")
+            else:
+                print(f"checkov --framework kubernetes on 10k: {ck:.1f}s = {ck / times['10k'][1]:.1f}x the "
+                      f"netpol-lint CLI (target >= 20x)")
     print(f"# load average at end {os.getloadavg()[0]:.2f}")
     return 0
 

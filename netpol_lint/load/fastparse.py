@@ -28,19 +28,24 @@ from yaml.resolver import Resolver
 from .construct import _MERGE, _STR, key_text, mapping_key, scalar_value
 from .documents import Document, Location
 
-try:
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
-
-try:  # the bare libyaml parser: positions need events, not a constructor or a resolver
+try:  # the bare libyaml parser: events are all this module reads (no constructor, resolver)
     from yaml._yaml import CParser as _Parser
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    _Parser = _Loader
+    _Parser = yaml.SafeLoader
+
 _RESOLVER = Resolver()
+_MISS = object()
+_BAIL = object()                # a key the fast path does not handle (merge, null)
+_AWAIT, _LIST, _ROOT = object(), object(), object()   # parse states (see _events_to_documents)
+_CACHE_LIMIT = 200_000          # entries per cache before it is emptied (bounds memory)
+# The general Builder recurses in Python; deeper documents go to it so that it can report
+# them the way it does (only reachable with a raised --max-depth).
+_MAX_FAST_DEPTH = 300
 
-
-_stream_class = None
+_plain_values: dict[str, Any] = {}   # plain scalar text -> constructed value
+_plain_keys: dict[str, Any] = {}     # plain scalar text -> mapping key text (or _BAIL)
+_strings: dict[str, str] = {}        # quoted scalar text -> one shared str object
+_stream_class = None                 # loader._TextFrom, imported on first use
 
 
 def _text_from(text: str, start: int):
@@ -50,19 +55,6 @@ def _text_from(text: str, start: int):
         from .loader import _TextFrom
         _stream_class = _TextFrom
     return _stream_class(text, start)
-_MISS = object()
-_BAIL = object()                # a key the fast path does not handle (merge, null)
-_CACHE_LIMIT = 200_000          # entries per cache before it is emptied (bounds memory)
-# The general Builder recurses in Python; deeper documents go to it so that it can report
-# them the way it does (only reachable with a raised --max-depth).
-_MAX_FAST_DEPTH = 300
-
-_plain_values: dict[str, Any] = {}   # plain scalar text -> constructed value
-_plain_keys: dict[str, Any] = {}     # plain scalar text -> mapping key text (or _BAIL)
-_strings: dict[str, str] = {}        # quoted scalar text -> one shared str object
-
-
-_AWAIT, _LIST, _ROOT = object(), object(), object()   # parse states (see _events_to_documents)
 
 
 def _intern(raw: str) -> str:
@@ -123,7 +115,7 @@ def fast_parse(src, stream, limits, origins: list | None) -> bool:
 
 def _build(src, stream, limits, origins):
     shown = src.path
-    loader = _Loader(stream)
+    loader = _Parser(stream)
     try:
         return _events_to_documents(loader, shown, src, limits, origins)
     finally:
@@ -256,11 +248,12 @@ def _events_to_documents(loader, shown, src, limits, origins):
 
 
 class StreamedDocument(Document):
-    """A document from the fast path: positions are found by streaming its events.
+    """A document whose positions are found by streaming its events.
 
-    Such a document has no anchors, aliases, merge keys or duplicate keys (the fast path
-    gives up on those), so the node at a path is the first one the events lead to, and the
-    search can stop there.  Node trees (``root``/``node_at``) still come from re-composing.
+    Made by the fast path, and by the general path for every document without duplicate
+    keys: then the node at a path is the first one the events lead to, and the search can
+    stop there.  A path through an alias (whose node is the anchor's, elsewhere) falls back
+    to composing the document, as do node trees (``root``/``node_at``).
     """
 
     def locate(self, path: tuple = (), key: bool = False) -> Location:

@@ -1,12 +1,13 @@
-"""Parallel parsing (``--jobs``): files are read and parsed in worker processes.
+"""Parallel parsing (``--jobs``): files are read and parsed in worker processes and here.
 
 Parsing is the one part of a run that is both the largest (about as long as libyaml's own
 ``compose_all`` over the input) and trivially parallel: files do not depend on each other.
-Workers return whole ``SourceFile`` objects; what crosses the pipe is plain data (dicts,
-lists, strings), the file text, and the loader's problems, which pickle and unpickle in a
-small fraction of the time parsing takes (no node trees: positions are found later, in the
-parent, from the text).  Results are put back in input order, so the output is the same
-bytes whatever ``--jobs`` is.
+With ``--jobs N`` this process and N-1 forked workers parse batches of files.  Workers return
+whole ``SourceFile`` objects; what crosses the pipe is plain data (dicts, lists, strings),
+the file text, and the loader's problems, which pickle and unpickle in a small fraction of
+the time parsing takes (no node trees: positions are found later, in this process, from the
+text).  Results are put back in input order, so the output is the same bytes whatever
+``--jobs`` is.
 
 Processes are forked (cheap, nothing to re-import); where ``fork`` does not exist, and for
 inputs too small to pay for the workers, files are read in the calling process.  If a
@@ -19,7 +20,6 @@ import multiprocessing
 import os
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 
 from .loader import Limits, SourceFile, read_file
 
@@ -49,10 +49,8 @@ def read_files(paths: list[str], jobs: int | None, limits: Limits, stdin_text: s
     results: list[SourceFile | None] = [None] * len(paths)
     try:
         _run(paths, plan, min(jobs - 1, len(plan) - 1), limits, results)
-    except (BrokenProcessPool, OSError, RuntimeError, EOFError):
-        pass  # whatever was not delivered is read below
-    except Exception:
-        pass  # a failure inside a worker: same
+    except Exception:  # BrokenProcessPool, OSError from fork, a failure inside a worker ...
+        pass           # ... cost time only: whatever was not delivered is read below
     return [src if src is not None else read_file(p, limits=limits, stdin_text=stdin_text)
             for p, src in zip(paths, results)]
 
