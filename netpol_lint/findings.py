@@ -19,7 +19,7 @@ class Related:
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LabelFix:
     """Set/remove labels in one mapping of one document (what every fixable rule needs).
 
@@ -44,7 +44,7 @@ class LabelFix:
         return ", ".join(parts)
 
 
-@dataclass
+@dataclass(slots=True)   # slots: large runs hold tens of thousands
 class Finding:
     rule: str
     name: str

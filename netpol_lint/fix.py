@@ -126,8 +126,10 @@ def fix_file(path: str, src: SourceFile | None, fixes: list[tuple[Finding, Label
 def _fix_file(path, src, fixes, write) -> FileResult:
     if path == "-":
         raise FixError("standard input cannot be fixed in place")
-    if src is None or src.text is None:
+    if src is None:
         raise FixError("not part of the linted input")
+    if src.text is None:
+        raise FixError("changed since it was linted; not touched")
     if src.problems:
         raise FixError("the file does not parse cleanly (NPL001/NPL002); not touched")
     try:

@@ -44,7 +44,7 @@ class Rule:
         return Finding(
             rule=self.id, name=self.name, severity=self.severity, message=message, location=location,
             resource=resource.identity() if resource is not None else None,
-            fixable=self.fixable and fix is not None, fix=fix, related=list(related),
+            fixable=self.fixable and fix is not None, fix=fix, related=list(related) if related else [],
             node_hint=node_hint,
         )
 

@@ -14,6 +14,7 @@ from .config import Config
 from .load.loader import Limits, SourceFile, discover
 from .load.parallel import read_files
 from .model.index import Model
+from .model.resources import packable
 from .model.kyma import KymaSettings, settings
 
 
@@ -47,6 +48,16 @@ class Session:
         return cls([f for f in files if f.skipped is None], model, kyma, config, [f for f in files if f.skipped])
 
 
+def compact(src: SourceFile) -> None:
+    """Shrink a file just read to what a run keeps (memory is the limit on large inputs; see
+    docs/performance.md): its text is dropped (read again for the files that need a position
+    or a comment), and the documents no built-in analysis looks into are packed."""
+    src.forget_text()
+    for doc in src.documents:
+        if packable(doc.head):
+            doc.pack()
+
+
 def _read_stdin(limit: int) -> str:
     """Standard input, bounded like a file (``--max-file-size``)."""
     if sys.stdin is None or sys.stdin.closed:
@@ -68,7 +79,7 @@ def read_all(paths: list[str], stdin_text: str | None, jobs: int | None, limits:
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return read_files(paths, jobs, limits, stdin_text)
+        return read_files(paths, jobs, limits, stdin_text, finish=compact)
     finally:
         if was_enabled:
             gc.enable()

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatch
 
 from .findings import Finding
-from .load.loader import SourceFile
+from .load.loader import DIRECTIVE_MARK, SourceFile
 from .model.index import Model
 from .model.resources import Workload
 
@@ -43,9 +43,9 @@ class Suppressor:
         hit = self._comments.get(path)
         if hit is None:
             src = self.files.get(path)
-            text = src.text if src is not None and src.text else ""
+            text = (src.text or "") if src is not None and src.may_have_directives else ""
             whole, lines = False, {}
-            if "netpol-lint:" in text:
+            if DIRECTIVE_MARK in text:
                 for i, line in enumerate(text.splitlines(), start=1):
                     for m in _DIRECTIVE_RE.finditer(line):
                         if m.group(1) == "disable-file":

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from netpol_lint.analysis.selectors import parse_selector
-from netpol_lint.model.resources import Workload, str_map
+from netpol_lint.model.resources import Workload, embedded_labels, str_map
 from netpol_lint.rulebase import Rule
 
 
@@ -59,6 +59,8 @@ class CustomPodLabels:
     ``spec.template``, an agent sandbox's ``spec.podTemplate``, Kyma Functions' ``spec.labels``).
     The linter does not model those as workloads, but a policy selecting such pods is not
     selecting nothing: any ``metadata.labels`` mapping under a custom resource's ``spec`` counts.
+    Packed documents are skipped unread: ``packable`` keeps every object with such labels
+    unpacked.
     """
 
     def __init__(self, model):
@@ -71,7 +73,7 @@ class CustomPodLabels:
             if self._by_ns is None:
                 self._by_ns = {}
                 for r in self.model.resources:
-                    if not isinstance(r, Workload) and r.namespace and "." in r.group:
+                    if not isinstance(r, Workload) and r.namespace and "." in r.group and not r.doc.packed:
                         self._by_ns.setdefault(r.namespace, []).append(r)
             self._done[namespace] = _labels_of(self._by_ns.get(namespace, ()))
         return self._done[namespace]
@@ -80,24 +82,10 @@ class CustomPodLabels:
 def _labels_of(resources) -> list[dict[str, str]]:
     found: list[dict[str, str]] = []
     for r in resources:
-        _collect_labels(r.spec, found, depth=0)
+        found.extend(embedded_labels(r.spec))
         if r.kind == "Function" and r.group == "serverless.kyma-project.io":
             found.append(str_map(r.spec.get("labels")))
     return found
-
-
-def _collect_labels(node, found: list, depth: int) -> None:
-    if depth > 8 or not isinstance(node, dict):
-        return
-    meta = node.get("metadata")
-    if isinstance(meta, dict) and isinstance(meta.get("labels"), dict):
-        found.append(str_map(meta["labels"]))
-    for value in node.values():
-        if isinstance(value, dict):
-            _collect_labels(value, found, depth + 1)
-        elif isinstance(value, list):
-            for item in value[:64]:
-                _collect_labels(item, found, depth + 1)
 
 
 RULE = PolicySelectsNothing

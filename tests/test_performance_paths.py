@@ -24,7 +24,7 @@ from conftest import FIXTURES, run_cli
 
 def _snapshot(files):
     return [(f.path, f.skipped, f.text, [(d.index, d.data, d.origin, type(d).__name__) for d in f.documents],
-             [(p.rule, p.message, p.location) for p in f.problems], f._starts) for f in files]
+             [(p.rule, p.message, p.location) for p in f.problems], [d.start for d in f.documents]) for f in files]
 
 
 @pytest.fixture()
@@ -55,7 +55,7 @@ def test_positions_of_parallel_documents_are_found_in_the_parent(small_parallel)
 def test_a_failing_worker_costs_time_not_results(small_parallel, monkeypatch):
     paths, _ = discover([str(FIXTURES)])
 
-    def broken(batch, limits):
+    def broken(batch, limits, finish=None):
         raise RuntimeError("worker died")
 
     monkeypatch.setattr(parallel, "_read_batch", broken)

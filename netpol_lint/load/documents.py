@@ -1,14 +1,16 @@
 """Documents with source positions.
 
-The loader keeps, for every YAML document, both the plain Python data (what the cluster
-would see, YAML 1.1 semantics like kubectl) and the libyaml node tree it was built from.
-Positions are looked up lazily from the node tree by path, so linting clean input pays
-nothing for positions it never reports.
+The loader keeps, for every YAML document, the plain Python data (what the cluster would
+see, YAML 1.1 semantics like kubectl) and where the document starts in its file.  Positions
+are looked up lazily by path (from the document's events, or a node tree re-composed on
+demand), so linting clean input pays nothing for positions it never reports.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable
+import marshal
+import zlib
+from dataclasses import dataclass
+from typing import Any
 
 import yaml
 
@@ -56,17 +58,106 @@ def _last_col_hint(node: yaml.Node) -> int:
     return 1
 
 
-@dataclass
-class Document:
-    """One YAML document of a file: data, node tree, and where it came from."""
+class Head(dict):
+    """A packed document's stand-in for its data: ``apiVersion``, ``kind`` and ``metadata``
+    only, which is all the model reads of the kinds it does not analyse (see ``pack``)."""
 
-    path: str                      # display path (relative, '/' separators; '-' for stdin)
-    index: int                     # 0-based position of the document in its file
-    data: Any
-    node: yaml.Node | None = None  # kept only when asked for; else re-composed on demand
-    origin: str | None = None      # e.g. "# Source:" file of a rendered Helm stream
-    resolve: Callable[[int], yaml.Node | None] | None = field(default=None, repr=False)
-    _cache: dict = field(default_factory=dict, repr=False)
+    __slots__ = ()
+
+
+class Document:
+    """One YAML document of a file: data, node tree, and where it came from.
+
+    ``data`` may be *packed* (``pack``): kept as ``marshal`` bytes compressed with zlib (level
+    1) -- about a twentieth of the memory of the objects -- and rebuilt, once, the first time
+    anything reads it.  The model
+    packs the documents of kinds no built-in analysis looks into (ConfigMaps, CRDs, RBAC, most
+    custom resources: over half the bytes of a typical repository) and identifies them by
+    their ``head``; rules, plugins and policies that read ``data`` see the same objects as if
+    nothing had been packed.
+    """
+
+    __slots__ = ("path", "index", "_data", "_packed", "node", "origin", "source", "start", "_cache")
+
+    def __init__(self, path: str, index: int, data: Any, node: yaml.Node | None = None,
+                 origin: str | None = None, source: Any = None, start: tuple[int, int] | None = None):
+        self.path = path             # display path (relative, '/' separators; '-' for stdin)
+        self.index = index           # 0-based position of the document in its file
+        self._data = data
+        self._packed: bytes | None = None
+        self.node = node             # kept only when asked for; else re-composed on demand
+        self.origin = origin         # e.g. "# Source:" file of a rendered Helm stream
+        self.source = source         # the SourceFile, which re-composes node trees on demand
+        self.start = start           # (offset, line) where the document starts in the text
+        self._cache: tuple | dict | None = None     # located paths: see _cached
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.path!r}, {self.index})"
+
+    @property
+    def data(self) -> Any:
+        if self._packed is not None:
+            self._data = marshal.loads(zlib.decompress(self._packed))
+            self._packed = None
+        return self._data
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self._data, self._packed = value, None
+
+    @property
+    def head(self) -> Any:
+        """The data, or for a packed document its ``Head`` (without unpacking it)."""
+        return self._data
+
+    @property
+    def packed(self) -> bool:
+        return self._packed is not None
+
+    def pack(self) -> bool:
+        """Keep the data as bytes behind a ``Head``; False (nothing changed) when the data is
+        not a mapping or holds a value ``marshal`` cannot write."""
+        data = self._data
+        if self._packed is not None or type(data) is not dict:
+            return False
+        try:
+            packed = zlib.compress(marshal.dumps(data), 1)
+        except ValueError:
+            return False
+        head = Head()
+        for key in ("apiVersion", "kind", "metadata"):
+            if key in data:
+                head[key] = data[key]
+        self._data, self._packed = head, packed
+        return True
+
+    # Located paths are remembered per document; most documents are located once or twice,
+    # so one entry is kept as a tuple and a dict is made only for the second (a dict per
+    # located document was ~5% of a large run's memory).
+    def _cached(self, path: tuple, key: bool) -> Location | None:
+        c = self._cache
+        if c is None:
+            return None
+        if c.__class__ is tuple:
+            return c[2] if c[0] == path and c[1] == key else None
+        return c.get((path, key))
+
+    def _remember(self, path: tuple, key: bool, loc: Location) -> Location:
+        c = self._cache
+        if c is None:
+            self._cache = (path, key, loc)
+        else:
+            if c.__class__ is tuple:
+                c = self._cache = {(c[0], c[1]): c[2]}
+            c[(path, key)] = loc
+        return loc
+
+    def __getstate__(self):
+        return {k: getattr(self, k) for k in Document.__slots__}
+
+    def __setstate__(self, state) -> None:
+        for k, v in state.items():
+            setattr(self, k, v)
 
     def root(self) -> yaml.Node | None:
         """The document's node tree: kept, or rebuilt from the file text the first time a
@@ -74,7 +165,7 @@ class Document:
         memory of the data)."""
         if self.node is not None:
             return self.node
-        return self.resolve(self.index) if self.resolve is not None else None
+        return self.source.node_for(self.index) if self.source is not None else None
 
     def node_at(self, path: tuple, key: bool = False) -> yaml.Node | None:
         """The node at ``path`` (mapping keys and sequence indices), or None if absent.
@@ -104,8 +195,7 @@ class Document:
 
     def locate(self, path: tuple = (), key: bool = False) -> Location:
         """The most specific location for ``path``: the node itself, else its nearest parent."""
-        ck = (path, key)
-        hit = self._cache.get(ck)
+        hit = self._cached(path, key)
         if hit is not None:
             return hit
         loc = None
@@ -117,8 +207,7 @@ class Document:
                     break
         if loc is None:
             loc = Location.whole_file(self.path)
-        self._cache[ck] = loc
-        return loc
+        return self._remember(path, key, loc)
 
 
 def _scalar_key(node: yaml.ScalarNode) -> Any:

@@ -105,11 +105,10 @@ def fast_parse(src, stream, limits, origins: list | None) -> bool:
     On False nothing in ``src`` was changed and the caller must use the general path.
     """
     try:
-        documents, starts = _build(src, stream, limits, origins)
+        documents = _build(src, stream, limits, origins)
     except (_GiveUp, yaml.YAMLError, RecursionError, ValueError, TypeError):
         return False
     src.documents.extend(documents)
-    src._starts.update(starts)
     return True
 
 
@@ -135,16 +134,14 @@ def _events_to_documents(loader, shown, src, limits, origins):
     plain_values, plain_keys, strings = _plain_values, _plain_keys, _strings
     AWAIT, LIST, ROOT = _AWAIT, _LIST, _ROOT
     documents: list[Document] = []
-    starts: dict[int, tuple[int, int]] = {}
     index = 0
-    resolve = src.node_for
     while True:
         event = get_event()
         cls = event.__class__
         if cls is StreamStart:
             continue
         if cls is StreamEnd:
-            return documents, starts
+            return documents
         if cls is not DocStart:  # pragma: no cover - libyaml's event grammar
             raise _GiveUp
         mark = event.start_mark
@@ -242,8 +239,7 @@ def _events_to_documents(loader, shown, src, limits, origins):
         if origins:
             i = bisect.bisect_right(origins, (root_line, "\U0010ffff"))
             origin = origins[i - 1][1] if i else None
-        starts[index] = doc_start
-        documents.append(StreamedDocument(shown, index, value, None, origin, resolve))
+        documents.append(StreamedDocument(shown, index, value, None, origin, src, doc_start))
         index += 1
 
 
@@ -256,23 +252,22 @@ class StreamedDocument(Document):
     to composing the document, as do node trees (``root``/``node_at``).
     """
 
+    __slots__ = ()
+
     def locate(self, path: tuple = (), key: bool = False) -> Location:
-        ck = (path, key)
-        hit = self._cache.get(ck)
+        hit = self._cached(path, key)
         if hit is not None:
             return hit
         loc = _stream_locate(self, path, key)
         if loc is None:
             return Document.locate(self, path, key)
-        self._cache[ck] = loc
-        return loc
+        return self._remember(path, key, loc)
 
 
 def _stream_locate(doc: StreamedDocument, path: tuple, key: bool) -> Location | None:
     """The location ``Document.locate`` would give, read from the events (None: cannot)."""
-    src = getattr(doc.resolve, "__self__", None)
-    text = getattr(src, "text", None)
-    start = getattr(src, "_starts", {}).get(doc.index)
+    text = doc.source.text if doc.source is not None else None
+    start = doc.start
     if text is None or start is None:
         return None
     parser = _Parser(_text_from(text, start[0]) if start[0] else text)

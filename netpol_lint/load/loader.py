@@ -12,6 +12,8 @@ import json
 import os
 import re
 import stat
+import zlib
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from typing import Any
@@ -29,6 +31,7 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _Loader = yaml.SafeLoader
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+DIRECTIVE_MARK = "netpol-lint:"     # what every suppression comment holds (suppress.py)
 _TEMPLATE_RE = re.compile(r"\{\{-?\s*[-.$A-Za-z_(/\"]")
 _DOC_START_RE = re.compile(r"^---(?=\s|$)", re.M)
 _SOURCE_RE = re.compile(r"^# Source: (\S.*?)\s*$", re.M)
@@ -69,17 +72,45 @@ class InputProblem:
     location: Location
 
 
-@dataclass
+@dataclass(slots=True)   # slots: a large input has tens of thousands of files
 class SourceFile:
     path: str                                   # display path
     documents: list[Document] = field(default_factory=list)
     problems: list[InputProblem] = field(default_factory=list)
-    text: str | None = None
     skipped: str | None = None                  # why the file was not read at all
+    _text: str | None = field(default=None, repr=False)
+    _origin: tuple | None = field(default=None, repr=False)   # (path, size, crc32) of what was read
+    _directives: bool = field(default=True, repr=False)       # may hold "netpol-lint:" comments
     _nodes: dict[int, yaml.Node] | None = field(default=None, repr=False)
-    _starts: dict[int, tuple[int, int]] = field(default_factory=dict, repr=False)
     _limits: "Limits | None" = field(default=None, repr=False)
     _all_composed: bool = field(default=False, repr=False)
+
+    @property
+    def text(self) -> str | None:
+        """The file's text: kept, or read again (``forget_text``); None if the file no longer
+        holds what was linted."""
+        if self._text is not None or self._origin is None:
+            return self._text
+        return _texts.get(self._origin)
+
+    @text.setter
+    def text(self, value: str | None) -> None:
+        self._text = value
+
+    def forget_text(self) -> None:
+        """Drop the text of a file read from disk: it is as large as the file, and only files
+        with findings need it again (positions, suppression comments), which read it back,
+        checked against the size and CRC-32 of the bytes first read (a file changed since
+        is not misread: its positions fall back to the file's first line)."""
+        if self._origin is not None and self._text is not None:
+            self._directives = DIRECTIVE_MARK in self._text
+            self._text = None
+
+    @property
+    def may_have_directives(self) -> bool:
+        """False when the file is known to hold no suppression comment (then its text is not
+        read again just to look for one)."""
+        return self._directives
 
     def node_for(self, index: int) -> yaml.Node | None:
         """Node tree of document ``index``, re-composed from the text on first use.
@@ -102,7 +133,9 @@ class SourceFile:
         return node
 
     def _compose_one(self, index: int) -> yaml.Node | None:
-        start = self._starts.get(index)
+        docs = self.documents
+        i = bisect.bisect_left(docs, index, key=lambda d: d.index)
+        start = docs[i].start if i < len(docs) and docs[i].index == index else None
         if start is None or self.text is None:
             return None
         limits = self._limits or Limits()
@@ -277,6 +310,46 @@ def _check_link(path: str, root: str) -> str:
     return path
 
 
+class _TextCache:
+    """Texts read back for ``SourceFile.text``, the most recent few kept (rules report a
+    file's findings one after another, so a handful of entries saves almost every re-read)."""
+
+    def __init__(self, max_files: int = 32, max_chars: int = 32 << 20):
+        self._entries: OrderedDict = OrderedDict()
+        self._chars = 0
+        self.max_files, self.max_chars = max_files, max_chars
+
+    def get(self, origin: tuple) -> str | None:
+        text = self._entries.get(origin)
+        if text is not None:
+            self._entries.move_to_end(origin)
+            return text
+        path, size, crc = origin
+        try:   # non-blocking and checked on the descriptor, like the first read
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+            try:
+                st = os.fstat(fd)
+                raw = os.read(fd, size + 1) if stat.S_ISREG(st.st_mode) and st.st_size == size else None
+            finally:
+                os.close(fd)
+        except OSError:
+            return None
+        if raw is None or len(raw) != size or zlib.crc32(raw) != crc:
+            return None
+        text, problem = decode(raw, path)
+        if problem is not None:
+            return None
+        self._entries[origin] = text
+        self._chars += len(text)
+        while self._entries and (len(self._entries) > self.max_files or self._chars > self.max_chars):
+            _, old = self._entries.popitem(last=False)
+            self._chars -= len(old)
+        return text
+
+
+_texts = _TextCache()
+
+
 def read_file(path: str, cwd: str | None = None, limits: Limits = Limits(), stdin_text: str | None = None) -> SourceFile:
     """Read and parse one file (``-`` = the given stdin text).  Never raises for bad input.
 
@@ -309,6 +382,7 @@ def read_file(path: str, cwd: str | None = None, limits: Limits = Limits(), stdi
     if problem is not None:
         src.problems.append(problem)
         return src
+    src._origin = (path, len(raw), zlib.crc32(raw))
     if path.lower().endswith(".json"):
         return parse_json(src, text, limits)
     # libyaml reads UTF-8 bytes faster than a Python str; the text is kept for comments.
@@ -581,14 +655,14 @@ def _parse_chunk(src: SourceFile, stream, index: int, pos: int, line_offset: int
             if ctx.has_markers and not ctx.template_values and _has_template_values(node):
                 ctx.template_values = True
             origin = _origin_for(origins, node) if origins else None
-            src._starts[index] = (pos + composer.doc_start[0], composer.doc_start[1])
+            start = (pos + composer.doc_start[0], composer.doc_start[1])
             if ctx.keep_nodes:
-                src.documents.append(Document(shown, index, data, node, origin))
+                src.documents.append(Document(shown, index, data, node, origin, None, start))
             else:
                 # without duplicate keys, the first node a path leads to is the one the data
                 # holds, so positions can be streamed (fastparse.StreamedDocument)
                 cls = Document if builder.duplicates else StreamedDocument
-                src.documents.append(cls(shown, index, data, None, origin, src.node_for))
+                src.documents.append(cls(shown, index, data, None, origin, src, start))
             index += 1
     finally:
         try:

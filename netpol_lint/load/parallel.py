@@ -19,6 +19,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
+from typing import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from .loader import Limits, SourceFile, read_file
@@ -40,22 +41,34 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def read_files(paths: list[str], jobs: int | None, limits: Limits, stdin_text: str | None = None) -> list[SourceFile]:
-    """``read_file`` over ``paths`` in order, in up to ``jobs`` processes (this one included)."""
+def read_files(paths: list[str], jobs: int | None, limits: Limits, stdin_text: str | None = None,
+               finish: Callable[[SourceFile], None] | None = None) -> list[SourceFile]:
+    """``read_file`` over ``paths`` in order, in up to ``jobs`` processes (this one included).
+
+    ``finish`` (a module-level function, so that workers can be given it) is applied to every
+    file where it was read: in a worker, before the file is sent back.
+    """
     jobs = default_jobs() if jobs is None else max(1, int(jobs))
     plan = _plan(paths, jobs) if jobs > 1 and "fork" in multiprocessing.get_all_start_methods() else None
     if plan is None:
-        return [read_file(p, limits=limits, stdin_text=stdin_text) for p in paths]
+        return [_read(p, limits, finish, stdin_text) for p in paths]
     results: list[SourceFile | None] = [None] * len(paths)
     try:
-        _run(paths, plan, min(jobs - 1, len(plan) - 1), limits, results)
+        _run(paths, plan, min(jobs - 1, len(plan) - 1), limits, finish, results)
     except Exception:  # BrokenProcessPool, OSError from fork, a failure inside a worker ...
         pass           # ... cost time only: whatever was not delivered is read below
-    return [src if src is not None else read_file(p, limits=limits, stdin_text=stdin_text)
+    return [src if src is not None else _read(p, limits, finish, stdin_text)
             for p, src in zip(paths, results)]
 
 
-def _run(paths: list[str], plan: list[list[int]], workers: int, limits: Limits, results: list) -> None:
+def _read(path: str, limits: Limits, finish, stdin_text: str | None = None) -> SourceFile:
+    src = read_file(path, limits=limits, stdin_text=stdin_text)
+    if finish is not None:
+        finish(src)
+    return src
+
+
+def _run(paths: list[str], plan: list[list[int]], workers: int, limits: Limits, finish, results: list) -> None:
     """Parse ``plan``'s batches in ``workers`` processes and in this one.
 
     This process parses too (what it parses needs no pickling), taking the smallest batches
@@ -74,12 +87,12 @@ def _run(paths: list[str], plan: list[list[int]], workers: int, limits: Limits, 
         def top_up() -> None:
             while pending and len(running) < 2 * workers:
                 batch = pending.popleft()
-                running[pool.submit(_read_batch, [paths[i] for i in batch], limits)] = batch
+                running[pool.submit(_read_batch, [paths[i] for i in batch], limits, finish)] = batch
 
         top_up()
         while pending:
             batch = pending.pop()
-            for i, src in zip(batch, _read_batch([paths[i] for i in batch], limits)):
+            for i, src in zip(batch, _read_batch([paths[i] for i in batch], limits, finish)):
                 results[i] = src
             for future in [f for f in running if f.done()]:
                 deliver(future)
@@ -123,6 +136,6 @@ def _plan(paths: list[str], jobs: int) -> list[list[int]] | None:
     return [b for _, b in plan] if len(plan) > 1 else None
 
 
-def _read_batch(paths: list[str], limits: Limits) -> list[SourceFile]:
+def _read_batch(paths: list[str], limits: Limits, finish=None) -> list[SourceFile]:
     """In a worker: read and parse ``paths`` (never raises for bad input, like ``read_file``)."""
-    return [read_file(p, limits=limits) for p in paths]
+    return [_read(p, limits, finish) for p in paths]

@@ -30,7 +30,9 @@ class Model:
 
     def __post_init__(self):
         self.by_kind: dict[str, list[Resource]] = defaultdict(list)
-        self._by_id: dict[tuple, list[Resource]] = defaultdict(list)
+        # identity -> the resource, or a list of them when defined more than once (a list per
+        # resource cost ~5% of a large run's memory; duplicates are rare)
+        self._by_id: dict[tuple, Resource | list[Resource]] = {}
         self.workloads: list[Workload] = []
         self.workloads_by_ns: dict[str, list[Workload]] = defaultdict(list)
         self.services: list[Service] = []
@@ -57,10 +59,11 @@ class Model:
         return m
 
     def _add_document(self, doc: Document) -> None:
-        if not _is_kubernetes(doc.data):
+        head = doc.head                   # a packed document is identified without unpacking
+        if not _is_kubernetes(head):
             self.non_kubernetes_documents += 1
             return
-        self._add_object(doc, (), doc.data, 0)
+        self._add_object(doc, (), head, 0)
 
     def _add_object(self, doc: Document, base: tuple, data: dict, depth: int) -> None:
         """Add one object; ``kind: List`` / ``*List`` items are expanded (nested lists too)."""
@@ -80,7 +83,13 @@ class Model:
     def add(self, r: Resource) -> None:
         self.resources.append(r)
         self.by_kind[r.kind].append(r)
-        self._by_id[(r.group, r.kind, r.namespace, r.name)].append(r)
+        ident = (r.group, r.kind, r.namespace, r.name)
+        seen = self._by_id.setdefault(ident, r)
+        if seen is not r:
+            if seen.__class__ is list:
+                seen.append(r)
+            else:
+                self._by_id[ident] = [seen, r]
         if isinstance(r, Workload):
             self.workloads.append(r)
             self.workloads_by_ns[r.namespace].append(r)
@@ -110,7 +119,7 @@ class Model:
 
     def duplicates(self) -> list[list[Resource]]:
         """Groups of resources that share group/kind/namespace/name (NPL004)."""
-        return [rs for key, rs in self._by_id.items() if len(rs) > 1 and key[3]]
+        return [rs for key, rs in self._by_id.items() if rs.__class__ is list and key[3]]
 
     def service(self, namespace: str, name: str) -> Service | None:
         return self.services_by_ns.get(namespace, {}).get(name)

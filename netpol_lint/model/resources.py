@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from ..load.documents import Document, Location
+from ..load.documents import Document, Head, Location
 
 # Kinds whose objects live in no namespace (a namespace given for them is ignored).
 CLUSTER_SCOPED = frozenset({
@@ -44,24 +44,45 @@ MANAGED_LABELS = {"kyma-project.io/module": "istio", "kyma-project.io/managed-by
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 
 
-class cached_property:  # noqa: N801 - a drop-in for functools.cached_property
-    """``functools.cached_property`` without its per-descriptor lock (Python 3.11 takes an
-    RLock on every first access; 3.12 dropped it).  Resources compute hundreds of thousands
-    of these on large inputs, and a lint run is single-threaded."""
+class lazy:  # noqa: N801 - used like functools.cached_property
+    """A value computed on first read and then kept in a slot of the same name.
+
+    Resources compute a handful of these each (labels, pod template, ports ...) and a large
+    input has a hundred thousand resources: ``functools.cached_property`` keeps them in a
+    per-instance ``__dict__`` (~400 bytes a resource), a slot costs 8 bytes, and reading a
+    filled slot is as fast as reading any attribute.  ``_LazySlots`` turns each ``@lazy``
+    method ``x`` into a slot ``x`` plus ``_compute_x``; ``Resource.__getattr__`` (called only
+    while the slot is empty) fills it.
+    """
 
     def __init__(self, func):
         self.func = func
-        self.attrname = func.__name__
-        self.__doc__ = func.__doc__
 
-    def __set_name__(self, owner, name):
-        self.attrname = name
 
-    def __get__(self, instance, owner=None):
-        if instance is None:
-            return self
-        value = instance.__dict__[self.attrname] = self.func(instance)
-        return value
+class _LazySlots(type):
+    def __new__(mcls, name, bases, ns):
+        lazies = {k: v.func for k, v in ns.items() if isinstance(v, lazy)}
+        for k, func in lazies.items():
+            del ns[k]
+            ns["_compute_" + k] = func
+        ns["__slots__"] = tuple(ns.get("__slots__", ())) + tuple(lazies)
+        return super().__new__(mcls, name, bases, ns)
+
+
+class _EmptyMapping(dict):
+    """The one empty mapping the accessors return for an absent or malformed field (a new
+    ``{}`` per resource and field cost ~10% of a large run's memory).  Read-only, like
+    everything the accessors return: changing it raises instead of corrupting others."""
+
+    __slots__ = ()
+
+    def _read_only(self, *args, **kwargs):
+        raise TypeError("read-only empty mapping (copy it before changing)")
+
+    __setitem__ = __delitem__ = setdefault = update = pop = popitem = clear = __ior__ = _read_only
+
+
+EMPTY: dict = _EmptyMapping()
 
 
 def get(data: Any, *path, default=None) -> Any:
@@ -84,7 +105,7 @@ def str_map(value: Any) -> dict[str, str]:
     large inputs, copying every resource's labels cost tens of MB); copy before changing.
     """
     if not isinstance(value, dict):
-        return {}
+        return EMPTY
     for k, v in value.items():
         if type(k) is not str or type(v) is not str:
             break
@@ -110,18 +131,23 @@ class ContainerPort:
     protocol: str = "TCP"
 
 
-class Resource:
-    """One Kubernetes object, with its identity and a way to locate any of its nodes."""
+class Resource(metaclass=_LazySlots):
+    """One Kubernetes object, with its identity and a way to locate any of its nodes.
 
-    __slots__ = ("doc", "base", "data", "api_version", "kind", "name", "namespace", "__dict__")
+    ``@lazy`` accessors (``labels``, ``pod_labels`` ...) are computed on first read and kept;
+    ``__dict__`` stays available for anything a plugin wants to attach.
+    """
+
+    __slots__ = ("doc", "base", "_data", "api_version", "kind", "name", "namespace", "_identity",
+                 "_validation", "__dict__")
 
     def __init__(self, doc: Document, base: tuple, data: dict, default_namespace: str):
         self.doc = doc
         self.base = base                  # path of this object inside the document
-        self.data = data
+        self._data = data                 # the object, or a packed document's Head
         self.api_version = str(data.get("apiVersion", ""))
         self.kind = str(data.get("kind", ""))
-        meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+        meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else EMPTY
         name = meta.get("name")
         self.name = str(name) if isinstance(name, (str, int)) and name != "" else ""
         ns = meta.get("namespace")
@@ -129,6 +155,14 @@ class Resource:
             self.namespace = None
         else:
             self.namespace = str(ns) if isinstance(ns, str) and ns else default_namespace
+
+    @property
+    def data(self) -> dict:
+        """The object's data (a packed document is unpacked on first use: Document.pack)."""
+        data = self._data
+        if data.__class__ is Head:
+            data = self._data = self.doc.data
+        return data
 
     # -- identity -----------------------------------------------------------------------
     @property
@@ -149,25 +183,41 @@ class Resource:
         return f"{self.namespace}/{self.name}" if self.namespace else self.name
 
     def identity(self) -> dict:
-        return {"apiVersion": self.api_version, "kind": self.kind, "namespace": self.namespace, "name": self.name}
+        """apiVersion/kind/namespace/name (one dict per resource, shared by its findings:
+        read-only)."""
+        try:
+            return self._identity
+        except AttributeError:
+            ident = self._identity = {"apiVersion": self.api_version, "kind": self.kind,
+                                      "namespace": self.namespace, "name": self.name}
+            return ident
 
-    @cached_property
+    def __getattr__(self, name: str):
+        """Fill an empty ``@lazy`` slot (only called when normal lookup fails)."""
+        compute = getattr(type(self), "_compute_" + name, None) if name[:1] != "_" else None
+        if compute is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        value = compute(self)
+        setattr(self, name, value)
+        return value
+
+    @lazy
     def metadata(self) -> dict:
-        m = self.data.get("metadata")
-        return m if isinstance(m, dict) else {}
+        m = self._data.get("metadata")    # a Head has it: reading labels unpacks nothing
+        return m if isinstance(m, dict) else EMPTY
 
-    @cached_property
+    @lazy
     def labels(self) -> dict[str, str]:
         return str_map(self.metadata.get("labels"))
 
-    @cached_property
+    @lazy
     def annotations(self) -> dict[str, str]:
         return str_map(self.metadata.get("annotations"))
 
     @property
     def spec(self) -> dict:
         s = self.data.get("spec")
-        return s if isinstance(s, dict) else {}
+        return s if isinstance(s, dict) else EMPTY
 
     # -- positions ----------------------------------------------------------------------
     def locate(self, *path, key: bool = False) -> Location:
@@ -188,25 +238,25 @@ class Workload(Resource):
     def template_path(self) -> tuple:
         return POD_TEMPLATE_PATHS[self.kind]
 
-    @cached_property
+    @lazy
     def template(self) -> dict:
         t = self.get(*self.template_path) if self.template_path else self.data
-        return t if isinstance(t, dict) else {}
+        return t if isinstance(t, dict) else EMPTY
 
-    @cached_property
+    @lazy
     def pod_labels(self) -> dict[str, str]:
         return str_map(get(self.template, "metadata", "labels"))
 
-    @cached_property
+    @lazy
     def pod_annotations(self) -> dict[str, str]:
         return str_map(get(self.template, "metadata", "annotations"))
 
-    @cached_property
+    @lazy
     def pod_spec(self) -> dict:
         s = self.template.get("spec")
-        return s if isinstance(s, dict) else {}
+        return s if isinstance(s, dict) else EMPTY
 
-    @cached_property
+    @lazy
     def container_ports(self) -> tuple[ContainerPort, ...]:
         out = []
         for group in ("containers", "initContainers"):
@@ -228,7 +278,7 @@ class Workload(Resource):
     def host_network(self) -> bool:
         return self.pod_spec.get("hostNetwork") is True
 
-    @cached_property
+    @lazy
     def pod_ips(self) -> tuple[str, ...]:
         """Known pod addresses (only bare Pods of a cluster dump have them)."""
         if self.kind != "Pod":
@@ -245,7 +295,7 @@ class Workload(Resource):
             ips.append(status["podIP"])
         return tuple(ips)
 
-    @cached_property
+    @lazy
     def controller(self) -> tuple[str, str] | None:
         """(kind, name) of the controlling owner of a Pod from a cluster dump."""
         owners = self.metadata.get("ownerReferences")
@@ -260,11 +310,11 @@ class Workload(Resource):
 
 
 class NetworkPolicy(Resource):
-    @cached_property
+    @lazy
     def pod_selector(self) -> Any:
         return self.spec.get("podSelector")
 
-    @cached_property
+    @lazy
     def policy_types(self) -> tuple[str, ...]:
         """Effective policyTypes: as written, else Ingress (+ Egress when egress rules exist)."""
         types = self.spec.get("policyTypes")
@@ -316,6 +366,46 @@ class Gateway(Resource):
 
 class VirtualService(Resource):
     pass
+
+
+# Plain resources whose spec the built-in analysis reads (routes to Functions, NPL106's
+# Prometheus selectors): never packed, they are read anyway.
+READ_BEYOND_METADATA = frozenset({"Function", "Prometheus", "ServiceMonitor", "PodMonitor"})
+
+
+def packable(data: Any) -> bool:
+    """True for an object the model keeps as a plain ``Resource`` and no built-in analysis
+    reads beyond its metadata (see ``Document.pack``): not a workload, policy, Service,
+    route ..., not one of ``READ_BEYOND_METADATA``, and no pod labels embedded in its spec
+    (custom resources that make pods count as pods for NPL501)."""
+    if type(data) is not dict or len(data) <= 3:
+        return False
+    api_version, kind = data.get("apiVersion"), data.get("kind")
+    if not (type(api_version) is str and type(kind) is str and api_version and kind) or kind.endswith("List"):
+        return False
+    if kind in READ_BEYOND_METADATA or resource_class(api_version, kind) is not Resource:
+        return False
+    group = api_version.split("/", 1)[0] if "/" in api_version else ""
+    return kind in CLUSTER_SCOPED or "." not in group or not embedded_labels(data.get("spec"))
+
+
+def embedded_labels(node: Any, depth: int = 0, found: list | None = None) -> list[dict[str, str]]:
+    """Every ``metadata.labels`` mapping inside ``node`` (a custom resource's spec): the pod
+    templates operators embed in their own kinds (Rollouts, sandboxes, Ray clusters ...).
+    Bounded like any walk of input: 8 levels, 64 items per list."""
+    found = [] if found is None else found
+    if depth > 8 or not isinstance(node, dict):
+        return found
+    meta = node.get("metadata")
+    if isinstance(meta, dict) and isinstance(meta.get("labels"), dict):
+        found.append(str_map(meta["labels"]))
+    for value in node.values():
+        if isinstance(value, dict):
+            embedded_labels(value, depth + 1, found)
+        elif isinstance(value, list):
+            for item in value[:64]:
+                embedded_labels(item, depth + 1, found)
+    return found
 
 
 def resource_class(api_version: str, kind: str) -> type[Resource]:

@@ -50,7 +50,6 @@ _LABEL_VALUE_RE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 _DNS1123_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS1123_SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _PORT_NAME_CHARS_RE = re.compile(r"^[-a-z0-9]+$")
-_CACHE_ATTR = "_npl003_problems"
 
 
 class Problem(NamedTuple):
@@ -70,10 +69,9 @@ class Problem(NamedTuple):
 
 def problems(resource: Resource) -> list[Problem]:
     """Every structural problem of ``resource`` (computed once per resource, then cached)."""
-    cached = resource.__dict__.get(_CACHE_ATTR)
+    cached = getattr(resource, "_validation", None)
     if cached is None:
-        cached = _validate(resource)
-        resource.__dict__[_CACHE_ATTR] = cached
+        cached = resource._validation = _validate(resource)
     return list(cached)
 
 
