@@ -127,8 +127,8 @@ def entry() -> None:
     global _HARD_EXIT
     _HARD_EXIT = True
     code = main()
-    if not _KEPT:
-        sys.exit(code)
+    if not _KEPT or sys.getprofile() is not None or sys.gettrace() is not None:
+        sys.exit(code)   # a profiler or coverage tool writes its results at a normal exit
     try:
         sys.stdout.flush()
         sys.stderr.flush()

@@ -255,3 +255,58 @@ def test_a_sample_of_the_corpus_reads_and_locates_the_same_both_ways():
                 doc._cache = None
                 assert doc.locate(p, False) == composed, (path, doc.index, p)
     assert fast_files > len(sample) * 0.8
+
+
+def test_positions_noted_while_parsing_are_where_the_events_lead():
+    """The fast path notes metadata.name's position and a pod template's labels mapping as it
+    parses; each must be the location the event walk finds, on every corpus document."""
+    from netpol_lint.load.fastparse import NAME_PATH, _stream_locate
+    corpus = SHARED / "corpus"
+    if not corpus.is_dir():
+        pytest.skip("shared corpus not available")
+    names = labels = 0
+    for path in sorted(corpus.rglob("*.y*ml")):
+        src = read_file(str(path))
+        for doc in src.documents:
+            if getattr(doc, "name_at", None) is not None:
+                assert doc.locate(NAME_PATH) == _stream_locate(doc, NAME_PATH, False), (path, doc.index)
+                names += 1
+            if getattr(doc, "labels_at", None) is not None:
+                where = doc.labels_at[0]
+                assert doc.locate(where) == _stream_locate(doc, where, False), (path, doc.index)
+                labels += 1
+    assert names > 3000 and labels > 500
+
+
+def test_noted_positions_cover_block_flow_and_cronjob_templates():
+    text = textwrap.dedent("""\
+        apiVersion: batch/v1
+        kind: CronJob
+        metadata:
+          name: "nightly"
+        spec:
+          jobTemplate:
+            spec:
+              template:
+                metadata:
+                  labels:
+                    app: nightly
+                    tier: batch
+
+                spec: {containers: [{name: c, image: x}]}
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web}
+        spec: {template: {metadata: {labels: {app: web}}}}
+        """)
+    src = parse_text(SourceFile("m.yaml"), text)
+    cron, web = src.documents
+    assert cron.labels_at[0] == ("spec", "jobTemplate", "spec", "template", "metadata", "labels")
+    assert web.labels_at[0] == ("spec", "template", "metadata", "labels")
+    assert cron.locate(("metadata", "name")) == Location("m.yaml", 4, 9, 4, 18)
+    assert cron.locate(cron.labels_at[0]) == Location("m.yaml", 11, 13, 14, 9)   # libyaml ends it at "spec"
+    assert web.locate(web.labels_at[0]) == Location("m.yaml", 19, 38, 19, 48)
+    for doc in (cron, web):
+        for where in (("metadata", "name"), doc.labels_at[0]):
+            assert doc.locate(where) == Document.locate(doc, where)   # composed, the reference

@@ -198,3 +198,29 @@ def test_the_streaming_report_encoder_writes_what_json_dumps_writes(value, items
         return {"a": value, "items": arr, "z": [1]} if where == "top" else {"runs": [{"x": value, "results": arr}]}
 
     assert "".join(iter_indent2(build(True), end="\n")) == json.dumps(build(False), indent=2, ensure_ascii=False) + "\n"
+
+
+_LABELISH = st.text(alphabet="abcXYZ019-_./ üeyONnul~", min_size=1, max_size=12) | st.sampled_from(
+    ["true", "on", "y", "null", "1.0", "0x1F", "1e3", "1_000", "2026-11-26", "~", "-", "app", "a" * 90,
+     "example.com/" + "k" * 70])
+
+
+@settings(max_examples=300, deadline=None)
+@given(selector=st.dictionaries(_LABELISH, _LABELISH, max_size=4),
+       ports=st.lists(st.integers(1, 65535), max_size=3),
+       namespace=st.sampled_from(["shop", "ns-c12", "on", "1"]))
+def test_npl201_policy_text_is_exactly_what_safe_dump_writes(selector, ports, namespace):
+    """NPL201's suggested policy is written without PyYAML's slow emitter when its strings are
+    simple; whatever the strings, the text is byte for byte ``yaml.safe_dump``'s."""
+    import yaml
+
+    from netpol_lint.analysis.gateway_checks import _policy_text
+    name = "allow-istio-ingressgateway-to-web"
+    doc = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+           "metadata": {"name": name, "namespace": namespace},
+           "spec": {"podSelector": {"matchLabels": dict(sorted(selector.items()))}, "policyTypes": ["Ingress"],
+                    "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "istio-system"}},
+                                           "podSelector": {"matchLabels": {"istio": "ingressgateway"}}}],
+                                 "ports": [{"protocol": "TCP", "port": p} for p in sorted(set(ports))]}]}}
+    assert _policy_text(doc, name, namespace, selector, sorted(set(ports))) == \
+        yaml.safe_dump(doc, sort_keys=False, default_flow_style=False)

@@ -8,7 +8,6 @@ demand), so linting clean input pays nothing for positions it never reports.
 from __future__ import annotations
 
 import marshal
-import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,19 +67,22 @@ class Head(dict):
 class Document:
     """One YAML document of a file: data, node tree, and where it came from.
 
-    ``data`` may be *packed* (``pack``): kept as ``marshal`` bytes compressed with zlib (level
-    1) -- about a twentieth of the memory of the objects -- and rebuilt, once, the first time
-    anything reads it.  The model
+    ``data`` may be *packed* (``pack``): kept as ``marshal`` bytes -- about a fifth of the
+    memory of the objects -- and rebuilt, once, the first time anything reads it.  (zlib on
+    top saved another ~20 MB at 100k documents but cost ~0.35 s of parsing there: not worth
+    it against the speed target.)  The model
     packs the documents of kinds no built-in analysis looks into (ConfigMaps, CRDs, RBAC, most
     custom resources: over half the bytes of a typical repository) and identifies them by
     their ``head``; rules, plugins and policies that read ``data`` see the same objects as if
     nothing had been packed.
     """
 
-    __slots__ = ("path", "index", "_data", "_packed", "node", "origin", "source", "start", "_cache")
+    __slots__ = ("path", "index", "_data", "_packed", "node", "origin", "source", "start", "name_at",
+                 "labels_at", "_cache")
 
     def __init__(self, path: str, index: int, data: Any, node: yaml.Node | None = None,
-                 origin: str | None = None, source: Any = None, start: tuple[int, int] | None = None):
+                 origin: str | None = None, source: Any = None, start: tuple[int, int] | None = None,
+                 name_at: int | None = None, labels_at: tuple | None = None):
         self.path = path             # display path (relative, '/' separators; '-' for stdin)
         self.index = index           # 0-based position of the document in its file
         self._data = data
@@ -89,6 +91,8 @@ class Document:
         self.origin = origin         # e.g. "# Source:" file of a rendered Helm stream
         self.source = source         # the SourceFile, which re-composes node trees on demand
         self.start = start           # (offset, line) where the document starts in the text
+        self.name_at = name_at       # metadata.name's position, noted while parsing (fastparse)
+        self.labels_at = labels_at   # (path, position) of a pod template's labels, likewise
         self._cache: tuple | dict | None = None     # located paths: see _cached
 
     def __repr__(self) -> str:
@@ -97,7 +101,7 @@ class Document:
     @property
     def data(self) -> Any:
         if self._packed is not None:
-            self._data = marshal.loads(zlib.decompress(self._packed))
+            self._data = marshal.loads(self._packed)
             self._packed = None
         return self._data
 
@@ -121,7 +125,7 @@ class Document:
         if self._packed is not None or type(data) is not dict:
             return False
         try:
-            packed = zlib.compress(marshal.dumps(data), 1)
+            packed = marshal.dumps(data)
         except ValueError:
             return False
         head = Head()

@@ -154,6 +154,10 @@ def _events_to_documents(loader, shown, src, limits, origins):
         state: Any = ROOT
         count = 0
         root_line = -1
+        metadata: Any = None             # the root's metadata mapping, while it is open
+        name_at = None                   # where metadata.name's value is (see "noted positions")
+        labels: Any = None               # a pod template's labels mapping, while it is open
+        labels_first = labels_last = labels_at = None
         while True:
             event = get_event()
             cls = event.__class__
@@ -204,6 +208,10 @@ def _events_to_documents(loader, shown, src, limits, origins):
                     root_line = event.start_mark.line
                     break
                 else:
+                    if cur is metadata and state == "name":
+                        name_at = _pack(_span(event.start_mark, event.end_mark))
+                    elif cur is labels:
+                        labels_last = event
                     cur[state] = value
                     state = AWAIT
             elif cls is MapStart or cls is SeqStart:
@@ -216,11 +224,24 @@ def _events_to_documents(loader, shown, src, limits, origins):
                     root_line = event.start_mark.line
                 stack.append((cur, state))
                 if cls is MapStart:
-                    cur, state = {}, AWAIT
+                    if len(stack) == 2 and state == "metadata":
+                        metadata = cur = {}
+                        state = AWAIT
+                    elif state == "labels" and stack[-2][1] == "metadata" and len(stack) in _TEMPLATE_DEPTHS:
+                        labels = cur = {}
+                        state = AWAIT
+                        labels_first, labels_last = event, None
+                    else:
+                        labels = None    # (nested in labels: not a labels mapping to note)
+                        cur, state = {}, AWAIT
                 else:
+                    labels = None
                     cur, state = [], LIST
             elif cls is MapEnd or cls is SeqEnd:
                 value = cur
+                if cur is labels and labels is not None:
+                    labels_at = _template_labels(stack, labels_first, event, labels_last)
+                    labels = None
                 cur, state = stack.pop()
                 if state is LIST:
                     cur.append(value)
@@ -239,7 +260,7 @@ def _events_to_documents(loader, shown, src, limits, origins):
         if origins:
             i = bisect.bisect_right(origins, (root_line, "\U0010ffff"))
             origin = origins[i - 1][1] if i else None
-        documents.append(StreamedDocument(shown, index, value, None, origin, src, doc_start))
+        documents.append(StreamedDocument(shown, index, value, None, origin, src, doc_start, name_at, labels_at))
         index += 1
 
 
@@ -258,10 +279,68 @@ class StreamedDocument(Document):
         hit = self._cached(path, key)
         if hit is not None:
             return hit
+        if not key:
+            if self.name_at is not None and path == NAME_PATH:
+                return self._remember(path, key, _unpack(self.path, self.name_at))
+            if self.labels_at is not None and path == self.labels_at[0]:
+                return self._remember(path, key, _unpack(self.path, self.labels_at[1]))
         loc = _stream_locate(self, path, key)
         if loc is None:
             return Document.locate(self, path, key)
         return self._remember(path, key, loc)
+
+
+# -- noted positions -------------------------------------------------------------------------
+# Most findings point at a document's metadata.name (NPL004 alone reports tens of thousands
+# on large inputs) or at a pod template's labels (NPL101-NPL105).  The fast path notes where
+# those two are while it parses -- a packed int per document, a pair for workloads -- so that
+# locating them later needs neither the file's text nor a second parse.
+NAME_PATH = ("metadata", "name")
+# The two places a pod template's labels live (controllers and Jobs; CronJobs), one shared
+# tuple each; keyed by the stack depth at which such a labels mapping opens.
+_TEMPLATE_LABELS = {
+    5: ("spec", "template", "metadata", "labels"),
+    7: ("spec", "jobTemplate", "spec", "template", "metadata", "labels"),
+}
+_TEMPLATE_DEPTHS = frozenset(_TEMPLATE_LABELS)
+_BITS = 20                               # per field; wider positions are simply not noted
+
+
+def _template_labels(stack: list, first, end, last) -> tuple | None:
+    """(path, packed span) of the labels mapping closing now, if it is a pod template's."""
+    path = _TEMPLATE_LABELS.get(len(stack))
+    if path is None or tuple(s for _, s in stack[1:]) != path:
+        return None
+    packed = _pack(_span(first.start_mark, end.end_mark, last))
+    return None if packed is None else (path, packed)
+
+
+def _span(start, end, hint=None) -> tuple[int, int, int, int]:
+    """Location.of_node's (line, column, end line, end column) for marks counted from the
+    start of the parsed text; ``hint`` is the last scalar of a block collection."""
+    start_line = start.line
+    end_line, end_col = end.line + 1, end.column + 1
+    if end_col == 1 and end_line > start_line + 1:
+        end_line -= 1
+        end_col = 1
+        if hint is not None and hint.end_mark.line == end.line - 1:
+            end_col = hint.end_mark.column + 1
+    return start_line + 1, start.column + 1, max(end_line, start_line + 1), max(end_col, 1)
+
+
+def _pack(span: tuple[int, int, int, int]) -> int | None:
+    packed = 0
+    for v in span:
+        if v >> _BITS:
+            return None
+        packed = (packed << _BITS) | v
+    return packed
+
+
+def _unpack(shown: str, packed: int) -> Location:
+    mask = (1 << _BITS) - 1
+    return Location(shown, packed >> 3 * _BITS, (packed >> 2 * _BITS) & mask, (packed >> _BITS) & mask,
+                    packed & mask)
 
 
 def _stream_locate(doc: StreamedDocument, path: tuple, key: bool) -> Location | None:
@@ -404,11 +483,5 @@ def _event_key(event) -> Any:
 
 def _location(shown: str, start, end, line0: int, hint=None) -> Location:
     """``Location.of_node`` for marks read from a stream that starts at line ``line0``."""
-    start_line = start.line + line0
-    end_line, end_col = end.line + line0 + 1, end.column + 1
-    if end_col == 1 and end_line > start_line + 1:
-        end_line -= 1
-        end_col = 1
-        if hint is not None and hint.end_mark.line == end.line - 1:
-            end_col = hint.end_mark.column + 1
-    return Location(shown, start_line + 1, start.column + 1, max(end_line, start_line + 1), max(end_col, 1))
+    line, column, end_line, end_column = _span(start, end, hint)
+    return Location(shown, line + line0, column, end_line + line0, end_column)

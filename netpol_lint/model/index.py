@@ -30,9 +30,6 @@ class Model:
 
     def __post_init__(self):
         self.by_kind: dict[str, list[Resource]] = defaultdict(list)
-        # identity -> the resource, or a list of them when defined more than once (a list per
-        # resource cost ~5% of a large run's memory; duplicates are rare)
-        self._by_id: dict[tuple, Resource | list[Resource]] = {}
         self.workloads: list[Workload] = []
         self.workloads_by_ns: dict[str, list[Workload]] = defaultdict(list)
         self.services: list[Service] = []
@@ -83,13 +80,6 @@ class Model:
     def add(self, r: Resource) -> None:
         self.resources.append(r)
         self.by_kind[r.kind].append(r)
-        ident = (r.group, r.kind, r.namespace, r.name)
-        seen = self._by_id.setdefault(ident, r)
-        if seen is not r:
-            if seen.__class__ is list:
-                seen.append(r)
-            else:
-                self._by_id[ident] = [seen, r]
         if isinstance(r, Workload):
             self.workloads.append(r)
             self.workloads_by_ns[r.namespace].append(r)
@@ -119,7 +109,18 @@ class Model:
 
     def duplicates(self) -> list[list[Resource]]:
         """Groups of resources that share group/kind/namespace/name (NPL004)."""
-        return [rs for key, rs in self._by_id.items() if rs.__class__ is list and key[3]]
+        # built when asked (once, by NPL004) rather than kept: an identity index over every
+        # resource cost ~3% of a large run's peak memory
+        groups: dict[tuple, Resource | list[Resource]] = {}
+        for r in self.resources:
+            ident = (r.group, r.kind, r.namespace, r.name)
+            seen = groups.setdefault(ident, r)
+            if seen is not r:
+                if seen.__class__ is list:
+                    seen.append(r)
+                else:
+                    groups[ident] = [seen, r]
+        return [rs for key, rs in groups.items() if rs.__class__ is list and key[3]]
 
     def service(self, namespace: str, name: str) -> Service | None:
         return self.services_by_ns.get(namespace, {}).get(name)
