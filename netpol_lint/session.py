@@ -56,6 +56,8 @@ def compact(src: SourceFile) -> None:
     for doc in src.documents:
         if packable(doc.head):
             doc.pack()
+    if not src.problems:
+        src.problems = ()        # one shared empty tuple instead of a list per file
 
 
 def _read_stdin(limit: int) -> str:

@@ -24,13 +24,13 @@ class DuplicateResource(Rule):
             # without reading any position (positions cost a re-parse; see docs/performance.md)
             ordered = sorted(group, key=lambda r: (r.file, r.doc.index, r.base))
             first = ordered[0]
+            where = first.locate("metadata", "name")
             for dup in ordered[1:]:
-                where = first.locate("metadata", "name")
                 yield self.finding(
                     dup, dup.locate("metadata", "name"),
                     f"{dup.ref} is also defined at {where.file}:{where.line}",
                     related=[Related(where, f"first definition of {first.ref}")],
-                    node_hint=["duplicate", first.file],  # stable across line moves (baselines)
+                    node_hint=("duplicate", first.file),  # stable across line moves (baselines)
                 )
 
 

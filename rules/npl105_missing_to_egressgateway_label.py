@@ -37,6 +37,7 @@ class MissingToEgressgatewayLabel(Rule):
         if not ctx.kyma.policies_enabled:
             return
         table = ctx.routes
+        per_namespace: dict = {}  # routes, their names and related locations, made once per namespace
         for w in ctx.model.workloads:
             if w.namespace == "istio-system" or w.host_network:
                 continue          # the gateways themselves; host-network pods bypass the mesh
@@ -45,17 +46,12 @@ class MissingToEgressgatewayLabel(Rule):
                 continue          # no sidecar: mesh routes do not apply to this pod
             if TO_EGRESSGATEWAY in w.pod_labels:
                 continue          # present (a wrong value is NPL103's finding)
-            routes = table.egress_routes_for(w.namespace)
-            if not routes:
+            known = per_namespace.get(w.namespace)
+            if known is None:
+                known = per_namespace[w.namespace] = _route_facts(table.egress_routes_for(w.namespace))
+            names, related = known
+            if not names:
                 continue
-            names = sorted({e.name for e in routes})
-            related = []
-            for e in routes:
-                related.append(Related(e.gateway_location,
-                                       f"{e.name} sends mesh traffic through {e.gateway.describe()}"))
-                if e.gateway.resource is not None:
-                    related.append(Related(e.gateway.resource.locate("spec", "selector"),
-                                           f"Gateway {e.gateway.ref} selects istio-egressgateway"))
             yield self.finding(
                 w, w.labels_location(),
                 f"{w.kind} {w.ns_name} sends outbound traffic through istio-egressgateway "
@@ -65,6 +61,18 @@ class MissingToEgressgatewayLabel(Rule):
                 fix=LabelFix.set_pod_label(w, TO_EGRESSGATEWAY),
                 node_hint=names,
             )
+
+
+def _route_facts(routes) -> tuple[tuple[str, ...], tuple[Related, ...]]:
+    """(sorted route names, related locations) of a namespace's egress routes; shared by the
+    findings of that namespace's workloads (thousands on large inputs)."""
+    related = []
+    for e in routes:
+        related.append(Related(e.gateway_location, f"{e.name} sends mesh traffic through {e.gateway.describe()}"))
+        if e.gateway.resource is not None:
+            related.append(Related(e.gateway.resource.locate("spec", "selector"),
+                                   f"Gateway {e.gateway.ref} selects istio-egressgateway"))
+    return tuple(sorted({e.name for e in routes})), tuple(related)
 
 
 RULE = MissingToEgressgatewayLabel

@@ -145,7 +145,7 @@ def _events_to_documents(loader, shown, src, limits, origins):
         if cls is not DocStart:  # pragma: no cover - libyaml's event grammar
             raise _GiveUp
         mark = event.start_mark
-        doc_start = (mark.index - mark.column, mark.line)
+        doc_start = _FILE_START if mark.index == mark.column == mark.line == 0 else (mark.index - mark.column, mark.line)
         # ``cur`` is the open collection and ``state`` what it waits for: AWAIT (a mapping's
         # next key), the pending key (its value), LIST, or ROOT (the document's node);
         # ``stack`` saves the enclosing (cur, state) pairs, one per open collection.
@@ -279,11 +279,11 @@ class StreamedDocument(Document):
         hit = self._cached(path, key)
         if hit is not None:
             return hit
-        if not key:
+        if not key:             # noted while parsing: decoded each time, no need to remember
             if self.name_at is not None and path == NAME_PATH:
-                return self._remember(path, key, _unpack(self.path, self.name_at))
+                return _unpack(self.path, self.name_at)
             if self.labels_at is not None and path == self.labels_at[0]:
-                return self._remember(path, key, _unpack(self.path, self.labels_at[1]))
+                return _unpack(self.path, self.labels_at[1])
         loc = _stream_locate(self, path, key)
         if loc is None:
             return Document.locate(self, path, key)
@@ -296,6 +296,7 @@ class StreamedDocument(Document):
 # those two are while it parses -- a packed int per document, a pair for workloads -- so that
 # locating them later needs neither the file's text nor a second parse.
 NAME_PATH = ("metadata", "name")
+_FILE_START = (0, 0)                     # one shared start for every file's first document
 # The two places a pod template's labels live (controllers and Jobs; CronJobs), one shared
 # tuple each; keyed by the stack depth at which such a labels mapping opens.
 _TEMPLATE_LABELS = {
