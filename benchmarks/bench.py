@@ -122,8 +122,8 @@ class TreeMemory:
         self._thread.join()
 
 
-def lint_subprocess(root: Path, jobs: str | None = None, sample: bool = False) -> tuple[float, float, float]:
-    """(seconds, peak RSS of the CLI process in MB, sampled peak PSS of its process tree in MB).
+def lint_subprocess(root: Path, jobs: str | None = None, sample: bool = False) -> tuple[float, float]:
+    """(seconds, sampled peak PSS of the CLI's process tree in MB; NaN when not sampled).
 
     Sampling reads /proc/PID/smaps_rollup, which walks the page tables of a process that may
     hold a GB: it steals CPU from the run, so timed runs do not sample (PSS is NaN then).
@@ -133,11 +133,11 @@ def lint_subprocess(root: Path, jobs: str | None = None, sample: bool = False) -
     with open(os.devnull, "wb") as devnull:
         proc = subprocess.Popen(argv, stdout=devnull, stderr=devnull)
         mem = TreeMemory(proc.pid) if sample and os.path.exists(f"/proc/{proc.pid}/smaps_rollup") else None
-        _, _, usage = os.wait4(proc.pid, 0)
+        os.wait4(proc.pid, 0)     # (its ru_maxrss is not the CLI's own: see lint_peak_rss)
     elapsed = time.perf_counter() - t
     if mem is not None:
         mem.stop()
-    return elapsed, usage.ru_maxrss / 1024, (mem.peak_pss if mem else float("nan"))
+    return elapsed, (mem.peak_pss if mem else float("nan"))
 
 
 # Runs argv and prints its peak RSS in KB: a fresh, small parent for the measured CLI.
@@ -209,10 +209,10 @@ def main(argv=None) -> int:
             fl, docs = floor(files)
             best_floor = min(best_floor, fl)
             best_in = min(best_in, lint_in_process(root, args.jobs))
-            cli, _, _ = lint_subprocess(root, args.jobs)
+            cli, _ = lint_subprocess(root, args.jobs)
             best_cli = min(best_cli, cli)
         rss = lint_peak_rss(root, args.jobs)                           # untimed: memory only
-        _, _, pss = lint_subprocess(root, args.jobs, sample=True)
+        _, pss = lint_subprocess(root, args.jobs, sample=True)
         cap = 4 * size / 2**20 + 80
         times[label] = (best_in, best_cli)
         print(f"| {label} | {len(files)} | {docs} | {size / 2**20:.1f} | {best_floor:.2f} | {best_in:.2f} "

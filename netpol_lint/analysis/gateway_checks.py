@@ -261,8 +261,7 @@ def allow_policy_yaml(namespace: str, service: Service, ports: list[int], existi
             }],
         },
     }
-    return _policy_text(doc, name, namespace, service.selector or {}, sorted(set(ports))) + \
-        "# suggested by netpol-lint NPL201"
+    return _policy_text(doc) + "# suggested by netpol-lint NPL201"
 
 
 # Strings that YAML writes plain or single-quoted, nothing else: label syntax (RULES.md,
@@ -281,13 +280,15 @@ def _scalar(text: str) -> str | None:
     return f"'{text}'"                 # would read back as a bool, number or null
 
 
-def _policy_text(doc: dict, name: str, namespace: str, selector: dict, ports: list[int]) -> str:
-    """``yaml.safe_dump(doc, sort_keys=False)`` for NPL201's policy, written directly when
-    every string is simple (always, for valid input): PyYAML's pure-Python emitter took
-    ~0.5 ms a finding, a tenth of a large run's rule time (tests/test_gateway_checks.py
-    compares the two)."""
-    head = [_scalar(name), _scalar(namespace)]
-    labels = [(_scalar(k), _scalar(v)) for k, v in sorted(selector.items())]
+def _policy_text(doc: dict) -> str:
+    """``yaml.safe_dump(doc, sort_keys=False)`` for NPL201's policy (``allow_policy_yaml``'s
+    shape), written directly when every string is simple (always, for valid input): PyYAML's
+    pure-Python emitter took ~0.5 ms a finding, a tenth of a large run's rule time
+    (tests/test_performance_paths.py compares the two)."""
+    spec = doc["spec"]
+    head = [_scalar(doc["metadata"]["name"]), _scalar(doc["metadata"]["namespace"])]
+    labels = [(_scalar(k), _scalar(v)) for k, v in spec["podSelector"]["matchLabels"].items()]
+    ports = [p["port"] for p in spec["ingress"][0]["ports"]]
     if None in head or any(None in kv for kv in labels):
         return yaml.safe_dump(doc, sort_keys=False, default_flow_style=False)
     lines = ["apiVersion: networking.k8s.io/v1", "kind: NetworkPolicy", "metadata:",

@@ -156,13 +156,6 @@ class Document:
             c[(path, key)] = loc
         return loc
 
-    def __getstate__(self):
-        return {k: getattr(self, k) for k in Document.__slots__}
-
-    def __setstate__(self, state) -> None:
-        for k, v in state.items():
-            setattr(self, k, v)
-
     def root(self) -> yaml.Node | None:
         """The document's node tree: kept, or rebuilt from the file text the first time a
         position is needed (most documents never need one, and node trees cost ~10x the

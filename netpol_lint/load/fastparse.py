@@ -239,7 +239,7 @@ def _events_to_documents(loader, shown, src, limits, origins):
                     cur, state = [], LIST
             elif cls is MapEnd or cls is SeqEnd:
                 value = cur
-                if cur is labels and labels is not None:
+                if cur is labels:
                     labels_at = _template_labels(stack, labels_first, event, labels_last)
                     labels = None
                 cur, state = stack.pop()

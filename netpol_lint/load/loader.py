@@ -325,13 +325,8 @@ class _TextCache:
             self._entries.move_to_end(origin)
             return text
         path, size, crc = origin
-        try:   # non-blocking and checked on the descriptor, like the first read
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
-            try:
-                st = os.fstat(fd)
-                raw = os.read(fd, size + 1) if stat.S_ISREG(st.st_mode) and st.st_size == size else None
-            finally:
-                os.close(fd)
+        try:
+            raw, _ = _read_limited(path, size)   # as the first read: non-blocking, bounded
         except OSError:
             return None
         if raw is None or len(raw) != size or zlib.crc32(raw) != crc:

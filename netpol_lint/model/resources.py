@@ -167,7 +167,7 @@ class Resource(metaclass=_LazySlots):
     # -- identity -----------------------------------------------------------------------
     @property
     def group(self) -> str:
-        return self.api_version.split("/", 1)[0] if "/" in self.api_version else ""
+        return api_group(self.api_version)
 
     @property
     def file(self) -> str:
@@ -385,8 +385,7 @@ def packable(data: Any) -> bool:
         return False
     if kind in READ_BEYOND_METADATA or resource_class(api_version, kind) is not Resource:
         return False
-    group = api_version.split("/", 1)[0] if "/" in api_version else ""
-    return kind in CLUSTER_SCOPED or "." not in group or not embedded_labels(data.get("spec"))
+    return kind in CLUSTER_SCOPED or "." not in api_group(api_version) or not embedded_labels(data.get("spec"))
 
 
 def embedded_labels(node: Any, depth: int = 0, found: list | None = None) -> list[dict[str, str]]:
@@ -408,8 +407,13 @@ def embedded_labels(node: Any, depth: int = 0, found: list | None = None) -> lis
     return found
 
 
+def api_group(api_version: str) -> str:
+    """``apps`` of ``apps/v1``; "" for the core group (``v1``)."""
+    return api_version.split("/", 1)[0] if "/" in api_version else ""
+
+
 def resource_class(api_version: str, kind: str) -> type[Resource]:
-    group = api_version.split("/", 1)[0] if "/" in api_version else ""
+    group = api_group(api_version)
     if kind in POD_TEMPLATE_PATHS and group in ("", "apps", "batch", "extensions"):
         return Workload
     if kind == "NetworkPolicy" and group in ("networking.k8s.io", "extensions"):
