@@ -37,6 +37,9 @@ def netpol_lint_rules():
     Items may be ``Rule`` subclasses (instantiated once per run) or ``Rule`` instances
     (declarative rules are instances of ``netpol_lint.declarative.DeclarativeRule``).  Rule ids
     must be unique across all plugins; a clash is a load error (exit 2).
+
+    A rule's ``check(ctx)`` reads the model and never writes to it: resource data is shared
+    between equal parts of documents (``netpol_lint/load/share.py``); copy before changing.
     """
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from .config import Config
 from .load.loader import Limits, SourceFile, discover
 from .load.parallel import read_files
+from .load.share import forget as forget_shared, share
 from .model.index import Model
 from .model.resources import packable
 from .model.kyma import KymaSettings, settings
@@ -51,11 +52,13 @@ class Session:
 def compact(src: SourceFile) -> None:
     """Shrink a file just read to what a run keeps (memory is the limit on large inputs; see
     docs/performance.md): its text is dropped (read again for the files that need a position
-    or a comment), and the documents no built-in analysis looks into are packed."""
+    or a comment), the documents no built-in analysis looks into are packed, and equal parts
+    of the others become one object (load/share.py)."""
     src.forget_text()
     for doc in src.documents:
         if packable(doc.head):
             doc.pack()
+        share(doc.head)
     if not src.problems:
         src.problems = ()        # one shared empty tuple instead of a list per file
 
@@ -83,5 +86,6 @@ def read_all(paths: list[str], stdin_text: str | None, jobs: int | None, limits:
     try:
         return read_files(paths, jobs, limits, stdin_text, finish=compact)
     finally:
+        forget_shared()
         if was_enabled:
             gc.enable()

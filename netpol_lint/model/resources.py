@@ -158,7 +158,10 @@ class Resource(metaclass=_LazySlots):
 
     @property
     def data(self) -> dict:
-        """The object's data (a packed document is unpacked on first use: Document.pack)."""
+        """The object's data (a packed document is unpacked on first use: Document.pack).
+
+        Read-only, like all data of a run: equal parts of documents are one shared object
+        (load/share.py), so a change would show up elsewhere too.  Copy before changing."""
         data = self._data
         if data.__class__ is Head:
             data = self._data = self.doc.data
