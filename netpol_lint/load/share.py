@@ -36,9 +36,9 @@ def share(root: Any) -> None:
     """Replace, inside ``root`` (a document's data), every mapping and list equal to one
     seen before by that one.  ``root`` itself is kept."""
     if isinstance(root, dict):      # (a packed document's Head too)
-        _mapping(root, 0)
+        _key(root, root.items(), True, 0)
     elif isinstance(root, list):
-        _list(root, 0)
+        _key(root, enumerate(root), False, 0)
 
 
 def forget() -> None:
@@ -47,58 +47,41 @@ def forget() -> None:
     _lists.clear()
 
 
-def _mapping(node: dict, depth: int) -> tuple | None:
-    """Share ``node``'s children; the key ``node`` is cached under, or None (not shareable)."""
+def _key(node: dict | list, items, named: bool, depth: int) -> tuple | None:
+    """Share the children of ``node`` (its ``items``: key or index, value); the key ``node``
+    is cached under, or None when it cannot be shared.
+
+    A mapping's key is (key, value, key, value ...), a list's (value, ...); a shared child
+    stands in it as the 1-tuple of its identity, which never equals a str or int.
+    """
     parts: list | None = [] if len(node) <= _MAX_ITEMS else None
-    for k, v in node.items():
+    for k, v in items:
         cls = v.__class__
         if cls is str or cls is int:
-            if parts is not None:
+            part = v
+        elif (cls is dict or cls is list) and (same := _shared(v, depth + 1)) is not None:
+            if same is not v:
+                node[k] = same
+            part = (id(same),)
+        else:
+            parts = None
+            continue
+        if parts is not None:
+            if named:
                 parts.append(k)
-                parts.append(v)
-            continue
-        if cls is dict or cls is list:
-            same = _shared(v, depth + 1)
-            if same is not None:
-                if same is not v:
-                    node[k] = same
-                if parts is not None:
-                    parts.append(k)
-                    parts.append((id(same),))   # a 1-tuple: never equal to a str or int
-                continue
-        parts = None
+            parts.append(part)
     return None if parts is None else tuple(parts)
 
 
-def _list(node: list, depth: int) -> tuple | None:
-    parts: list | None = [] if len(node) <= _MAX_ITEMS else None
-    for i, v in enumerate(node):
-        cls = v.__class__
-        if cls is str or cls is int:
-            if parts is not None:
-                parts.append(v)
-            continue
-        if cls is dict or cls is list:
-            same = _shared(v, depth + 1)
-            if same is not None:
-                if same is not v:
-                    node[i] = same
-                if parts is not None:
-                    parts.append((id(same),))
-                continue
-        parts = None
-    return None if parts is None else tuple(parts)
-
-
-def _shared(node: Any, depth: int) -> Any:
+def _shared(node: dict | list, depth: int) -> Any:
     """The one object equal to ``node`` (perhaps ``node``), or None if it cannot be shared
     (its children are shared all the same)."""
     if depth > _MAX_DEPTH:
         return None
     if node.__class__ is dict:
-        key, cache = _mapping(node, depth), _mappings
+        key, cache = _key(node, node.items(), True, depth), _mappings
     else:
-        key, cache = _list(node, depth), _lists
+        key, cache = _key(node, enumerate(node), False, depth), _lists
     if key is None:
         return None
     same = cache.get(key)
