@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from .load.documents import Location
@@ -36,12 +37,23 @@ class LabelFix:
     @classmethod
     def set_pod_label(cls, workload, key: str, value: str = "allowed") -> "LabelFix":
         """Set ``key: value`` on a workload's pod template labels (created if missing)."""
-        return cls(workload.file, workload.doc.index,
-                   workload.base + workload.template_path + ("metadata", "labels"), set=((key, value),))
+        return cls(workload.file, workload.doc.index, _labels_path(workload.base + workload.template_path),
+                   set=_label_pair(key, value))
 
     def describe(self) -> str:
         parts = [f"set {k}: {v}" for k, v in self.set] + [f"remove {k}" for k in self.remove]
         return ", ".join(parts)
+
+
+@lru_cache(maxsize=64)
+def _labels_path(template: tuple) -> tuple:
+    """A pod template's labels path: one tuple per template path, shared by every fix."""
+    return template + ("metadata", "labels")
+
+
+@lru_cache(maxsize=64)
+def _label_pair(key: str, value: str) -> tuple:
+    return ((key, value),)
 
 
 @dataclass(slots=True)   # slots: large runs hold tens of thousands
@@ -54,7 +66,7 @@ class Finding:
     resource: dict | None = None            # apiVersion/kind/namespace/name
     fixable: bool = False
     fix: LabelFix | None = None
-    related: list[Related] = field(default_factory=list)
+    related: list[Related] | tuple = field(default_factory=list)   # read-only; may be shared
     node_hint: Any = None                   # stable content for the fingerprint (not the line)
     suppressed_by: str | None = None
 

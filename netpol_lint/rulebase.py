@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 RULE_ID_RE = re.compile(r"^[A-Z]{1,8}[0-9]{1,4}$")
 RULE_NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+_NO_RELATED: tuple = ()      # one empty value for the many findings without related locations
 
 
 class Rule:
@@ -44,7 +45,10 @@ class Rule:
         return Finding(
             rule=self.id, name=self.name, severity=self.severity, message=message, location=location,
             resource=resource.identity() if resource is not None else None,
-            fixable=self.fixable and fix is not None, fix=fix, related=list(related) if related else [],
+            fixable=self.fixable and fix is not None, fix=fix,
+            # a list is kept as given: rules pass one list to many findings (NPL004 per group
+            # of duplicates, NPL105 per namespace; findings are read-only)
+            related=(related if related.__class__ is list else list(related)) if related else _NO_RELATED,
             node_hint=node_hint,
         )
 

@@ -25,13 +25,14 @@ class DuplicateResource(Rule):
             ordered = sorted(group, key=lambda r: (r.file, r.doc.index, r.base))
             first = ordered[0]
             where = first.locate("metadata", "name")
+            # one related location and hint for the group's findings (read-only, like all
+            # findings' parts): large inputs have tens of thousands of duplicates
+            related = [Related(where, f"first definition of {first.ref}")]
+            hint = ("duplicate", first.file)      # stable across line moves (baselines)
             for dup in ordered[1:]:
-                yield self.finding(
-                    dup, dup.locate("metadata", "name"),
-                    f"{dup.ref} is also defined at {where.file}:{where.line}",
-                    related=[Related(where, f"first definition of {first.ref}")],
-                    node_hint=("duplicate", first.file),  # stable across line moves (baselines)
-                )
+                yield self.finding(dup, dup.locate("metadata", "name"),
+                                   f"{dup.ref} is also defined at {where.file}:{where.line}",
+                                   related=related, node_hint=hint)
 
 
 RULE = DuplicateResource

@@ -209,3 +209,39 @@ def test_pods_of_custom_resources_still_count_for_npl501(tmp_path):
     _write(tmp_path, "ai.yaml", base)
     _, report = lint_json(str(tmp_path), "--format", "json", "--select", "NPL501")
     assert [(f["rule"], f["line"]) for f in report["findings"]] == [("NPL501", 4)]
+
+
+def test_findings_of_one_cause_share_their_parts(tmp_path):
+    """NPL004's findings of one group share the first definition's related location and hint;
+    fixes share their labels path and label pair; findings without related locations share
+    one empty value.  (Large inputs have tens of thousands of such findings.)"""
+    from netpol_lint import linter
+    from netpol_lint.config import Config
+    from netpol_lint.findings import LabelFix
+    from netpol_lint.plugins import RuleRegistry
+
+    service = "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\n"
+    _write(tmp_path, "a.yaml", "---\n".join([service] * 3))
+    _write(tmp_path, "b.yaml", """\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: a, namespace: shop}
+        spec: {template: {metadata: {labels: {app: a}}}}
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: b, namespace: shop}
+        spec: {template: {metadata: {labels: {app: b}}}}
+        """)
+    registry = RuleRegistry.default()
+    session = Session.load([str(tmp_path)], Config(), jobs=1)
+    result = linter.run(session, registry, linter.selected_rules(registry, Config(), ["NPL004", "NPL501"]))
+    dups = [f for f in result.findings if f.rule == "NPL004"]
+    assert [f.location.line for f in dups] == [7, 11]
+    assert dups[0].related is dups[1].related and dups[0].node_hint is dups[1].node_hint
+    assert dups[0].related[0].location.line == 3
+    a, b = sorted(session.model.workloads, key=lambda w: w.name)
+    fa, fb = LabelFix.set_pod_label(a, "x", "allowed"), LabelFix.set_pod_label(b, "x", "allowed")
+    assert fa.path == ("spec", "template", "metadata", "labels") and fa.path is fb.path and fa.set is fb.set
+    lone = RuleRegistry.default().resolve("NPL004").finding(a, a.locate(), "m")
+    assert lone.related == () and lone.related is RuleRegistry.default().resolve("NPL003").finding(b, b.locate(), "m").related
