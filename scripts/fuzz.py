@@ -306,13 +306,9 @@ def lint(directory: str, fmt: str) -> tuple[int, str, str]:
     from netpol_lint.cli import main
 
     out, err = io.StringIO(), io.StringIO()
-    old = os.getcwd()
-    os.chdir(directory)
-    try:
+    with contextlib.chdir(directory):
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = main(["lint", ".", "--select", "all", "--format", fmt, "--color", "never"])
-    finally:
-        os.chdir(old)
     return code, out.getvalue(), err.getvalue()
 
 

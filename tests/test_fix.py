@@ -36,13 +36,9 @@ def _args(case: str) -> list[str]:
 
 def _run(cwd, *args) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    old = os.getcwd()
-    try:
-        os.chdir(cwd)
+    with contextlib.chdir(cwd):
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = main(["lint", *args])
-    finally:
-        os.chdir(old)
     return code, out.getvalue(), err.getvalue()
 
 
@@ -62,16 +58,12 @@ def _fixes(case_dir: Path, args: list[str]) -> list[Finding]:
     from netpol_lint.config import Config
     from netpol_lint.plugins import RuleRegistry
 
-    old = os.getcwd()
-    try:
-        os.chdir(case_dir)
+    with contextlib.chdir(case_dir):
         registry = RuleRegistry.default()
         session = Session.load(["."], Config())
         select = args[args.index("--select") + 1].split(",")
         result = linter.run(session, registry, linter.selected_rules(registry, Config(), select))
         return [f for f in result.findings if f.fix is not None]
-    finally:
-        os.chdir(old)
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -220,15 +212,11 @@ def test_symlink_is_written_through(tmp_path):
 
 def test_file_changed_since_linting_is_left_alone(tmp_path):
     p = _deployment(tmp_path)
-    old = os.getcwd()
-    os.chdir(tmp_path)
-    try:
+    with contextlib.chdir(tmp_path):
         session = Session.load(["."])
         findings = _synthetic_fixes(session)
         p.write_text(p.read_text() + "# edited meanwhile\n")
         report = apply_fixes(findings, session.files)
-    finally:
-        os.chdir(old)
     assert [(f.status, f.message) for f in report.files] == [("skipped", "changed since it was linted; not touched")]
     assert p.read_text().endswith("# edited meanwhile\n")
 
@@ -258,9 +246,7 @@ def test_crash_while_writing_leaves_the_old_file(tmp_path, monkeypatch, exc):
     def boom(src, dst):
         raise exc
     monkeypatch.setattr(os, "replace", boom)
-    old = os.getcwd()
-    os.chdir(tmp_path)
-    try:
+    with contextlib.chdir(tmp_path):
         session = Session.load(["."])
         if isinstance(exc, KeyboardInterrupt):
             with pytest.raises(KeyboardInterrupt):
@@ -268,8 +254,6 @@ def test_crash_while_writing_leaves_the_old_file(tmp_path, monkeypatch, exc):
         else:
             report = apply_fixes(_synthetic_fixes(session), session.files)
             assert report.files[0].status == "skipped"
-    finally:
-        os.chdir(old)
     assert p.read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == ["web.yaml"]       # no temporary file left
 
@@ -282,14 +266,10 @@ def test_crash_after_rename_leaves_the_new_file(tmp_path, monkeypatch):
         real_replace(src, dst)
         raise KeyboardInterrupt
     monkeypatch.setattr(os, "replace", replace_then_die)
-    old = os.getcwd()
-    os.chdir(tmp_path)
-    try:
+    with contextlib.chdir(tmp_path):
         session = Session.load(["."])
         with pytest.raises(KeyboardInterrupt):
             apply_fixes(_synthetic_fixes(session), session.files)
-    finally:
-        os.chdir(old)
     assert f"        {FROM}: allowed\n" in p.read_text()
     assert sorted(os.listdir(tmp_path)) == ["web.yaml"]
 
@@ -315,16 +295,12 @@ def test_stdin_is_not_fixed(tmp_path, monkeypatch):
 
 def test_conflicting_fixes_are_refused(tmp_path):
     p = _deployment(tmp_path)
-    old = os.getcwd()
-    os.chdir(tmp_path)
-    try:
+    with contextlib.chdir(tmp_path):
         session = Session.load(["."])
         base = _synthetic_fixes(session)[0]
         other = Finding("X1", "x", "error", "m", base.location, base.resource, True,
                         LabelFix(base.fix.file, 0, base.fix.path, set=((FROM, "other"),)))
         report = apply_fixes([base, other], session.files)
-    finally:
-        os.chdir(old)
     assert report.files[0].status == "skipped"
     assert "conflicting fixes for label" in report.files[0].message
     assert "allowed" not in p.read_text().split("template")[1]
@@ -333,15 +309,11 @@ def test_conflicting_fixes_are_refused(tmp_path):
 def test_non_mapping_labels_are_refused(tmp_path):
     p = tmp_path / "x.yaml"
     p.write_text("apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n  labels: [a, b]\n")
-    old = os.getcwd()
-    os.chdir(tmp_path)
-    try:
+    with contextlib.chdir(tmp_path):
         session = Session.load(["."])
         f = Finding("X1", "x", "error", "m", Location("x.yaml", 1, 1, 1, 1), None, True,
                     LabelFix("x.yaml", 0, ("metadata", "labels"), set=((FROM, "allowed"),)))
         report = apply_fixes([f], session.files)
-    finally:
-        os.chdir(old)
     assert report.files[0].status == "skipped"
     assert "the labels are not a mapping" in report.files[0].message
 
@@ -350,9 +322,8 @@ def _synthetic_fixes(session) -> list[Finding]:
     """A from-ingressgateway fix for every workload (what NPL101 would ask for)."""
     out = []
     for w in session.model.workloads:
-        fx = LabelFix(w.file, w.doc.index, w.base + w.template_path + ("metadata", "labels"), set=((FROM, "allowed"),))
         out.append(Finding("NPL101", "missing-from-ingressgateway-label", "error", "m",
-                           Location(w.file, 1, 1, 1, 1), w.identity(), True, fx))
+                           Location(w.file, 1, 1, 1, 1), w.identity(), True, LabelFix.set_pod_label(w, FROM)))
     return out
 
 
@@ -379,15 +350,11 @@ def test_apply_to_data_never_mutates():
 def _fix_text(tmp_path, text: str, path: tuple, sets=(), remove=(), doc=0, name="m.yaml") -> tuple[str, str]:
     p = tmp_path / name
     p.write_bytes(text.encode())
-    old = os.getcwd()
-    os.chdir(tmp_path)
-    try:
+    with contextlib.chdir(tmp_path):
         session = Session.load([name])
         f = Finding("X1", "x", "error", "m", Location(name, 1, 1, 1, 1), None, True,
                     LabelFix(name, doc, path, set=tuple(sets), remove=tuple(remove)))
         result = apply_fixes([f], session.files).files[0]
-    finally:
-        os.chdir(old)
     return p.read_bytes().decode(), result.message or "; ".join(result.notes)
 
 

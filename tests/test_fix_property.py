@@ -8,6 +8,7 @@ over the whole shared corpus.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -119,9 +120,7 @@ def test_fix_then_parse_is_original_plus_labels(case):
     with tempfile.TemporaryDirectory() as tmp:
         p = Path(tmp) / "m.yaml"
         p.write_bytes(text.encode("utf-8"))
-        old_cwd = os.getcwd()
-        os.chdir(tmp)
-        try:
+        with contextlib.chdir(tmp):
             original = read_file("m.yaml")
             assert not original.problems, original.problems
             index = [d.index for d in original.documents][target]
@@ -148,8 +147,6 @@ def test_fix_then_parse_is_original_plus_labels(case):
             again = apply_fixes(findings, Session.load(["m.yaml"]).files)
             assert again.files[0].status == "unchanged"
             assert p.read_bytes().decode("utf-8") == new_text
-        finally:
-            os.chdir(old_cwd)
 
 
 def test_whole_corpus_fix_keeps_data_and_comments(shared_dir, tmp_path):
@@ -160,9 +157,7 @@ def test_whole_corpus_fix_keeps_data_and_comments(shared_dir, tmp_path):
         for name in dirs + files:
             full = os.path.join(root, name)
             os.chmod(full, os.stat(full).st_mode | 0o200)
-    old_cwd = os.getcwd()
-    os.chdir(work)
-    try:
+    with contextlib.chdir(work):
         session = Session.load(["."])
         before = {f.path: f.text for f in session.files}
         raw_before = {f.path: Path(f.path).read_bytes() for f in session.files}
@@ -190,5 +185,3 @@ def test_whole_corpus_fix_keeps_data_and_comments(shared_dir, tmp_path):
         untouched = set(before) - {f.path for f in by_status["fixed"]}
         for path in untouched:
             assert Path(path).read_bytes() == raw_before[path], path
-    finally:
-        os.chdir(old_cwd)
