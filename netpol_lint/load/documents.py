@@ -28,22 +28,36 @@ class Location:
 
     @classmethod
     def of_node(cls, file: str, node: yaml.Node) -> "Location":
-        start, end = node.start_mark, node.end_mark
-        end_line, end_col = end.line + 1, end.column + 1
-        # A block collection's end mark points at the start of the next token (often the
-        # first column of a later line); clamp it so regions do not swallow blank lines.
-        if end_col == 1 and end_line > start.line + 1:
-            end_line -= 1
-            end_col = _last_col_hint(node)
-        return cls(file, start.line + 1, start.column + 1, max(end_line, start.line + 1), max(end_col, 1))
+        end = node.end_mark
+        hint = None if end.column else _last_scalar(node)   # _span reads it at column 0 only
+        return cls(file, *_span(node.start_mark, end, hint))
 
     @classmethod
     def whole_file(cls, file: str, line: int = 1, column: int = 1) -> "Location":
         return cls(file, line, column, line, column + 1)
 
 
-def _last_col_hint(node: yaml.Node) -> int:
-    """End column for a clamped block collection: end of its last scalar, if cheap to find."""
+def _span(start, end, hint=None) -> tuple[int, int, int, int]:
+    """(line, column, end line, end column) of the region from mark ``start`` to mark ``end``
+    (``Location``'s fields), for a node or for a collection's events; ``hint`` is the last
+    scalar of a block collection (a node or an event), or None."""
+    start_line = start.line
+    end_line, end_col = end.line + 1, end.column + 1
+    # A block collection's end mark points at the start of the next token (often the first
+    # column of a later line); clamp it so regions do not swallow blank lines: to the end of
+    # its last scalar if that is on the line before, else to column 1.
+    if end_col == 1 and end_line > start_line + 1:
+        end_line -= 1
+        end_col = 1
+        if hint is not None and hint.end_mark.line == end.line - 1:
+            end_col = hint.end_mark.column + 1
+    return start_line + 1, start.column + 1, max(end_line, start_line + 1), max(end_col, 1)
+
+
+def _last_scalar(node: yaml.Node) -> yaml.Node | None:
+    """``_span``'s hint for a node: the end of the chain of last children (at most 64 steps
+    down) if it is a scalar, else None.  (A scalar node is its own hint, which never
+    applies: it does not end on the line before its own end.)"""
     last = node
     for _ in range(64):
         if isinstance(last, yaml.MappingNode) and last.value:
@@ -52,9 +66,7 @@ def _last_col_hint(node: yaml.Node) -> int:
             last = last.value[-1]
         else:
             break
-    if isinstance(last, yaml.ScalarNode) and last.end_mark.line == node.end_mark.line - 1:
-        return last.end_mark.column + 1
-    return 1
+    return last if isinstance(last, yaml.ScalarNode) else None
 
 
 class Head(dict):
@@ -177,7 +189,7 @@ class Document:
             if isinstance(node, yaml.MappingNode):
                 found = None
                 for k, v in node.value:
-                    if isinstance(k, yaml.ScalarNode) and _scalar_key(k) == step:
+                    if isinstance(k, yaml.ScalarNode) and mapping_key(k) == step:
                         found = (k, v)  # last duplicate wins, like the constructed data
                 if found is None:
                     return None
@@ -205,8 +217,3 @@ class Document:
         if loc is None:
             loc = Location.whole_file(self.path)
         return self._remember(path, key, loc)
-
-
-def _scalar_key(node: yaml.ScalarNode) -> Any:
-    """The data key a scalar key node became (the same conversion as ``construct``)."""
-    return mapping_key(node)

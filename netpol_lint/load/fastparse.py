@@ -26,7 +26,7 @@ import yaml
 from yaml.resolver import Resolver
 
 from .construct import _MERGE, _STR, key_text, mapping_key, scalar_value
-from .documents import Document, Location
+from .documents import Document, Location, _span
 
 try:  # the bare libyaml parser: events are all this module reads (no constructor, resolver)
     from yaml._yaml import CParser as _Parser
@@ -79,13 +79,7 @@ def _plain_value(raw: str) -> Any:
 
 
 def _plain_key(raw: str) -> Any:
-    tag = _RESOLVER.resolve(yaml.ScalarNode, raw, (True, False))
-    if tag == _MERGE:
-        key: Any = _BAIL
-    else:
-        key = key_text(scalar_value(yaml.ScalarNode(tag, raw, None, None)))
-        if key is None:
-            key = _BAIL
+    key = _tagged_key(_RESOLVER.resolve(yaml.ScalarNode, raw, (True, False)), raw)
     if len(_plain_keys) >= _CACHE_LIMIT:
         _plain_keys.clear()
     _plain_keys[raw] = key
@@ -97,6 +91,12 @@ def _tagged_key(tag: str, raw: str) -> Any:
         return _BAIL
     key = key_text(scalar_value(yaml.ScalarNode(tag, raw, None, None)))
     return _BAIL if key is None else key
+
+
+def origin_at(origins: list[tuple[int, str]], line: int) -> str | None:
+    """The ``# Source:`` in force at 0-based ``line`` (the last one at or above it)."""
+    i = bisect.bisect_right(origins, (line, "\U0010ffff"))
+    return origins[i - 1][1] if i else None
 
 
 def fast_parse(src, stream, limits, origins: list | None) -> bool:
@@ -256,10 +256,7 @@ def _events_to_documents(loader, shown, src, limits, origins):
         if value is None or value == "":
             index += 1
             continue                     # bare '---' or comment-only document
-        origin = None
-        if origins:
-            i = bisect.bisect_right(origins, (root_line, "\U0010ffff"))
-            origin = origins[i - 1][1] if i else None
+        origin = origin_at(origins, root_line) if origins else None
         documents.append(StreamedDocument(shown, index, value, None, origin, src, doc_start, name_at, labels_at))
         index += 1
 
@@ -314,19 +311,6 @@ def _template_labels(stack: list, first, end, last) -> tuple | None:
         return None
     packed = _pack(_span(first.start_mark, end.end_mark, last))
     return None if packed is None else (path, packed)
-
-
-def _span(start, end, hint=None) -> tuple[int, int, int, int]:
-    """Location.of_node's (line, column, end line, end column) for marks counted from the
-    start of the parsed text; ``hint`` is the last scalar of a block collection."""
-    start_line = start.line
-    end_line, end_col = end.line + 1, end.column + 1
-    if end_col == 1 and end_line > start_line + 1:
-        end_line -= 1
-        end_col = 1
-        if hint is not None and hint.end_mark.line == end.line - 1:
-            end_col = hint.end_mark.column + 1
-    return start_line + 1, start.column + 1, max(end_line, start_line + 1), max(end_col, 1)
 
 
 def _pack(span: tuple[int, int, int, int]) -> int | None:

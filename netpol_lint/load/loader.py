@@ -22,7 +22,7 @@ import yaml
 
 from .compose import END, Composer, LimitExceeded
 from .construct import Builder, ConstructProblem
-from .fastparse import StreamedDocument, fast_parse
+from .fastparse import StreamedDocument, fast_parse, origin_at
 from .documents import Document, Location
 
 try:
@@ -478,7 +478,7 @@ def parse_text(src: SourceFile, text: str, limits: Limits = Limits(), is_json: b
     src._limits = limits
     shown = src.path
     origins = _helm_sources(text) if "# Source: " in text else None
-    ctx = _ChunkContext(limits, is_json, origins, text, keep_nodes, templates and bool(_TEMPLATE_RE.search(text)))
+    ctx = _ChunkContext(limits, is_json, origins, keep_nodes, templates and bool(_TEMPLATE_RE.search(text)))
     index = 0
     pos = line = 0                      # where the current chunk starts: offset and line
     bad = None if _plain_ascii(text, raw) else _BAD_CHAR_RE.search(text)
@@ -589,7 +589,6 @@ class _ChunkContext:
     limits: Limits
     is_json: bool
     origins: list | None
-    text: str
     keep_nodes: bool
     has_markers: bool
     template_values: bool = False
@@ -649,7 +648,7 @@ def _parse_chunk(src: SourceFile, stream, index: int, pos: int, line_offset: int
                 continue  # bare '---' or comment-only document
             if ctx.has_markers and not ctx.template_values and _has_template_values(node):
                 ctx.template_values = True
-            origin = _origin_for(origins, node) if origins else None
+            origin = origin_at(origins, node.start_mark.line) if origins else None
             start = (pos + composer.doc_start[0], composer.doc_start[1])
             if ctx.keep_nodes:
                 src.documents.append(Document(shown, index, data, node, origin, None, start))
@@ -727,9 +726,3 @@ def _helm_sources(text: str) -> list[tuple[int, str]]:
         pos = m.start()
         out.append((line, m.group(1)))
     return out
-
-
-def _origin_for(origins: list[tuple[int, str]], node: yaml.Node) -> str | None:
-    """The ``# Source:`` in force at the node's line (the last one at or above it)."""
-    i = bisect.bisect_right(origins, (node.start_mark.line, "\U0010ffff"))
-    return origins[i - 1][1] if i else None

@@ -17,8 +17,8 @@ before changing it.
 Only values whose equality is exact take part: ``str`` and ``int`` scalars (never ``bool``
 or ``float``: ``1 == True == 1.0`` in Python, but not in YAML).  A mapping or list holding
 anything else (null, floats, booleans, dates, binary), or more than 64 entries, is kept as
-it is, though its own children are still shared.  A document's root is never replaced (each resource keeps its
-own); the cache is per process, bounded, and emptied when reading ends.
+it is, though its own children are still shared.  A document's root is never replaced (each
+resource keeps its own); the cache is per process, bounded, and emptied when reading ends.
 """
 from __future__ import annotations
 
@@ -35,10 +35,8 @@ _lists: dict[tuple, list] = {}
 def share(root: Any) -> None:
     """Replace, inside ``root`` (a document's data), every mapping and list equal to one
     seen before by that one.  ``root`` itself is kept."""
-    if isinstance(root, dict):      # (a packed document's Head too)
-        _key(root, root.items(), True, 0)
-    elif isinstance(root, list):
-        _key(root, enumerate(root), False, 0)
+    if isinstance(root, (dict, list)):      # (a packed document's Head too)
+        _key(root, 0)
 
 
 def forget() -> None:
@@ -47,15 +45,16 @@ def forget() -> None:
     _lists.clear()
 
 
-def _key(node: dict | list, items, named: bool, depth: int) -> tuple | None:
-    """Share the children of ``node`` (its ``items``: key or index, value); the key ``node``
-    is cached under, or None when it cannot be shared.
+def _key(node: dict | list, depth: int) -> tuple | None:
+    """Share the children of ``node``; the key ``node`` is cached under, or None when it
+    cannot be shared.
 
     A mapping's key is (key, value, key, value ...), a list's (value, ...); a shared child
     stands in it as the 1-tuple of its identity, which never equals a str or int.
     """
+    named = isinstance(node, dict)
     parts: list | None = [] if len(node) <= _MAX_ITEMS else None
-    for k, v in items:
+    for k, v in node.items() if named else enumerate(node):
         cls = v.__class__
         if cls is str or cls is int:
             part = v
@@ -78,12 +77,10 @@ def _shared(node: dict | list, depth: int) -> Any:
     (its children are shared all the same)."""
     if depth > _MAX_DEPTH:
         return None
-    if node.__class__ is dict:
-        key, cache = _key(node, node.items(), True, depth), _mappings
-    else:
-        key, cache = _key(node, enumerate(node), False, depth), _lists
+    key = _key(node, depth)
     if key is None:
         return None
+    cache = _mappings if node.__class__ is dict else _lists
     same = cache.get(key)
     if same is None:
         if len(cache) >= _LIMIT:
