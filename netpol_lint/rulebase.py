@@ -46,9 +46,9 @@ class Rule:
             rule=self.id, name=self.name, severity=self.severity, message=message, location=location,
             resource=resource.identity() if resource is not None else None,
             fixable=self.fixable and fix is not None, fix=fix,
-            # a list is kept as given: rules pass one list to many findings (NPL004 per group
-            # of duplicates, NPL105 per namespace; findings are read-only)
-            related=(related if related.__class__ is list else list(related)) if related else _NO_RELATED,
+            # a list or tuple is kept as given: rules pass one to many findings (NPL004 per
+            # group of duplicates, NPL105 per namespace; findings are read-only)
+            related=(related if related.__class__ in (list, tuple) else list(related)) if related else _NO_RELATED,
             node_hint=node_hint,
         )
 

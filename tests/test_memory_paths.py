@@ -243,5 +243,7 @@ def test_findings_of_one_cause_share_their_parts(tmp_path):
     a, b = sorted(session.model.workloads, key=lambda w: w.name)
     fa, fb = LabelFix.set_pod_label(a, "x", "allowed"), LabelFix.set_pod_label(b, "x", "allowed")
     assert fa.path == ("spec", "template", "metadata", "labels") and fa.path is fb.path and fa.set is fb.set
+    shared = (dups[0].related[0],)                       # NPL105 passes its namespace's tuple
+    assert RuleRegistry.default().resolve("NPL105").finding(a, a.locate(), "m", related=shared).related is shared
     lone = RuleRegistry.default().resolve("NPL004").finding(a, a.locate(), "m")
     assert lone.related == () and lone.related is RuleRegistry.default().resolve("NPL003").finding(b, b.locate(), "m").related
