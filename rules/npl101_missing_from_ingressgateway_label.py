@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import difflib
 
+from netpol_lint.analysis.routes import routes_related
 from netpol_lint.findings import LabelFix
 from netpol_lint.model.resources import FROM_INGRESSGATEWAY, NETWORKING_LABELS, NETWORKING_PREFIX, get
 from netpol_lint.rulebase import Rule
@@ -50,12 +51,7 @@ class MissingFromIngressgatewayLabel(Rule):
                 names = sorted({r.name for r, _ in pairs})
                 services = sorted({f"{b.service.ns_name} port {b.service_port}" if b.service_port else b.service.ns_name
                                    for _, b in pairs})
-                related, seen = [], set()
-                for r, _ in pairs:
-                    for rel in r.related():
-                        if (rel.location, rel.message) not in seen:
-                            seen.add((rel.location, rel.message))
-                            related.append(rel)
+                related = routes_related(r for r, _ in pairs)
                 yield self.finding(
                     w, w.labels_location(),
                     f"{w.kind} {w.ns_name} is the backend of {', '.join(names)} (Service {', '.join(services)}) "

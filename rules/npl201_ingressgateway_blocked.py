@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from netpol_lint.analysis.gateway_checks import allow_policy_yaml, analyse, input_related
+from netpol_lint.analysis.routes import routes_related
 from netpol_lint.findings import Related
 from netpol_lint.rulebase import Rule
 
@@ -44,12 +45,7 @@ class IngressgatewayBlocked(Rule):
             routes = sorted({c.route.name for c in checks})
             existing = {p.name for p in ctx.model.policies_by_ns.get(e.namespace, ())}
             policy_yaml = allow_policy_yaml(e.namespace, service, ports, existing)
-            related, seen = [], set()
-            for c in checks:
-                for rel in c.route.related():
-                    if (rel.location, rel.message) not in seen:
-                        seen.add((rel.location, rel.message))
-                        related.append(rel)
+            related = routes_related(c.route for c in checks)
             for name, p in policies:
                 related.append(Related(p.locate("spec", "podSelector"), f"NetworkPolicy {name} isolates the pods"))
             port_text = ", ".join(f"TCP {p}" for p in ports)

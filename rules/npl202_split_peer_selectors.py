@@ -75,16 +75,7 @@ def _intended_partner(network, index, namespaces, own_ns: str, peer: dict, ns_on
     sel = parse_selector(peer.get("podSelector"))
     if not sel.valid or sel.matches_all:
         return None                     # `- podSelector: {}` (the whole own namespace) is a normal peer
-    # the selector's endpoints from the label index, in endpoint order (a scan of every
-    # endpoint per peer was quadratic on large inputs)
-    matching = []
-    mask = sel.mask(index)
-    while mask:
-        low = mask & -mask
-        e = network.endpoints[low.bit_length() - 1]
-        if not e.external:
-            matching.append(e)
-        mask ^= low
+    matching = network.endpoints_in(sel.mask(index))    # from the label index, in endpoint order
     if any(e.namespace == own_ns for e in matching):
         return None
     for j, npeer, npath in ns_only:

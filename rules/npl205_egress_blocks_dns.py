@@ -1,8 +1,7 @@
 """NPL205 egress-blocks-dns: pods isolated for egress with no way to reach DNS."""
 from __future__ import annotations
 
-from netpol_lint.analysis.gateway_checks import input_endpoints, input_related
-from netpol_lint.findings import Related
+from netpol_lint.analysis.gateway_checks import input_endpoints, isolation_related
 from netpol_lint.model.resources import ContainerPort
 from netpol_lint.rulebase import Rule
 
@@ -78,8 +77,7 @@ class EgressBlocksDns(Rule):
                 w, w.labels_location(),
                 f"{w.kind} {w.ns_name} is isolated for egress by {', '.join(names)} and cannot reach {what} "
                 f"anywhere; {effect}",
-                related=input_related(Related(cp.policy.locate("spec", "podSelector"), f"NetworkPolicy {cp.key} isolates egress")
-                                      for cp in isolating),
+                related=isolation_related(isolating),
                 node_hint=missing,
             )
 

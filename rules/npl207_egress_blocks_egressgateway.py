@@ -1,8 +1,7 @@
 """NPL207 egress-blocks-egressgateway: labelled pods whose own policies do not let them reach the egress gateway."""
 from __future__ import annotations
 
-from netpol_lint.analysis.gateway_checks import egress_gateway, input_endpoints, input_related
-from netpol_lint.findings import Related
+from netpol_lint.analysis.gateway_checks import egress_gateway, input_endpoints, isolation_related
 from netpol_lint.model.resources import TO_EGRESSGATEWAY
 from netpol_lint.rulebase import Rule
 
@@ -50,8 +49,7 @@ class EgressBlocksEgressgateway(Rule):
                 f"{w.kind} {w.ns_name} carries {TO_EGRESSGATEWAY}: allowed but is isolated for egress by "
                 f"{', '.join(names)}, which admit no traffic to the egress gateway ({target.id}, TCP "
                 f"{'/'.join(map(str, GATEWAY_TARGET_PORTS))})",
-                related=input_related(Related(cp.policy.locate("spec", "podSelector"), f"NetworkPolicy {cp.key} isolates egress")
-                                      for cp in isolating),
+                related=isolation_related(isolating),
                 node_hint="egressgateway",
             )
 

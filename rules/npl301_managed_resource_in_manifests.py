@@ -1,8 +1,7 @@
 """NPL301 managed-resource-in-manifests: a module-owned resource kept in the repository."""
 from __future__ import annotations
 
-from netpol_lint.analysis.managed import is_managed
-from netpol_lint.model.resources import MANAGED_LABELS
+from netpol_lint.model.resources import MANAGED_LABELS, has_managed_labels
 from netpol_lint.rulebase import Rule
 
 _LABEL_TEXT = " and ".join(f"{k}: {v}" for k, v in MANAGED_LABELS.items())
@@ -31,7 +30,7 @@ class ManagedResourceInManifests(Rule):
 
     def check(self, ctx):
         for r in ctx.model.resources:
-            if not is_managed(r.labels):
+            if not has_managed_labels(r.labels):
                 continue
             yield self.finding(
                 r, r.locate("metadata", "labels"),

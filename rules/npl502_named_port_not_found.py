@@ -23,9 +23,7 @@ class NamedPortNotFound(Rule):
     def check(self, ctx):
         network = ctx.network
         compiled = {id(cp.policy): cp for cp in network.policies}
-        endpoints = [e for e in network.endpoints if not e.external]
-        by_index = {e.index: e for e in endpoints}
-        modelled = {e.namespace for e in endpoints}
+        modelled = {e.namespace for e in network.endpoints if not e.external}
         known = ctx.model.known_namespaces()
         for policy in ctx.model.network_policies:
             cp = compiled.get(id(policy))
@@ -42,10 +40,10 @@ class NamedPortNotFound(Rule):
                         continue          # only named ports need the pods (computed when needed)
                     if direction == "Ingress":
                         if selected is None:
-                            selected = _members(cp.selected, by_index)
+                            selected = network.endpoints_in(cp.selected)
                         targets = selected
                     else:
-                        targets = _peer_pods(known, policy, rule, by_index, modelled)
+                        targets = _peer_pods(known, policy, rule, network, modelled)
                     if not targets:
                         continue          # nothing known to resolve against (NPL501 / unmodelled peers)
                     for k, entry in named:
@@ -61,19 +59,6 @@ class NamedPortNotFound(Rule):
                         )
 
 
-def _members(mask: int, by_index: dict) -> list:
-    """The modelled endpoints whose bits are set in ``mask``, in index order (visiting only
-    set bits: testing every endpoint's bit was quadratic in the number of endpoints)."""
-    out = []
-    while mask:
-        low = mask & -mask
-        e = by_index.get(low.bit_length() - 1)
-        if e is not None:
-            out.append(e)
-        mask ^= low
-    return out
-
-
 def _raw_ports(policy, direction: str, index: int) -> list:
     rules = policy.rules(direction)
     raw = rules[index] if index < len(rules) else None
@@ -81,7 +66,7 @@ def _raw_ports(policy, direction: str, index: int) -> list:
     return ports if isinstance(ports, list) else []
 
 
-def _peer_pods(known, policy, rule, by_index, modelled):
+def _peer_pods(known, policy, rule, network, modelled):
     """Peer pods of an egress rule, or [] when its peers may include pods outside the input.
 
     A rule to any destination, to an ipBlock, or to namespaces whose pods the input does not
@@ -103,7 +88,7 @@ def _peer_pods(known, policy, rule, by_index, modelled):
                 return []
         elif policy.namespace not in modelled:
             return []
-    return _members(rule.pod_mask, by_index)
+    return network.endpoints_in(rule.pod_mask)
 
 
 RULE = NamedPortNotFound

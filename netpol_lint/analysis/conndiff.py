@@ -133,7 +133,8 @@ def common_atoms(networks: Iterable[Network]) -> list[tuple[int, int]]:
 
 
 def _external_changes(before: Network, after: Network) -> list[ConnChange]:
-    atoms = common_atoms((before, after))
+    # one external endpoint per atom, shared by every endpoint and direction (read-only)
+    atoms = [(lo, hi, external_range(lo, hi)) for lo, hi in common_atoms((before, after))]
     old = {e.id: e for e in before.endpoints}
     new = {e.id: e for e in after.endpoints}
     out: list[ConnChange] = []
@@ -143,9 +144,9 @@ def _external_changes(before: Network, after: Network) -> list[ConnChange]:
         # sources outside the cluster connecting to the endpoint, then the reverse
         for inbound in (True, False):
             runs: list[list] = []          # [lo, hi, before, after]
-            for lo, hi in atoms:
-                pa = _external_ports(before, a, lo, hi, inbound)
-                pb = _external_ports(after, b, lo, hi, inbound)
+            for lo, hi, atom in atoms:
+                pa = _external_ports(before, a, atom, inbound)
+                pb = _external_ports(after, b, atom, inbound)
                 if runs and runs[-1][1] + 1 == lo and lo != V6_OFFSET and runs[-1][2] == pa and runs[-1][3] == pb:
                     runs[-1][1] = hi
                 else:
@@ -158,10 +159,9 @@ def _external_changes(before: Network, after: Network) -> list[ConnChange]:
     return out
 
 
-def _external_ports(net: Network, ep: Endpoint | None, lo: int, hi: int, inbound: bool) -> PortSet:
+def _external_ports(net: Network, ep: Endpoint | None, atom: Endpoint, inbound: bool) -> PortSet:
     if ep is None:
         return EMPTY
-    atom = external_range(lo, hi)
     return net.reachable_ports(atom, ep) if inbound else net.reachable_ports(ep, atom)
 
 

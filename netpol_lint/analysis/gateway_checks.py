@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from ..findings import Related
 from ..model.resources import NAMESPACE_NAME_LABEL, NetworkPolicy, Service, Workload
 from .endpoints import Endpoint
 from .istio_world import EGRESS_GATEWAY, INGRESS_GATEWAY, ISTIOD, ISTIO_SYSTEM, SYNTHETIC_PATH
@@ -63,6 +64,13 @@ def workload_endpoint(network, w: Workload) -> Endpoint | None:
 def input_related(items) -> list:
     """Related locations that point into the input (not at the engine's synthetic module objects)."""
     return [r for r in items if r.location.file != SYNTHETIC_PATH]
+
+
+def isolation_related(isolating) -> list:
+    """Where each of the compiled policies ``isolating`` selects the pods it isolates for
+    egress (NPL205, NPL207)."""
+    return input_related(Related(cp.policy.locate("spec", "podSelector"), f"NetworkPolicy {cp.key} isolates egress")
+                         for cp in isolating)
 
 
 def input_endpoints(network):

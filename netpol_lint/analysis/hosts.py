@@ -20,8 +20,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..model.validate import is_dns1123_label
+
 CLUSTER_SUFFIX = ".svc.cluster.local"
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _GATEWAY_PART = re.compile(r"^[0-9a-zA-Z_.-]+$")
 
 
@@ -44,10 +45,6 @@ class HostRef:
         return self.form == "service"
 
 
-def _is_label(s: str) -> bool:
-    return 0 < len(s) <= 63 and bool(_DNS_LABEL.match(s))
-
-
 def parse_destination_host(host, vs_namespace: str, known_namespaces) -> HostRef:
     """A VirtualService ``destination.host`` as Istio resolves it.
 
@@ -61,12 +58,12 @@ def parse_destination_host(host, vs_namespace: str, known_namespaces) -> HostRef
         return HostRef("wildcard")
     parts = host.split(".")
     if len(parts) == 1:
-        return HostRef("service", vs_namespace, host) if _is_label(host) else HostRef("invalid")
-    if host.endswith(CLUSTER_SUFFIX) and len(parts) == 5 and _is_label(parts[0]) and _is_label(parts[1]):
+        return HostRef("service", vs_namespace, host) if is_dns1123_label(host) else HostRef("invalid")
+    if host.endswith(CLUSTER_SUFFIX) and len(parts) == 5 and is_dns1123_label(parts[0]) and is_dns1123_label(parts[1]):
         return HostRef("service", parts[1], parts[0])
-    if len(parts) == 3 and parts[2] == "svc" and _is_label(parts[0]) and _is_label(parts[1]):
+    if len(parts) == 3 and parts[2] == "svc" and is_dns1123_label(parts[0]) and is_dns1123_label(parts[1]):
         return HostRef("unexpanded", parts[1], parts[0], f"{parts[0]}.{parts[1]}{CLUSTER_SUFFIX}")
-    if len(parts) == 2 and parts[1] in known_namespaces and _is_label(parts[0]):
+    if len(parts) == 2 and parts[1] in known_namespaces and is_dns1123_label(parts[0]):
         return HostRef("unexpanded", parts[1], parts[0], f"{parts[0]}.{parts[1]}{CLUSTER_SUFFIX}")
     return HostRef("external")
 
@@ -79,7 +76,7 @@ def parse_authorizer_service(service, known_namespaces) -> HostRef:
     ns_prefix = None
     if "/" in text:
         ns_prefix, text = text.split("/", 1)
-        if not _is_label(ns_prefix):
+        if not is_dns1123_label(ns_prefix):
             return HostRef("invalid")
     ref = parse_destination_host(text, ns_prefix or "", known_namespaces)
     if ref.form == "service" and "." not in text:

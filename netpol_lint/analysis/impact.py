@@ -44,6 +44,7 @@ from ..model.resources import (
 )
 from .conndiff import ConnChange, compare
 from .endpoints import TLS_MODE_LABEL, Endpoint
+from .istio_world import ISTIO_SYSTEM
 from .portsets import EMPTY, PortSet
 from .reachability import EndpointError, Network
 from .routes import trace_routes
@@ -66,7 +67,6 @@ GATEWAY_METRICS = PortSet({"TCP": [(15020, 15021), (15090, 15090)]})
 ISTIOD_METRICS = PortSet.of("TCP", 15014)
 ISTIOD_XDS = PortSet.of("TCP", 15012)
 ALL_METRICS = GATEWAY_METRICS | ISTIOD_METRICS
-ISTIO_SYSTEM = "istio-system"
 
 
 @dataclass(frozen=True)

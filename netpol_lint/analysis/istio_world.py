@@ -93,23 +93,33 @@ def _component_workload(c: Component, index: int) -> Workload:
 
 
 @lru_cache(maxsize=1)
-def _module_policy_items() -> tuple:
+def module_policy_items() -> tuple[dict, ...]:
+    """The seven policies as plain data, in the order the module applies them (shared: never mutate)."""
     text = resources.files("netpol_lint").joinpath("data", MODULE_POLICY_FILE).read_text(encoding="utf-8")
     # libyaml: the same data from this static file, ~20x faster than the pure-Python loader
-    items = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))["items"]
-    return tuple(items)
+    return tuple(yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))["items"])
+
+
+def substitute_api_server_port(data: dict, api_server_port: int | str) -> dict:
+    """``data`` (a copy of a module policy) with the API-server port substituted, in place.
+
+    Only the policies of ``API_SERVER_PORT_POLICIES`` are touched, and there the egress rules
+    to every destination whose single port is 443 (where the module's template has its
+    placeholder).
+    """
+    if data["metadata"]["name"] in API_SERVER_PORT_POLICIES:
+        for rule in data["spec"].get("egress") or ():
+            ports = rule.get("ports") or []
+            if not rule.get("to") and len(ports) == 1 and ports[0].get("port") == 443:
+                ports[0]["port"] = api_server_port
+    return data
 
 
 def module_policies(api_server_port: int = 443) -> list[NetworkPolicy]:
     """The module's seven policies, in apply order, with the API-server port substituted."""
     out = []
-    for i, item in enumerate(_module_policy_items()):
-        data = copy.deepcopy(item)
-        if data["metadata"]["name"] in API_SERVER_PORT_POLICIES:
-            for rule in data["spec"].get("egress") or ():
-                ports = rule.get("ports") or []
-                if not rule.get("to") and len(ports) == 1 and ports[0].get("port") == 443:
-                    ports[0]["port"] = api_server_port
+    for i, item in enumerate(module_policy_items()):
+        data = substitute_api_server_port(copy.deepcopy(item), api_server_port)
         out.append(NetworkPolicy(Document(SYNTHETIC_PATH, i, data), (), data, data["metadata"]["namespace"]))
     return out
 

@@ -30,39 +30,21 @@ import copy
 import ipaddress
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
 from typing import Any, Iterable
 
-import yaml
-
-from ..model.resources import MANAGED_LABELS
+from ..model.validate import is_int
+from .istio_world import API_SERVER_PORT_POLICIES, module_policy_items, substitute_api_server_port
 from .portsets import MAX_PORT, MIN_PORT, PROTOCOLS, PortSet, valid_port_name
 from .selectors import OPERATORS, describe_requirements
 
-MODULE_POLICY_FILE = "istio-module-networkpolicies.yaml"
 VERSION_LABEL = "app.kubernetes.io/version"
 DISCLAIMER_ANNOTATION = "istios.operator.kyma-project.io/managed-by-disclaimer"
 API_SERVER_PORT_PLACEHOLDER = "__API_SERVER_PORT__"
 DEFAULT_API_SERVER_PORTS = (443, 6443)
-# The module substitutes the API-server port into exactly these policies.
-API_SERVER_PORT_POLICIES = frozenset({
-    "kyma-project.io--istio-cni-node",
-    "kyma-project.io--allow-istio-controller-manager",
-    "kyma-project.io--istio-pilot",
-})
 DIRECTIONS = (("Ingress", "ingress", "from"), ("Egress", "egress", "to"))
 
 
-# -- the module's policies ----------------------------------------------------------------
-
-@lru_cache(maxsize=1)
-def module_policy_items() -> tuple[dict, ...]:
-    """The seven policies as plain data, in the order the module applies them."""
-    text = resources.files("netpol_lint").joinpath("data", MODULE_POLICY_FILE).read_text(encoding="utf-8")
-    # libyaml: the same data from this static file, ~20x faster than the pure-Python loader
-    return tuple(yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))["items"])
-
+# -- the module's policies (loaded once, by istio_world) ----------------------------------
 
 def module_policy_names() -> tuple[str, ...]:
     return tuple(p["metadata"]["name"] for p in module_policy_items())
@@ -72,42 +54,11 @@ def module_policy(name: str, api_server_port: int | str = 443) -> dict | None:
     """A copy of the module's policy ``name`` with the API-server port substituted, or None."""
     for item in module_policy_items():
         if item["metadata"]["name"] == name:
-            data = copy.deepcopy(item)
-            if name in API_SERVER_PORT_POLICIES:
-                for rule in data["spec"].get("egress") or ():
-                    ports = rule.get("ports") or []
-                    if "to" not in rule and len(ports) == 1 and ports[0].get("port") == 443:
-                        ports[0]["port"] = api_server_port
-            return data
+            return substitute_api_server_port(copy.deepcopy(item), api_server_port)
     return None
 
 
-def is_managed(labels: Any) -> bool:
-    """Both managed labels with their exact values (RULES.md vocabulary)."""
-    return isinstance(labels, dict) and all(labels.get(k) == v for k, v in MANAGED_LABELS.items())
-
-
 # -- ports --------------------------------------------------------------------------------
-
-def _subtract(a: PortSet, b: PortSet) -> PortSet:
-    out: dict[str, list[tuple[int, int]]] = {}
-    for proto in a.protocols:
-        cur = list(a.ranges(proto))
-        for blo, bhi in b.ranges(proto):
-            nxt = []
-            for lo, hi in cur:
-                if bhi < lo or blo > hi:
-                    nxt.append((lo, hi))
-                    continue
-                if lo < blo:
-                    nxt.append((lo, blo - 1))
-                if bhi < hi:
-                    nxt.append((bhi + 1, hi))
-            cur = nxt
-        if cur:
-            out[proto] = cur
-    return PortSet(out)
-
 
 class Ports:
     """What a rule's ``ports`` admit: numeric ranges, named ports, invalid entries.
@@ -174,7 +125,7 @@ class Ports:
             return NO_PORTS
         named = frozenset() if o.wild else self.named - o.named
         other = frozenset() if o.wild else self.other - o.other
-        return Ports(_subtract(self.nums, o.nums), named, other, self.wild and not o.wild)
+        return Ports(self.nums - o.nums, named, other, self.wild and not o.wild)
 
     def items(self) -> list[str]:
         """One text per entry: ``TCP 8443``, ``UDP 1000-2000``, ``all TCP ports``, ``TCP 'http'``."""
@@ -202,10 +153,6 @@ ALL_PORTS = Ports(PortSet.all(), wild=True)
 NO_PORTS = Ports()
 
 
-def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
 def _port_entry(raw: Any) -> tuple[str, Any]:
     """('range', (proto, lo, hi)) | ('named', (proto, name)) | ('other', (proto, text))."""
     if not isinstance(raw, dict) or set(raw) - {"port", "protocol", "endPort"}:
@@ -223,8 +170,8 @@ def _port_entry(raw: Any) -> tuple[str, Any]:
         return bad
     if port is None:
         return ("range", (proto, MIN_PORT, MAX_PORT)) if end is None else bad
-    if _is_int(port) and MIN_PORT <= port <= MAX_PORT:
-        if end is None or (_is_int(end) and port <= end <= MAX_PORT):
+    if is_int(port) and MIN_PORT <= port <= MAX_PORT:
+        if end is None or (is_int(end) and port <= end <= MAX_PORT):
             return "range", (proto, port, port if end is None else end)
         return bad
     if isinstance(port, str) and end is None and valid_port_name(port):
@@ -574,10 +521,7 @@ def _merge_changes(lines: list[_Line]) -> list[_Line]:
     """Fill in port texts from the *real* evidence; one removed + one added port -> 'changed'."""
     for ln in lines:
         if "{ports}" in ln.text:
-            real = NO_PORTS
-            for _, _, ports in ln.evidence:
-                real = real | ports
-            items = real.items()
+            items = _union(ln).items()
             ln.text = ln.text.replace("{ports}", ("port " if len(items) == 1 else "ports ") + ", ".join(items))
     by_rule: dict = {}
     for ln in lines:
@@ -689,11 +633,12 @@ def canonical_lines(policy: Any) -> list[str]:
         return ["<not a mapping>"]
     meta = policy.get("metadata") if isinstance(policy.get("metadata"), dict) else {}
     spec = policy.get("spec") if isinstance(policy.get("spec"), dict) else {}
+    types = effective_policy_types(spec)
     out = [f"namespace: {meta.get('namespace')}",
            f"podSelector: {describe_selector(canonical_selector(spec.get('podSelector')))}",
-           f"policyTypes: {', '.join(effective_policy_types(spec))}"]
+           f"policyTypes: {', '.join(types)}"]
     for direction, field_name, peer_field in DIRECTIONS:
-        if direction not in effective_policy_types(spec):
+        if direction not in types:
             continue
         rules, ok = rules_of(spec, direction)
         if not ok:
@@ -724,8 +669,9 @@ def deny_by_default_directions(spec: Any) -> tuple[str, ...]:
     if not isinstance(spec, dict) or canonical_selector(spec.get("podSelector")) != ("sel", ()):
         return ()
     out = []
+    types = effective_policy_types(spec)
     for direction, field_name, _ in DIRECTIONS:
         rules = spec.get(field_name)
-        if direction in effective_policy_types(spec) and (rules is None or rules == []):
+        if direction in types and (rules is None or rules == []):
             out.append(direction)
     return tuple(out)

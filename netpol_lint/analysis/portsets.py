@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable
 
+from ..model.validate import is_int
 from .intervals import intersect, subtract
 
 PROTOCOLS = ("SCTP", "TCP", "UDP")        # sorted: the order used in text and JSON
@@ -191,10 +192,6 @@ class PortEntry:
         return f"invalid port entry ({self.problem})"
 
 
-def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
 def parse_port_entry(raw: Any) -> PortEntry:
     if not isinstance(raw, dict) or set(raw) - {"port", "protocol", "endPort"}:
         return PortEntry("invalid", problem="not a {port, protocol, endPort} mapping")
@@ -208,12 +205,12 @@ def parse_port_entry(raw: Any) -> PortEntry:
         if end is not None:
             return PortEntry("invalid", proto, problem="endPort without port")
         return PortEntry("all", proto)
-    if _is_int(port):
+    if is_int(port):
         if not MIN_PORT <= port <= MAX_PORT:
             return PortEntry("invalid", proto, problem=f"port {port} out of range")
         if end is None:
             return PortEntry("range", proto, port, port)
-        if not _is_int(end) or not port <= end <= MAX_PORT:
+        if not is_int(end) or not port <= end <= MAX_PORT:
             return PortEntry("invalid", proto, problem=f"endPort {end!r}")
         return PortEntry("range", proto, port, end)
     if isinstance(port, str) and valid_port_name(port):

@@ -33,6 +33,7 @@ from ..load.documents import Location
 from ..model.resources import APIRule, Gateway, Resource, Service, VirtualService, Workload, get
 from .hosts import HostRef, parse_authorizer_service, parse_destination_host, resolve_gateway_ref
 from .istio_world import EGRESS_GATEWAY, INGRESS_GATEWAY
+from .portsets import resolve_named_port
 from .selectors import parse_selector
 
 DEFAULT_GATEWAY = ("kyma-system", "kyma-gateway")
@@ -150,6 +151,11 @@ class Route:
             out.append(Related(self.service.locate("spec", "selector"),
                                f"Service {self.service.ns_name} selects the backend pods"))
         return out
+
+
+def routes_related(routes: Iterable[Route]) -> list[Related]:
+    """The hops of ``routes`` as related locations, each once, in route order."""
+    return list(dict.fromkeys(rel for route in routes for rel in route.related()))
 
 
 @dataclass(frozen=True)
@@ -445,9 +451,7 @@ def _target_port(p: dict, w: Workload) -> int | None:
     if isinstance(t, int) and not isinstance(t, bool):
         return t if 1 <= t <= 65535 else None
     if isinstance(t, str):
-        for cp in w.container_ports:
-            if cp.name == t and cp.protocol == _protocol(p):
-                return _port_number(cp.port)
+        return _port_number(resolve_named_port(t, _protocol(p), w.container_ports))
     return None
 
 

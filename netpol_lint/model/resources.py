@@ -44,6 +44,11 @@ MANAGED_LABELS = {"kyma-project.io/module": "istio", "kyma-project.io/managed-by
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 
 
+def has_managed_labels(labels: Any) -> bool:
+    """Both managed labels with their exact values (RULES.md vocabulary)."""
+    return isinstance(labels, dict) and all(labels.get(k) == v for k, v in MANAGED_LABELS.items())
+
+
 class lazy:  # noqa: N801 - used like functools.cached_property
     """A value computed on first read and then kept in a slot of the same name.
 
@@ -335,7 +340,7 @@ class NetworkPolicy(Resource):
 
     @property
     def is_managed(self) -> bool:
-        return all(self.labels.get(k) == v for k, v in MANAGED_LABELS.items())
+        return has_managed_labels(self.labels)
 
 
 class Service(Resource):

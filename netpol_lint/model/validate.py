@@ -123,6 +123,11 @@ def is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def is_dns1123_label(value: str) -> bool:
+    """A DNS-1123 label (Service and port names): 1-63 lowercase alphanumerics or '-', no edge '-'."""
+    return 0 < len(value) <= 63 and bool(_DNS1123_LABEL_RE.match(value))
+
+
 def port_number_problem(value: int) -> str | None:
     if not MIN_PORT <= value <= MAX_PORT:
         return f"must be between {MIN_PORT} and {MAX_PORT}, inclusive (got {value})"
@@ -469,8 +474,8 @@ def network_policy_port(c: _Checker, raw: Any, path: tuple) -> None:
         c.add(path + ("endPort",), "endPort may not be set without a numeric port")
     elif not is_int(value):
         c.add(path + ("endPort",), f"endPort may not be set when port is a name ({_render(value)}); use a number")
-    elif port_number_problem(end):
-        c.add(path + ("endPort",), port_number_problem(end))
+    elif problem := port_number_problem(end):
+        c.add(path + ("endPort",), problem)
     elif end < value:
         c.add(path + ("endPort",), f"endPort {end} must be greater than or equal to port {value}")
 
@@ -610,7 +615,7 @@ def _service(c: _Checker, r: Service) -> None:
             c.int_or_port_name(target, ppath + ("targetPort",))
         name = c.string(port.get("name"), ppath + ("name",))
         if name:
-            if len(name) > 63 or not _DNS1123_LABEL_RE.match(name):
+            if not is_dns1123_label(name):
                 c.add(ppath + ("name",), f"{name!r} is not a valid Service port name (lowercase DNS label: "
                       f"alphanumerics and '-', at most 63 characters)")
             elif name in names:
