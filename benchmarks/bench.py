@@ -46,6 +46,11 @@ from generate import DEFAULT_APPS, DEFAULT_CORPUS, generate  # noqa: E402
 LINT_ARGS = ["--format", "json", "--assume-network-policies", "enabled"]
 
 
+def _cli_argv(root: Path, jobs: str | None) -> list[str]:
+    """The lint command line after ``netpol-lint``."""
+    return [str(root), *LINT_ARGS] + (["--jobs", jobs] if jobs else [])
+
+
 def manifest_files(root: Path) -> list[Path]:
     out = []
     for r, dirs, files in os.walk(root):
@@ -70,7 +75,7 @@ def floor(files: list[Path]) -> tuple[float, int]:
 def lint_in_process(root: Path, jobs: str | None = None) -> float:
     from netpol_lint.cli import main
     out = io.StringIO()
-    argv = [str(root), *LINT_ARGS] + (["--jobs", jobs] if jobs else [])
+    argv = _cli_argv(root, jobs)
     t = time.perf_counter()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
         main(argv)
@@ -128,7 +133,7 @@ def lint_subprocess(root: Path, jobs: str | None = None, sample: bool = False) -
     Sampling reads /proc/PID/smaps_rollup, which walks the page tables of a process that may
     hold a GB: it steals CPU from the run, so timed runs do not sample (PSS is NaN then).
     """
-    argv = [sys.executable, "-m", "netpol_lint", str(root), *LINT_ARGS] + (["--jobs", jobs] if jobs else [])
+    argv = [sys.executable, "-m", "netpol_lint", *_cli_argv(root, jobs)]
     t = time.perf_counter()
     with open(os.devnull, "wb") as devnull:
         proc = subprocess.Popen(argv, stdout=devnull, stderr=devnull)
@@ -147,7 +152,7 @@ _LAUNCHER = ("import os, subprocess, sys; p = subprocess.Popen(sys.argv[1:], std
 
 def lint_peak_rss(root: Path, jobs: str | None = None) -> float:
     """Peak RSS of the CLI (MB), started from a small launcher (see the module docstring)."""
-    argv = [sys.executable, "-m", "netpol_lint", str(root), *LINT_ARGS] + (["--jobs", jobs] if jobs else [])
+    argv = [sys.executable, "-m", "netpol_lint", *_cli_argv(root, jobs)]
     out = subprocess.run([sys.executable, "-c", _LAUNCHER, *argv], capture_output=True, text=True, check=True)
     return int(out.stdout.strip()) / 1024
 
@@ -203,7 +208,6 @@ def main(argv=None) -> int:
         files = manifest_files(root)
         size = sum(f.stat().st_size for f in files)
         best_floor = best_in = best_cli = float("inf")
-        rss = pss = 0.0
         docs = 0
         for _ in range(max(1, args.repeat)):
             fl, docs = floor(files)

@@ -35,17 +35,12 @@ from pathlib import Path
 
 import yaml
 
+from netpol_lint.model.resources import CLUSTER_SCOPED   # kinds that live in no namespace
+
 HERE = Path(__file__).resolve().parent
 DEFAULT_CORPUS = HERE.parent.parent / "shared" / "corpus"
 DEFAULT_APPS = HERE.parent / "examples"
 SYSTEM = {"istio-system", "kyma-system", "kube-system"}
-# kinds that live in no namespace (the model's list, plus what the corpus holds)
-CLUSTER_SCOPED = {
-    "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding", "StorageClass",
-    "CustomResourceDefinition", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
-    "PriorityClass", "IngressClass", "APIService", "CSIDriver", "RuntimeClass", "PodSecurityPolicy",
-    "ClusterIssuer", "GatewayClass", "ClusterPolicy", "ModuleTemplate",
-}
 
 
 class _Dumper(yaml.CSafeDumper):

@@ -22,7 +22,7 @@ import sys
 from collections import Counter
 from typing import Iterable
 
-from .findings import Finding
+from .findings import Finding, describe_resource
 from .fsutil import write_atomic
 from .session import InputError
 
@@ -39,8 +39,7 @@ def _describe(f: Finding) -> str:
     r = f.resource or {}
     if not r:
         return ""
-    ns = r.get("namespace")
-    return f"{r.get('kind')} {ns + '/' if ns else ''}{r.get('name')}"
+    return describe_resource(r)
 
 
 def dumps(findings: Iterable[Finding]) -> str:

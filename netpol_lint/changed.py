@@ -33,6 +33,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from .config import CONFIG_NAMES
 from .load.loader import display_path
 
 
@@ -64,12 +65,12 @@ def prepare(args, config) -> ChangedScope | None:
         context = ["."]
     existing = [c for c in changed if c != "-" and os.path.exists(c)]
     context_abs = [os.path.abspath(p) for p in context if p != "-"]
-    for c in existing:
-        full = os.path.abspath(c)
-        if getattr(args, "kustomize", False):
-            break  # the kustomizations are the context; a changed base file is rendered through them
-        if not any(full == root or full.startswith(root.rstrip(os.sep) + os.sep) for root in context_abs):
-            context.append(c)
+    # with --kustomize the kustomizations are the context; a changed base file is rendered through them
+    if not getattr(args, "kustomize", False):
+        for c in existing:
+            full = os.path.abspath(c)
+            if not any(full == root or full.startswith(root.rstrip(os.sep) + os.sep) for root in context_abs):
+                context.append(c)
     args.paths = context
     files = frozenset(display_path(c) for c in existing if not os.path.isdir(c))
     dirs = tuple(display_path(c) for c in existing if os.path.isdir(c))
@@ -86,7 +87,7 @@ def _widens(changed: list[str], args, config) -> bool:
     roots += [os.path.join(config.base_dir, d) for d in config.rules]
     for c in changed:
         full = os.path.abspath(c)
-        if full in special_files or os.path.basename(full) in (".netpol-lint.yaml", ".netpol-lint.yml"):
+        if full in special_files or os.path.basename(full) in CONFIG_NAMES:
             return True
         if any(full == r or full.startswith(r.rstrip(os.sep) + os.sep) for r in roots):
             return True

@@ -81,6 +81,18 @@ def _raw_config(path: str | None) -> tuple[str | None, object]:
         return path, None  # load_config reports the real problem
 
 
+def split_rule_refs(value: str) -> list[str]:
+    """``--select``/``--ignore`` text: comma-separated rule ids or names."""
+    return [x.strip() for x in value.split(",") if x.strip()]
+
+
+def check_rule_refs(registry: RuleRegistry, args) -> None:
+    """UsageError for the first rule in ``--select`` or ``--ignore`` that no loaded rule answers to."""
+    for ref in split_rule_refs(args.select) + split_rule_refs(args.ignore):
+        if not registry.is_known(ref):
+            raise UsageError(f"unknown rule '{ref}'")
+
+
 def load_config_and_rules(args) -> tuple[Config, RuleRegistry]:
     """Discover and validate the config, then load every rule source it and the CLI name."""
     if getattr(args, "config", None):

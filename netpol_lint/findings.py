@@ -45,6 +45,12 @@ class LabelFix:
         return ", ".join(parts)
 
 
+def describe_resource(r: dict) -> str:
+    """``Kind ns/name`` (``Kind name`` without a namespace) of a finding's resource identity."""
+    ns = r.get("namespace")
+    return f"{r.get('kind')} {ns + '/' if ns else ''}{r.get('name')}"
+
+
 @lru_cache(maxsize=64)
 def _labels_path(template: tuple) -> tuple:
     """A pod template's labels path: one tuple per template path, shared by every fix."""

@@ -47,7 +47,7 @@ from typing import Any, Iterable
 
 import yaml
 
-from .findings import Finding, LabelFix
+from .findings import Finding, LabelFix, describe_resource
 from .fsutil import write_atomic
 from .load.documents import Document
 from .load.loader import SourceFile, parse_json, parse_text
@@ -193,8 +193,7 @@ def _who(findings: list[Finding]) -> str:
     r = findings[0].resource or {}
     if not r:
         return f"line {findings[0].location.line}"
-    ns = r.get("namespace")
-    return f"{r.get('kind')} {ns + '/' if ns else ''}{r.get('name')}"
+    return describe_resource(r)
 
 
 def _verified(path, text, is_json, docs, planned, notes) -> tuple[list, str]:

@@ -109,19 +109,16 @@ def split_paths(paths: list[str]) -> tuple[list[str], list[str]]:
 
 def load_session(args, config):
     """Like ``cli_common.load_session`` but rendering kustomization directories first."""
-    from .model.index import Model
-    from .model.kyma import settings
-    from .session import Session
+    from .session import Session, read_paths
 
     kubectl = find_kubectl()
     paths = list(args.paths) or ["."]
     plain, dirs = split_paths(paths)
     rendered = [rendered_file(d, kubectl) for d in dirs]
-    base = Session.load(plain, config, default_namespace=args.default_namespace, excludes=args.exclude,
-                        assume_network_policies=args.assume_network_policies, jobs=args.jobs)
+    files = read_paths(plain, config, excludes=args.exclude, jobs=args.jobs)
+    options = {"default_namespace": args.default_namespace, "assume_network_policies": args.assume_network_policies}
     if not rendered:
-        return base
-    files = sorted(base.files + rendered, key=lambda f: (f.path != "-", f.path))
-    model = Model.build(files, args.default_namespace or config.default_namespace, config.namespaces)
-    kyma = settings(model, args.assume_network_policies, config.network_policies, config.api_server_port)
-    return Session(files, model, kyma, config, base.skipped)
+        return Session.from_files(files, config, **options)
+    # the model is built over the files read and the renderings, by path (skipped files apart)
+    read = sorted([f for f in files if f.skipped is None] + rendered, key=lambda f: (f.path != "-", f.path))
+    return Session.from_files(read, config, skipped=[f for f in files if f.skipped], **options)

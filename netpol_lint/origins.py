@@ -26,16 +26,15 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import os
-import re
 from functools import lru_cache
 
 import yaml
 
 from .load.documents import Document, Location
-from .load.loader import MANIFEST_SUFFIXES, SourceFile, YAMLDataError, display_path, load_yaml_data, read_file
+from .load.loader import (MANIFEST_SUFFIXES, SourceFile, YAMLDataError, _helm_sources, display_path,
+                          load_yaml_data, read_file)
 
 ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
-_SOURCE_RE = re.compile(r"^# Source: (\S.*?)\s*$", re.M)
 
 
 class RenderedFile(SourceFile):
@@ -108,12 +107,8 @@ class OriginMap:
         sources = self._helm_lines.get(doc.path)
         if sources is None:
             text = (self.files[doc.path].text if doc.path in self.files else "") or ""
-            sources, line, pos = [], 1, 0
-            for m in _SOURCE_RE.finditer(text):
-                line += text.count("\n", pos, m.start())
-                pos = m.start()
-                sources.append((line, m.group(1)))
-            self._helm_lines[doc.path] = sources
+            # the loader counts lines from 0
+            sources = self._helm_lines[doc.path] = [(line + 1, name) for line, name in _helm_sources(text)]
         start = doc.locate(()).line
         best = None
         for line, name in sources:
@@ -124,14 +119,9 @@ class OriginMap:
         return best
 
 
-def reported_file(resource, origins: OriginMap | None = None) -> str:
+def reported_file(resource, origins: OriginMap) -> str:
     """The file a resource is reported under (for reporters that list resources)."""
-    doc = resource.doc
-    if doc.path == "-" and doc.origin:
-        return doc.origin
-    if origins is not None and origins.is_rendered(doc.path):
-        return origins.document_file(doc, resource.data)
-    return doc.path
+    return origins.document_file(resource.doc, resource.data)
 
 
 # -- moving locations ----------------------------------------------------------------------
@@ -164,12 +154,18 @@ def _read_origin(abs_path: str, mtime: float) -> SourceFile:
     return read_file(abs_path)
 
 
-def _origin_documents(path: str) -> list[Document]:
+def _origin_file(path: str) -> SourceFile | None:
+    """``read_file(path)``, read once per (absolute path, mtime); None when it cannot be stat'ed."""
     try:
         mtime = os.stat(path).st_mtime
     except OSError:
-        return []
-    return _read_origin(os.path.abspath(path), mtime).documents
+        return None
+    return _read_origin(os.path.abspath(path), mtime)
+
+
+def _origin_documents(path: str) -> list[Document]:
+    src = _origin_file(path)
+    return src.documents if src is not None else []
 
 
 def _objects(doc: Document, data, base=(), depth=0):
@@ -316,7 +312,8 @@ def remap(result, session, registry) -> None:
         files = {}
         for path in targets:
             if os.path.isfile(path):
-                files[path] = read_file(path)
+                # gone since the check: read_file reports it as unreadable
+                files[path] = _origin_file(path) or read_file(path)
         suppressor = Suppressor(session.model, files, session.config.per_file_ignores,
                                 lambda ref: (r.id if (r := registry.resolve(ref)) else None))
         for f in moved:

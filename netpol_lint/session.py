@@ -36,17 +36,35 @@ class Session:
              excludes: list[str] = (), assume_network_policies: str | None = None,
              stdin_text: str | None = None, jobs: int | None = None, limits: Limits = Limits()) -> "Session":
         config = config or Config()
-        files_to_read, missing = discover(list(paths), list(config.exclude) + list(excludes))
-        if missing:
-            what = "cannot read directory" if os.path.lexists(missing[0]) else "path not found"
-            raise InputError(f"{what}: {missing[0]}")
-        if "-" in files_to_read and stdin_text is None:
-            stdin_text = _read_stdin(limits.max_file_bytes)
-        files = read_all(files_to_read, stdin_text, jobs, limits)
+        files = read_paths(paths, config, excludes=excludes, stdin_text=stdin_text, jobs=jobs, limits=limits)
+        return cls.from_files(files, config, default_namespace=default_namespace,
+                              assume_network_policies=assume_network_policies)
+
+    @classmethod
+    def from_files(cls, files: list[SourceFile], config: Config, *, default_namespace: str | None = None,
+                   assume_network_policies: str | None = None,
+                   skipped: list[SourceFile] | None = None) -> "Session":
+        """A session over files already read: the model is built over ``files`` in their order.
+        Skipped files among them are moved to ``skipped`` (default), or ``skipped`` is given."""
         ns = default_namespace or config.default_namespace
         model = Model.build(files, ns, config.namespaces)
         kyma = settings(model, assume_network_policies, config.network_policies, config.api_server_port)
-        return cls([f for f in files if f.skipped is None], model, kyma, config, [f for f in files if f.skipped])
+        if skipped is None:
+            skipped = [f for f in files if f.skipped]
+        return cls([f for f in files if f.skipped is None], model, kyma, config, skipped)
+
+
+def read_paths(paths: list[str], config: Config, *, excludes: list[str] = (), stdin_text: str | None = None,
+               jobs: int | None = None, limits: Limits = Limits()) -> list[SourceFile]:
+    """The files ``paths`` name (``-``: standard input, unless ``stdin_text`` is given), read
+    in order, skipped ones included; InputError for a path that is missing or unreadable."""
+    files_to_read, missing = discover(list(paths), list(config.exclude) + list(excludes))
+    if missing:
+        what = "cannot read directory" if os.path.lexists(missing[0]) else "path not found"
+        raise InputError(f"{what}: {missing[0]}")
+    if "-" in files_to_read and stdin_text is None:
+        stdin_text = _read_stdin(limits.max_file_bytes)
+    return read_all(files_to_read, stdin_text, jobs, limits)
 
 
 def compact(src: SourceFile) -> None:

@@ -32,11 +32,9 @@ from dataclasses import dataclass
 from .. import __version__, linter
 from ..analysis.conndiff import ADDED, CHANGED, REMOVED, ConnChange, compare
 from ..analysis.reachability import Network
-from ..cli_common import UsageError, load_config_and_rules
-from ..findings import SEVERITY_ORDER, Finding
+from ..cli_common import UsageError, check_rule_refs, load_config_and_rules, split_rule_refs
+from ..findings import SEVERITY_ORDER, Finding, describe_resource
 from ..load.loader import Limits, discover, read_file
-from ..model.index import Model
-from ..model.kyma import settings
 from ..session import InputError, Session
 from .impact import md_cell, md_code, md_text
 from .reach import add_network_arguments
@@ -90,15 +88,9 @@ class DiffReport:
                 "findings_introduced": len(self.introduced), "findings_fixed": len(self.fixed)}
 
 
-def _split(value: str) -> list[str]:
-    return [x.strip() for x in value.split(",") if x.strip()]
-
-
 def run(args) -> int:
     config, registry = load_config_and_rules(args)
-    for ref in _split(args.select) + _split(args.ignore):
-        if not registry.is_known(ref):
-            raise UsageError(f"unknown rule '{ref}'")
+    check_rule_refs(registry, args)
     if "-" in args.paths:
         raise UsageError("diff reads files or directories, not stdin")
     if args.base is not None:
@@ -107,7 +99,7 @@ def run(args) -> int:
         if len(args.paths) != 2:
             raise UsageError("give --base REF [PATH...] or exactly two paths: OLD NEW")
         base, head = (_dir_state(p, args, config) for p in args.paths)
-    rules = linter.selected_rules(registry, config, _split(args.select), _split(args.ignore))
+    rules = linter.selected_rules(registry, config, split_rule_refs(args.select), split_rule_refs(args.ignore))
     results = [linter.run(s.session, registry, rules, verbose=args.verbose) for s in (base, head)]
     errors = [m for r in results for m in r.rule_errors]
     for msg in dict.fromkeys(errors):
@@ -150,9 +142,8 @@ def compare_findings(old: list[Finding], new: list[Finding]) -> tuple[list[Findi
 # -- loading the two states -----------------------------------------------------------------
 def make_session(files, config, args) -> Session:
     """A session over already-read files, set up the way ``Session.load`` sets one up."""
-    model = Model.build(files, args.default_namespace or config.default_namespace, config.namespaces)
-    kyma = settings(model, args.assume_network_policies, config.network_policies, config.api_server_port)
-    return Session([f for f in files if f.skipped is None], model, kyma, config, [f for f in files if f.skipped])
+    return Session.from_files(files, config, default_namespace=args.default_namespace,
+                              assume_network_policies=args.assume_network_policies)
 
 
 def _read(paths: list[str], excludes: list[str], root: str) -> tuple[list, list[str]]:
@@ -213,7 +204,7 @@ def _policies_line(report: DiffReport) -> str:
 
 def _finding_line(f: Finding) -> str:
     loc, r = f.location, f.resource or {}
-    ident = f" {r.get('kind')} {r.get('namespace') + '/' if r.get('namespace') else ''}{r.get('name')}" if r else ""
+    ident = f" {describe_resource(r)}" if r else ""
     msg = f.message.replace("\n", "\n      ")
     return f"{loc.file}:{loc.line}:{loc.column} {f.rule} [{f.severity}]{ident}: {msg}"
 
@@ -259,7 +250,7 @@ def _md_finding(f: Finding) -> list[str]:
     """A list item: location, rule, resource, the message's first line; further lines (NPL201's
     ready-to-apply policy, say) in a fenced block so their indentation survives."""
     r = f.resource or {}
-    ident = f" {r.get('kind')} {r.get('namespace') + '/' if r.get('namespace') else ''}{r.get('name')}" if r else ""
+    ident = f" {describe_resource(r)}" if r else ""
     first, _, rest = f.message.partition("\n")
     loc = f.location
     out = [f"- {md_code(f'{loc.file}:{loc.line}:{loc.column}')} **{f.rule}** ({f.severity}){md_text(ident)}: "

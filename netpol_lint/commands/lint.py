@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import sys
 
-from ..cli_common import UsageError, load_config_and_rules, load_session
+from ..cli_common import UsageError, check_rule_refs, load_config_and_rules, load_session, split_rule_refs
 from .. import linter
 from ..report import ReportInput, chunks, formats
 
@@ -40,10 +40,6 @@ def add_arguments(p) -> None:
                    help="render PATHs that hold a kustomization.yaml with 'kubectl kustomize'")
 
 
-def _split(value: str) -> list[str]:
-    return [x.strip() for x in value.split(",") if x.strip()]
-
-
 def run_lint(args, progress=None):
     """Load, lint and return (result, session, registry, config) without rendering."""
     from .. import changed, origins
@@ -56,9 +52,7 @@ def run_lint(args, progress=None):
         attach(registry, load_policies(args.policy, args.namespace, args.combine))
     elif getattr(args, "combine", False) or getattr(args, "namespace", None):
         raise UsageError("--combine and --namespace apply to Rego policies: add --policy DIR")
-    for ref in _split(args.select) + _split(args.ignore):
-        if not registry.is_known(ref):
-            raise UsageError(f"unknown rule '{ref}'")
+    check_rule_refs(registry, args)
     scope = changed.prepare(args, config)
     stage("reading files")
     if getattr(args, "kustomize", False):
@@ -68,7 +62,7 @@ def run_lint(args, progress=None):
         session = kustomize.load_session(args, config)
     else:
         session = load_session(args, config)
-    rules = linter.selected_rules(registry, config, _split(args.select), _split(args.ignore))
+    rules = linter.selected_rules(registry, config, split_rule_refs(args.select), split_rule_refs(args.ignore))
     stage(f"checking {len(rules)} rules on {len(session.model.resources)} resources")
     result = linter.run(session, registry, rules, verbose=args.verbose)
     origins.remap(result, session, registry)

@@ -26,6 +26,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from ..load.documents import Location
 from ..load.loader import display_path
 from ..plugins import PluginError
 from .results import PolicyResult, results_of
@@ -112,6 +113,7 @@ class PolicySet:
     combine: bool = False
     _rego: object = field(default=None, repr=False)
     _cache: tuple | None = field(default=None, repr=False)
+    _rule_locations: dict = field(default_factory=dict, repr=False, compare=False)
 
     # -- evaluation ------------------------------------------------------------------------
     def _query(self, input_value, namespace: str):
@@ -147,6 +149,17 @@ class PolicySet:
             if hit is not None:
                 return (m.path, *hit)
         return None
+
+    def rule_location(self, package: str, rule: str) -> Location | None:
+        """The name of ``package.rule`` at its definition (``module_for``), once per rule."""
+        key = (package, rule)
+        if key not in self._rule_locations:
+            where = self.module_for(package, rule)
+            if where is not None:
+                file, line, col = where
+                where = Location(file, line, col, line, col + len(rule))
+            self._rule_locations[key] = where
+        return self._rule_locations[key]
 
 
 def _rego_files(directory: str) -> list[str]:

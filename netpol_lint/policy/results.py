@@ -32,15 +32,10 @@ _STEP_RE = re.compile(r"([^.\[\]]+)|\[(\d+)\]|\[['\"]([^'\"]+)['\"]\]")
 class PolicyResult:
     package: str
     rule: str                     # the Rego rule name, e.g. deny_latest_tag
-    severity: str                 # error (deny/violation) | warning (warn)
     message: str
     loc: tuple = ()               # path inside the resource (may be empty)
     resource: tuple | None = None  # (kind, namespace|None, name) named by a combined result
     filepath: str | None = None
-
-
-def severity_of(rule_name: str) -> str:
-    return "warning" if rule_name.startswith("warn") else "error"
 
 
 def parse_loc(value) -> tuple:
@@ -114,16 +109,15 @@ def results_of(package: str, values: dict) -> list[PolicyResult]:
 
 
 def _result(package: str, rule: str, item) -> PolicyResult:
-    sev = severity_of(rule)
     if item is True:
-        return PolicyResult(package, rule, sev, f"{package}.{rule} is true")
+        return PolicyResult(package, rule, f"{package}.{rule} is true")
     if isinstance(item, str):
-        return PolicyResult(package, rule, sev, item or f"{package}.{rule}")
+        return PolicyResult(package, rule, item or f"{package}.{rule}")
     if isinstance(item, dict):
         msg = item.get("msg")
         if not isinstance(msg, str) or not msg:
             msg = json.dumps(msg if msg is not None else item, sort_keys=True)
         path = item.get("filepath", item.get("path"))
-        return PolicyResult(package, rule, sev, msg, parse_loc(item.get("_loc")),
+        return PolicyResult(package, rule, msg, parse_loc(item.get("_loc")),
                             parse_resource(item.get("resource")), path if isinstance(path, str) else None)
-    return PolicyResult(package, rule, sev, json.dumps(item, sort_keys=True))
+    return PolicyResult(package, rule, json.dumps(item, sort_keys=True))

@@ -44,11 +44,9 @@ class _RegoRule(Rule):
             if result.rule.split("_", 1)[0] not in self.rule_sets:
                 continue
             related = []
-            where = self.policies.module_for(result.package, result.rule)
+            where = self.policies.rule_location(result.package, result.rule)
             if where is not None:
-                file, line, col = where
-                related.append(Related(Location(file, line, col, line, col + len(result.rule)),
-                                       f"rule {result.package}.{result.rule}"))
+                related.append(Related(where, f"rule {result.package}.{result.rule}"))
             yield self.finding(resource, location, result.message, related=related,
                                node_hint=[result.package, result.rule, result.message, list(result.loc)])
         if evaluation.errors and not evaluation.raised:
@@ -174,9 +172,7 @@ def _evaluate_combined(policy_set, ctx, ev: _Evaluation) -> None:
         elif res.filepath and res.filepath in files:
             loc = Location.whole_file(res.filepath)
         else:
-            where = policy_set.module_for(res.package, res.rule)
-            if where is None:
+            loc = policy_set.rule_location(res.package, res.rule)
+            if loc is None:
                 continue
-            file, line, col = where
-            loc = Location(file, line, col, line, col + len(res.rule))
         ev.findings.append((resource, res, loc))

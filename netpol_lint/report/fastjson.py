@@ -95,13 +95,7 @@ def _one(value, nl: str) -> str:
 
 def dumps_indent2(obj, end: str = "") -> str:
     """Exactly ``json.dumps(obj, indent=2, ensure_ascii=False) + end``."""
-    out: list[str] = []
-    try:
-        _encode(obj, out, "\n")
-    except (_Unusual, RecursionError):
-        return json.dumps(obj, indent=2, ensure_ascii=False) + end
-    out.append(end)
-    return "".join(out)
+    return _one(obj, "\n") + end
 
 
 def _encode(value, out: list, nl: str) -> None:

@@ -13,6 +13,7 @@ total.
 """
 from __future__ import annotations
 
+from ..findings import describe_resource
 from . import ReportInput
 
 LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
@@ -31,8 +32,7 @@ def escape_property(text: str) -> str:
 def _resource_suffix(resource: dict | None) -> str:
     if not resource:
         return ""
-    ns = resource.get("namespace")
-    return f" ({resource.get('kind')} {ns + '/' if ns else ''}{resource.get('name')})"
+    return f" ({describe_resource(resource)})"
 
 
 def command(f) -> str:

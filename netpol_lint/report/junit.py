@@ -15,6 +15,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from .. import __version__
+from ..findings import describe_resource
 from . import ReportInput
 
 # Characters XML 1.0 cannot carry at all (control characters except TAB, LF, CR).
@@ -28,10 +29,6 @@ def _clean(text: str) -> str:
 def _ident(resource: dict | None) -> tuple:
     r = resource or {}
     return (r.get("kind"), r.get("namespace"), r.get("name"))
-
-
-def _case_name(kind, namespace, name) -> str:
-    return f"{kind} {namespace + '/' if namespace else ''}{name}"
 
 
 def _failure_text(f) -> str:
@@ -59,7 +56,7 @@ def testcases(inp: ReportInput) -> list[tuple[str, str, list]]:
             continue
         by_key[key] = found
         by_ident.setdefault(ident, found)
-        cases.append((file, _case_name(*ident), found))
+        cases.append((file, describe_resource({"kind": r.kind, "namespace": r.namespace, "name": r.name}), found))
     per_file: dict[str, list] = {}
     for f in inp.result.findings:
         target = None
