@@ -61,7 +61,7 @@ def finding_lines(report: dict) -> list[str]:
     return out
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is not next to the checkout")

@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from conftest import FIXTURES, SHARED
+from conftest import FIXTURES
 
 RENDER_ALL = r"""
 import json, sys
@@ -38,13 +38,14 @@ CORPUS_PARTS = ("kubernetes-network-policy-recipes", "microservices-demo", "kyma
 
 
 @pytest.fixture(scope="module")
-def tree(tmp_path_factory):
-    """Rule fixtures (every rule's bad input) plus real manifests, copied into one tree."""
+def tree(tmp_path_factory, shared_dir):
+    """Rule fixtures (every rule's bad input) plus real manifests, copied into one tree
+    (skipped, like every test that needs them, when ../shared is not there)."""
     root = tmp_path_factory.mktemp("det")
     for d in sorted(FIXTURES.iterdir()):
         if (d / "bad").is_dir():
             shutil.copytree(d / "bad", root / "fixtures" / d.name)
-    corpus = SHARED / "corpus"
+    corpus = shared_dir / "corpus"
     for part in CORPUS_PARTS:
         if (corpus / part).is_dir():
             shutil.copytree(corpus / part, root / "corpus" / part, symlinks=True)
