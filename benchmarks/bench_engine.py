@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from netpol_lint.analysis.reachability import Network  # noqa: E402
 from netpol_lint.config import Config  # noqa: E402
-from netpol_lint.session import Session  # noqa: E402
+from netpol_lint.model.session import Session  # noqa: E402
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 

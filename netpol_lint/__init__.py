@@ -7,5 +7,5 @@ __all__ = ["__version__", "hookimpl"]
 
 __version__ = "0.1.0"
 
-#: Decorator for plugin hook implementations (see ``netpol_lint.hookspecs``).
+#: Decorator for plugin hook implementations (see ``netpol_lint.engine.hookspecs``).
 hookimpl = pluggy.HookimplMarker("netpol_lint")

@@ -13,11 +13,11 @@ import sys
 import traceback
 
 from . import __version__
-from .cli_common import Parser, UsageError, add_input_options
+from .commands.common import Parser, UsageError, add_input_options
 from .config import ConfigError
-from .declarative import RuleFileError
-from .plugins import PluginError
-from .session import InputError
+from .engine.declarative import RuleFileError
+from .engine.plugins import PluginError
+from .model.session import InputError
 
 # subcommand -> module with add_arguments(parser) and run(args) -> int
 COMMANDS = {

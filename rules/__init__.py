@@ -9,7 +9,7 @@ import importlib
 from importlib import resources
 
 from netpol_lint import hookimpl
-from netpol_lint.declarative import load_rule_file
+from netpol_lint.engine.declarative import load_rule_file
 
 PYTHON_RULES = (
     "npl001_yaml_syntax_error",

@@ -1,7 +1,7 @@
 """Shared check for the input rules: the loader's problems become findings of their rule."""
 from __future__ import annotations
 
-from netpol_lint.rulebase import Rule
+from netpol_lint.engine.rulebase import Rule
 
 
 class InputProblemRule(Rule):

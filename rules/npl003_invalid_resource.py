@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from netpol_lint.model.validate import problems, validated_kinds
-from netpol_lint.rulebase import Rule
+from netpol_lint.engine.rulebase import Rule
 
 
 class InvalidResource(Rule):

@@ -1,8 +1,8 @@
 """NPL004 duplicate-resource: the same object defined twice."""
 from __future__ import annotations
 
-from netpol_lint.findings import Related
-from netpol_lint.rulebase import Rule
+from netpol_lint.engine.findings import Related
+from netpol_lint.engine.rulebase import Rule
 
 
 class DuplicateResource(Rule):

@@ -4,9 +4,9 @@ from __future__ import annotations
 import difflib
 
 from netpol_lint.analysis.routes import routes_related
-from netpol_lint.findings import LabelFix
+from netpol_lint.engine.findings import LabelFix
 from netpol_lint.model.resources import FROM_INGRESSGATEWAY, NETWORKING_LABELS, NETWORKING_PREFIX, get
-from netpol_lint.rulebase import Rule
+from netpol_lint.engine.rulebase import Rule
 
 MODULE_EGRESS_POLICY = "istio-system/kyma-project.io--istio-ingressgateway-egress"
 

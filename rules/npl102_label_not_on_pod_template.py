@@ -1,9 +1,9 @@
 """NPL102 label-not-on-pod-template: a networking label on the controller, not on its pods."""
 from __future__ import annotations
 
-from netpol_lint.findings import LabelFix
+from netpol_lint.engine.findings import LabelFix
 from netpol_lint.model.resources import NETWORKING_LABELS
-from netpol_lint.rulebase import Rule
+from netpol_lint.engine.rulebase import Rule
 
 
 class LabelNotOnPodTemplate(Rule):

@@ -1,9 +1,9 @@
 """NPL105 missing-to-egressgateway-label: outbound traffic routed via istio-egressgateway from unlabelled pods."""
 from __future__ import annotations
 
-from netpol_lint.findings import LabelFix, Related
+from netpol_lint.engine.findings import LabelFix, Related
 from netpol_lint.model.resources import TO_EGRESSGATEWAY
-from netpol_lint.rulebase import Rule
+from netpol_lint.engine.rulebase import Rule
 
 INJECT = "sidecar.istio.io/inject"
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from netpol_lint.analysis.istio_world import EGRESS_GATEWAY, INGRESS_GATEWAY, ISTIOD
 from netpol_lint.analysis.selectors import parse_selector
-from netpol_lint.findings import Related
+from netpol_lint.engine.findings import Related
 from netpol_lint.model.resources import ISTIO_METRICS, METRICS_SCRAPING, str_map
-from netpol_lint.rulebase import Rule
+from netpol_lint.engine.rulebase import Rule
 
 MONITORING_GROUP = "monitoring.coreos.com"
 MODULE_KEY = "kyma-project.io/module"

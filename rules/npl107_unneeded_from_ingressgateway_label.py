@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from netpol_lint.model.resources import FROM_INGRESSGATEWAY
-from netpol_lint.rulebase import Rule
+from netpol_lint.engine.rulebase import Rule
 
 # Routes that may involve istio-ingressgateway: confirmed, or bound to a Gateway not in the input.
 MAY_BE_INGRESS = ("ingress", "unknown")

@@ -1,9 +1,9 @@
 """NPL108 egress-gateway-disabled: pods labelled for an egress gateway the Istio CR does not run."""
 from __future__ import annotations
 
-from netpol_lint.findings import Related
+from netpol_lint.engine.findings import Related
 from netpol_lint.model.resources import TO_EGRESSGATEWAY
-from netpol_lint.rulebase import Rule
+from netpol_lint.engine.rulebase import Rule
 
 
 class EgressGatewayDisabled(Rule):

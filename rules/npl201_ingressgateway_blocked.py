@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from netpol_lint.analysis.gateway_checks import allow_policy_yaml, analyse, input_related
 from netpol_lint.analysis.routes import routes_related
-from netpol_lint.findings import Related
-from netpol_lint.rulebase import Rule
+from netpol_lint.engine.findings import Related
+from netpol_lint.engine.rulebase import Rule
 
 
 class IngressgatewayBlocked(Rule):

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from netpol_lint.analysis.gateway_checks import iter_peers
 from netpol_lint.analysis.selectors import LabelIndex, parse_selector
-from netpol_lint.findings import Related
-from netpol_lint.rulebase import Rule
+from netpol_lint.engine.findings import Related
+from netpol_lint.engine.rulebase import Rule
 
 
 class SplitPeerSelectors(Rule):

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from netpol_lint.analysis.gateway_checks import analyse
-from netpol_lint.findings import Related
-from netpol_lint.rulebase import Rule
+from netpol_lint.engine.findings import Related
+from netpol_lint.engine.rulebase import Rule
 
 
 class AllowanceUsesServicePort(Rule):

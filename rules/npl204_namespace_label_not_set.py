@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from netpol_lint.analysis.gateway_checks import iter_peers, namespace_selector_mistake
 from netpol_lint.model.resources import NAMESPACE_NAME_LABEL
-from netpol_lint.rulebase import Rule
+from netpol_lint.engine.rulebase import Rule
 
 
 class NamespaceLabelNotSet(Rule):

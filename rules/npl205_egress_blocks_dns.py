@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from netpol_lint.analysis.gateway_checks import input_endpoints, isolation_related
 from netpol_lint.model.resources import ContainerPort
-from netpol_lint.rulebase import Rule
+from netpol_lint.engine.rulebase import Rule
 
 # kube-dns / CoreDNS container ports, for rules that name the DNS port ("dns", "dns-tcp").
 KUBE_DNS_PORTS = (ContainerPort("dns", 53, "UDP"), ContainerPort("dns-tcp", 53, "TCP"),

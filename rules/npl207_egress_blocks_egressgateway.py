@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from netpol_lint.analysis.gateway_checks import egress_gateway, input_endpoints, isolation_related
 from netpol_lint.model.resources import TO_EGRESSGATEWAY
-from netpol_lint.rulebase import Rule
+from netpol_lint.engine.rulebase import Rule
 
 # istio-egressgateway's Service ports 80 and 443 forward to these container ports.
 GATEWAY_TARGET_PORTS = (8080, 8443)

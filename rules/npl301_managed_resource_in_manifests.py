@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from netpol_lint.model.resources import MANAGED_LABELS, has_managed_labels
-from netpol_lint.rulebase import Rule
+from netpol_lint.engine.rulebase import Rule
 
 _LABEL_TEXT = " and ".join(f"{k}: {v}" for k, v in MANAGED_LABELS.items())
 

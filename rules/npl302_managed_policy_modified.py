@@ -7,8 +7,8 @@ location (the first difference is the finding's location, the others are related
 from __future__ import annotations
 
 from netpol_lint.analysis.managed import compare_with_module, module_policy_names
-from netpol_lint.findings import Related
-from netpol_lint.rulebase import Rule
+from netpol_lint.engine.findings import Related
+from netpol_lint.engine.rulebase import Rule
 
 
 class ManagedPolicyModified(Rule):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from netpol_lint.analysis.managed import deny_by_default_directions
-from netpol_lint.rulebase import Rule
+from netpol_lint.engine.rulebase import Rule
 
 SYSTEM_NAMESPACES = {
     "istio-system": "istiod, istio-ingressgateway, istio-egressgateway and istio-cni",

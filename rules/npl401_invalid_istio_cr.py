@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import difflib
 
-from netpol_lint.rulebase import Rule
+from netpol_lint.engine.rulebase import Rule
 
 FLAG = "networkPoliciesEnabled"
 # Known spellings of mistakes seen in the wild, besides anything close to the real name.

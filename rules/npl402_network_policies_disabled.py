@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from netpol_lint.analysis.managed import deny_by_default_directions
-from netpol_lint.findings import Related
+from netpol_lint.engine.findings import Related
 from netpol_lint.model.resources import NETWORKING_LABELS
-from netpol_lint.rulebase import Rule
+from netpol_lint.engine.rulebase import Rule
 
 FLAG = "networkPoliciesEnabled"
 MAX_RELATED = 10

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from netpol_lint.analysis.selectors import parse_selector
 from netpol_lint.model.resources import Workload, embedded_labels, str_map
-from netpol_lint.rulebase import Rule
+from netpol_lint.engine.rulebase import Rule
 
 
 class PolicySelectsNothing(Rule):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from netpol_lint.analysis.portsets import parse_port_entry
 from netpol_lint.analysis.selectors import parse_selector
-from netpol_lint.rulebase import Rule
+from netpol_lint.engine.rulebase import Rule
 
 
 class NamedPortNotFound(Rule):

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import ROOT, run_cli
 from netpol_lint import __version__
-from netpol_lint.plugins import RuleRegistry
+from netpol_lint.engine.plugins import RuleRegistry
 
 BAD = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: n\n  labels:\n"
        "    networking.kyma-project.io/from-ingressgateway: 'true'\n")

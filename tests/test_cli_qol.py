@@ -189,7 +189,7 @@ def test_progress_module_draws_after_the_delay_only():
     import io
     import time
 
-    from netpol_lint.progress import Progress
+    from netpol_lint.commands.progress import Progress
 
     class Tty(io.StringIO):
         def isatty(self):

@@ -23,7 +23,7 @@ import pytest
 
 from netpol_lint.analysis.reachability import Network
 from netpol_lint.config import Config
-from netpol_lint.session import Session
+from netpol_lint.model.session import Session
 
 CONFORMANCE = Path(__file__).resolve().parents[1].parent / "shared" / "conformance"
 if not CONFORMANCE.is_dir():

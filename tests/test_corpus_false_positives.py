@@ -35,10 +35,10 @@ from collections import Counter
 import pytest
 
 from conftest import SHARED, lint_json, run_cli
-from netpol_lint import linter
+from netpol_lint.engine import linter
 from netpol_lint.config import Config
-from netpol_lint.plugins import RuleRegistry
-from netpol_lint.session import Session
+from netpol_lint.engine.plugins import RuleRegistry
+from netpol_lint.model.session import Session
 
 CORPUS = SHARED / "corpus"
 KYMA_RULES = ("NPL101", "NPL105", "NPL106", "NPL107", "NPL108", "NPL109", "NPL201", "NPL202", "NPL203",

@@ -378,7 +378,7 @@ def test_base_runs_no_filters_hooks_or_fsmonitor_from_the_repository(tmp_path):
 
 
 def test_base_follows_symlinks_inside_the_tree_only(tmp_path):
-    from netpol_lint import gitsource
+    from netpol_lint.load import gitsource
 
     repo = tmp_path / "repo"
     shutil.copytree(DATA / "label-removed" / "before", repo)
@@ -404,7 +404,7 @@ def test_base_follows_symlinks_inside_the_tree_only(tmp_path):
 
 
 def test_base_selection_mirrors_directory_discovery(tmp_path):
-    from netpol_lint import gitsource
+    from netpol_lint.load import gitsource
 
     repo = tmp_path / "repo"
     shutil.copytree(DATA / "label-removed" / "before", repo)

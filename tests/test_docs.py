@@ -10,9 +10,9 @@ import re
 import pytest
 
 from conftest import ROOT, run_cli
-from netpol_lint import docsgen
+from netpol_lint.report import docsgen
 from netpol_lint.cli import main
-from netpol_lint.plugins import RuleRegistry
+from netpol_lint.engine.plugins import RuleRegistry
 from netpol_lint.report.sarif import DOCS_URI, help_uri
 
 DOC = ROOT / "docs" / "rules.md"

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from netpol_lint.analysis.reachability import Network
 from netpol_lint.config import Config
-from netpol_lint.session import Session
+from netpol_lint.model.session import Session
 
 NAMESPACES = ("ns0", "ns1", "ns2")
 LABEL_VALUES = ("a", "b")

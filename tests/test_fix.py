@@ -18,13 +18,13 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES
-from netpol_lint import fix as fixmod
+from netpol_lint.engine import fix as fixmod
 from netpol_lint.cli import main
-from netpol_lint.fix import FixError, apply_fixes, apply_to_data, same
-from netpol_lint.findings import Finding, LabelFix
+from netpol_lint.engine.fix import FixError, apply_fixes, apply_to_data, same
+from netpol_lint.engine.findings import Finding, LabelFix
 from netpol_lint.load.documents import Location
 from netpol_lint.load.loader import read_file
-from netpol_lint.session import Session
+from netpol_lint.model.session import Session
 
 CASES = sorted(p.name for p in (FIXTURES / "fix").iterdir() if p.is_dir())
 FROM = "networking.kyma-project.io/from-ingressgateway"
@@ -54,9 +54,9 @@ def _files(d: Path) -> dict[str, bytes]:
 
 def _fixes(case_dir: Path, args: list[str]) -> list[Finding]:
     """The findings (with fixes) the linter reports on ``case_dir``, in-process."""
-    from netpol_lint import linter
+    from netpol_lint.engine import linter
     from netpol_lint.config import Config
-    from netpol_lint.plugins import RuleRegistry
+    from netpol_lint.engine.plugins import RuleRegistry
 
     with contextlib.chdir(case_dir):
         registry = RuleRegistry.default()
@@ -403,7 +403,7 @@ def test_small_edits(tmp_path, before, path, sets, remove, after):
 
 
 def test_plain_or_quoted_follows_the_loader():
-    from netpol_lint.fix import render_scalar
+    from netpol_lint.engine.fix import render_scalar
     from netpol_lint.load.loader import SourceFile, parse_text
     for value in ("allowed", "true", "yes", "y", "n", "0755", "1e3", "0o17", "null", "~", "a b", "x:y", "-"):
         text = render_scalar(value)

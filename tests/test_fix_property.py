@@ -17,11 +17,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from netpol_lint.findings import Finding, LabelFix
-from netpol_lint.fix import apply_fixes, apply_to_data, render_scalar, same
+from netpol_lint.engine.findings import Finding, LabelFix
+from netpol_lint.engine.fix import apply_fixes, apply_to_data, render_scalar, same
 from netpol_lint.load.documents import Location
 from netpol_lint.load.loader import read_file
-from netpol_lint.session import Session
+from netpol_lint.model.session import Session
 
 KEYS = ["app", "tier", "version", "networking.kyma-project.io/from-ingressgateway",
         "networking.kyma-project.io/to-egress-gateway", "app.kubernetes.io/name"]

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from conftest import ROOT, run_cli
-from netpol_lint.findings import Finding
+from netpol_lint.engine.findings import Finding
 from netpol_lint.load.documents import Location
 from netpol_lint.report.github import command
 

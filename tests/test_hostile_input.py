@@ -19,7 +19,7 @@ import pytest
 from conftest import finding_lines, lint_json
 from netpol_lint.load import loader
 from netpol_lint.load.loader import Limits, SourceFile, discover, parse_text, read_file
-from netpol_lint.session import Session
+from netpol_lint.model.session import Session
 
 GOOD = ("apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: shop\nspec:\n"
         "  selector: {app: web}\n  ports:\n  - {name: http, port: 80, targetPort: 70000}\n")
@@ -374,7 +374,7 @@ def test_bad_limit_options_are_usage_errors(repo, option, value):
 
 
 def test_declarative_message_templates_cannot_allocate_or_reach_attributes():
-    from netpol_lint.declarative import render_message
+    from netpol_lint.engine.declarative import render_message
 
     assert render_message("{value:>2000000000}", {"value": "x"}) == "{value:>2000000000}"
     assert render_message("{value.__class__}", {"value": "x"}) == "{value.__class__}"

@@ -202,7 +202,7 @@ def test_sidecar_that_loses_istiod_is_grouped_and_breaks(tmp_path, monkeypatch):
     ``istio``; this test models the injector's rule to check the grouping of such a sidecar."""
     from netpol_lint.analysis import reachability
     from netpol_lint.analysis.impact import SIDECARS, analyse
-    from netpol_lint.session import Session
+    from netpol_lint.model.session import Session
 
     real = reachability.build_endpoints
 
@@ -227,7 +227,7 @@ def test_sidecar_that_loses_istiod_is_grouped_and_breaks(tmp_path, monkeypatch):
 
 def test_sidecar_with_the_injected_label_keeps_istiod(tmp_path):
     from netpol_lint.analysis.impact import SIDECARS, analyse
-    from netpol_lint.session import Session
+    from netpol_lint.model.session import Session
 
     (tmp_path / "app.yaml").write_text(SIDECAR.replace(", security.istio.io/tlsMode: disabled", ""))
     report = analyse(Session.load([str(tmp_path / "app.yaml")]))

@@ -20,7 +20,7 @@ from netpol_lint.load.documents import Head
 from netpol_lint.load.loader import Limits, discover, read_file
 from netpol_lint.model.index import Model
 from netpol_lint.model.resources import EMPTY, Workload, packable
-from netpol_lint.session import Session, compact
+from netpol_lint.model.session import Session, compact
 
 from conftest import FIXTURES, lint_json
 
@@ -96,7 +96,7 @@ def test_dropped_text_is_read_back_and_checked(tmp_path):
 
 
 def test_fix_refuses_a_file_changed_after_its_text_was_dropped(tmp_path, monkeypatch):
-    from netpol_lint import fix as fixmod
+    from netpol_lint.engine import fix as fixmod
     p = _write(tmp_path, "web.yaml", """\
         apiVersion: apps/v1
         kind: Deployment
@@ -117,7 +117,7 @@ def test_fix_refuses_a_file_changed_after_its_text_was_dropped(tmp_path, monkeyp
 def test_compacted_sessions_report_exactly_what_plain_ones_do(tmp_path, monkeypatch):
     """Every fixture: findings (rule, file, line, column, message, related) are identical with
     and without compacting, which is the whole contract of the memory work."""
-    from netpol_lint import session as session_mod
+    from netpol_lint.model import session as session_mod
     _, with_compact = lint_json(str(FIXTURES), "--format", "json", "--assume-network-policies", "enabled")
     monkeypatch.setattr(session_mod, "compact", lambda src: None)
     _, plain = lint_json(str(FIXTURES), "--format", "json", "--assume-network-policies", "enabled")
@@ -215,10 +215,10 @@ def test_findings_of_one_cause_share_their_parts(tmp_path):
     """NPL004's findings of one group share the first definition's related location and hint;
     fixes share their labels path and label pair; findings without related locations share
     one empty value.  (Large inputs have tens of thousands of such findings.)"""
-    from netpol_lint import linter
+    from netpol_lint.engine import linter
     from netpol_lint.config import Config
-    from netpol_lint.findings import LabelFix
-    from netpol_lint.plugins import RuleRegistry
+    from netpol_lint.engine.findings import LabelFix
+    from netpol_lint.engine.plugins import RuleRegistry
 
     service = "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\n"
     _write(tmp_path, "a.yaml", "---\n".join([service] * 3))

@@ -22,7 +22,7 @@ import pathlib
 pathlib.Path(__file__).with_name("IMPORTED").write_text("repository code ran")
 
 from netpol_lint import hookimpl
-from netpol_lint.rulebase import Rule
+from netpol_lint.engine.rulebase import Rule
 
 
 class Evil(Rule):

@@ -159,7 +159,7 @@ _data = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_siz
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_field, min_size=1, max_size=4), _data)
 def test_declarative_field_chains_find_what_jsonpath_finds(steps, data):
-    from netpol_lint.declarative import compiled_path, match_path, named_steps
+    from netpol_lint.engine.declarative import compiled_path, match_path, named_steps
 
     query = compiled_path(".".join(f"'{s}'" for s in steps))
     assert named_steps(query) == tuple(steps)
@@ -176,7 +176,7 @@ def test_declarative_field_chains_find_what_jsonpath_finds(steps, data):
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_field, min_size=1, max_size=3), _data)
 def test_declarative_trailing_wildcards_find_what_jsonpath_finds_on_mappings(steps, data):
-    from netpol_lint.declarative import compiled_path, match_path, wildcard_prefix
+    from netpol_lint.engine.declarative import compiled_path, match_path, wildcard_prefix
 
     query = compiled_path(".".join(f"'{s}'" for s in steps) + ".*")
     assert wildcard_prefix(query) == tuple(steps)

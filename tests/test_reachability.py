@@ -13,7 +13,7 @@ from netpol_lint.analysis.reachability import EndpointError, Network, PortError
 from netpol_lint.analysis.selectors import LabelIndex, parse_selector
 from netpol_lint.config import Config
 from netpol_lint.model.resources import ContainerPort
-from netpol_lint.session import Session
+from netpol_lint.model.session import Session
 
 
 def net(text: str, *, istio: bool = False, config: Config | None = None, assume: str | None = None, **kw) -> Network:

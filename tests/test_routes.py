@@ -8,8 +8,8 @@ import pytest
 from netpol_lint.analysis.hosts import parse_authorizer_service, parse_destination_host, resolve_gateway_ref
 from netpol_lint.analysis.routes import trace_routes
 from netpol_lint.config import Config
-from netpol_lint.linter import LintContext
-from netpol_lint.session import Session
+from netpol_lint.engine.linter import LintContext
+from netpol_lint.model.session import Session
 
 KNOWN = {"shop", "edge", "istio-system", "kyma-system", "kube-system"}
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import FIXTURES, finding_lines, lint_json
-from netpol_lint.plugins import RuleRegistry
+from netpol_lint.engine.plugins import RuleRegistry
 
 RULES = RuleRegistry.default(autoload=False).sorted()
 

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from netpol_lint import linter
+from netpol_lint.engine import linter
 from netpol_lint.load import share as share_mod
 from netpol_lint.load.share import forget, share
 from netpol_lint.model.resources import Workload
-from netpol_lint.session import Session
+from netpol_lint.model.session import Session
 
 from conftest import FIXTURES, ROOT, lint_json
 

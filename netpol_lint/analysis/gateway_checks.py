@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from ..findings import Related
+from ..engine.findings import Related
 from ..model.resources import NAMESPACE_NAME_LABEL, NetworkPolicy, Service, Workload
 from .endpoints import Endpoint
 from .istio_world import EGRESS_GATEWAY, INGRESS_GATEWAY, ISTIOD, ISTIO_SYSTEM, SYNTHETIC_PATH

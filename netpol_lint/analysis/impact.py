@@ -37,7 +37,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from ..findings import Finding
+from ..engine.findings import Finding
 from ..load.documents import Location
 from ..model.resources import (
     FROM_INGRESSGATEWAY, ISTIO_METRICS, METRICS_SCRAPING, TO_EGRESSGATEWAY, Resource, Workload, get,

@@ -29,13 +29,14 @@ import sys
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .. import __version__, linter
+from .. import __version__
+from ..engine import linter
 from ..analysis.conndiff import ADDED, CHANGED, REMOVED, ConnChange, compare
 from ..analysis.reachability import Network
-from ..cli_common import UsageError, check_rule_refs, load_config_and_rules, split_rule_refs
-from ..findings import SEVERITY_ORDER, Finding, describe_resource
+from .common import UsageError, check_rule_refs, load_config_and_rules, split_rule_refs
+from ..engine.findings import SEVERITY_ORDER, Finding, describe_resource
 from ..load.loader import Limits, discover, read_file
-from ..session import InputError, Session
+from ..model.session import InputError, Session
 from .impact import md_cell, md_code, md_text
 from .reach import add_network_arguments
 
@@ -160,7 +161,7 @@ def _dir_state(path: str, args, config) -> State:
 
 
 def _git_states(args, config) -> tuple[State, State]:
-    from .. import gitsource
+    from ..load import gitsource
 
     try:
         root = gitsource.repo_root(os.getcwd())

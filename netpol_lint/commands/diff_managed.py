@@ -20,7 +20,7 @@ import json
 import sys
 
 from ..analysis.managed import canonical_lines, compare_with_module, module_policy, module_policy_names
-from ..cli_common import load_session
+from .common import load_session
 from ..model.resources import NetworkPolicy
 
 

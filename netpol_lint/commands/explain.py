@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import sys
 
-from ..cli_common import UsageError, load_config_and_rules
+from .common import UsageError, load_config_and_rules
 
 
 def add_arguments(p) -> None:

@@ -20,7 +20,7 @@ import sys
 
 from .. import __version__
 from ..analysis.impact import GROUP_TITLES, GROUPS, OTHER, ImpactEntry, ImpactReport, analyse
-from ..cli_common import load_config_and_rules, load_session
+from .common import load_config_and_rules, load_session
 
 METRICS_RULE = "NPL106"
 
@@ -47,7 +47,7 @@ def run(args) -> int:
 
 def _metrics_findings(session, registry) -> list:
     """NPL106 on the input (suppressions honoured): the Prometheus CRs that would lose Istio metrics."""
-    from .. import linter
+    from ..engine import linter
 
     rule = registry.rules.get(METRICS_RULE)
     if rule is None:

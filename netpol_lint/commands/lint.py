@@ -4,8 +4,8 @@ from __future__ import annotations
 import os
 import sys
 
-from ..cli_common import UsageError, check_rule_refs, load_config_and_rules, load_session, split_rule_refs
-from .. import linter
+from .common import UsageError, check_rule_refs, load_config_and_rules, load_session, split_rule_refs
+from ..engine import linter
 from ..report import ReportInput, chunks, formats
 
 
@@ -42,13 +42,14 @@ def add_arguments(p) -> None:
 
 def run_lint(args, progress=None):
     """Load, lint and return (result, session, registry, config) without rendering."""
-    from .. import changed, origins
+    from ..engine import changed
+    from ..load import origins
 
     stage = progress.stage if progress is not None else (lambda text: None)
     config, registry = load_config_and_rules(args)
     if getattr(args, "policy", None):
-        from ..policy import load_policies
-        from ..policy.rules import attach
+        from ..rego import load_policies
+        from ..rego.rules import attach
         attach(registry, load_policies(args.policy, args.namespace, args.combine))
     elif getattr(args, "combine", False) or getattr(args, "namespace", None):
         raise UsageError("--combine and --namespace apply to Rego policies: add --policy DIR")
@@ -56,7 +57,7 @@ def run_lint(args, progress=None):
     scope = changed.prepare(args, config)
     stage("reading files")
     if getattr(args, "kustomize", False):
-        from .. import kustomize
+        from ..load import kustomize
         if getattr(args, "fix", False) or getattr(args, "diff", False):
             raise UsageError("--fix edits files, not kustomize output: fix the base files without --kustomize")
         session = kustomize.load_session(args, config)
@@ -71,13 +72,13 @@ def run_lint(args, progress=None):
 
 
 def run(args) -> int:
-    from ..progress import Progress
+    from .progress import Progress
 
     with Progress.for_terminal(args.quiet) as progress:
         paths_given = list(args.paths)          # run_lint may rewrite them (--changed-only)
         result, session, registry, config = run_lint(args, progress)
         # --write-baseline / --baseline / --fix (issue 5)
-        from .. import baseline, fix
+        from ..engine import baseline, fix
         if args.write_baseline:
             return baseline.write_command(args.write_baseline, result)
         baseline.apply(result, args.baseline)
@@ -120,7 +121,7 @@ def run(args) -> int:
         try:
             write_atomic(args.output, "".join(pieces).encode("utf-8"))
         except OSError as exc:
-            from ..session import InputError
+            from ..model.session import InputError
             raise InputError(f"cannot write --output {args.output}: {exc.strerror or exc}") from None
     else:
         for piece in pieces:

@@ -38,7 +38,7 @@ def add_network_arguments(parser: argparse.ArgumentParser) -> None:
 def load_session(args: argparse.Namespace):
     """The session for ``args`` (the CLI's shared loader when present)."""
     try:
-        from ..cli_common import load_session as shared_loader
+        from .common import load_session as shared_loader
     except ImportError:
         shared_loader = _load_session_locally
     return shared_loader(args)
@@ -46,7 +46,7 @@ def load_session(args: argparse.Namespace):
 
 def _load_session_locally(args: argparse.Namespace):
     from ..config import discover_config, load_config
-    from ..session import Session
+    from ..model.session import Session
 
     config = load_config(getattr(args, "config", None) or discover_config())
     return Session.load(list(getattr(args, "paths", None) or ["."]), config,
@@ -58,7 +58,7 @@ def _load_session_locally(args: argparse.Namespace):
 def build_network(args: argparse.Namespace) -> tuple[Any, Network]:
     """Session and network for the engine commands; raises UsageError for exit-2 problems."""
     from ..config import ConfigError
-    from ..session import InputError
+    from ..model.session import InputError
 
     try:
         session = load_session(args)

@@ -5,7 +5,7 @@ import argparse
 import json
 import sys
 
-from ..cli_common import load_config_and_rules
+from .common import load_config_and_rules
 
 
 def add_arguments(p) -> None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..linter import LintResult
-from ..plugins import RuleRegistry
-from ..session import Session
+from ..engine.linter import LintResult
+from ..engine.plugins import RuleRegistry
+from ..model.session import Session
 
 
 @dataclass

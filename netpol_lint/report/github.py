@@ -13,7 +13,7 @@ total.
 """
 from __future__ import annotations
 
-from ..findings import describe_resource
+from ..engine.findings import describe_resource
 from . import ReportInput
 
 LEVEL = {"error": "error", "warning": "warning", "info": "notice"}

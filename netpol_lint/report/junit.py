@@ -15,7 +15,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from .. import __version__
-from ..findings import describe_resource
+from ..engine.findings import describe_resource
 from . import ReportInput
 
 # Characters XML 1.0 cannot carry at all (control characters except TAB, LF, CR).
@@ -41,7 +41,7 @@ def _failure_text(f) -> str:
 
 def testcases(inp: ReportInput) -> list[tuple[str, str, list]]:
     """``(classname, name, findings)`` per resource (model order), then per file for the rest."""
-    from ..origins import OriginMap, reported_file
+    from ..load.origins import OriginMap, reported_file
 
     origins = OriginMap(inp.session.files)
     cases: list[tuple[str, str, list]] = []

@@ -14,9 +14,9 @@ the defining rule as a related location.
 """
 from __future__ import annotations
 
-from netpol_lint.findings import Related
+from netpol_lint.engine.findings import Related
 from netpol_lint.load.documents import Location
-from netpol_lint.rulebase import Rule
+from netpol_lint.engine.rulebase import Rule
 
 from .engine import PolicyError, combined_input
 
@@ -149,7 +149,7 @@ def _evaluate_each(policy_set, ctx, ev: _Evaluation) -> None:
 
 
 def _evaluate_combined(policy_set, ctx, ev: _Evaluation) -> None:
-    from ..origins import OriginMap, reported_file
+    from ..load.origins import OriginMap, reported_file
 
     try:
         (results,) = policy_set.evaluate([combined_input(ctx.session)])

@@ -21,9 +21,9 @@ import shutil
 import subprocess
 import tempfile
 
-from .load.loader import Limits, parse_text
+from .loader import Limits, parse_text
 from .origins import RenderedFile
-from .session import InputError
+from ..model.session import InputError
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 TIMEOUT_SECONDS = 300
@@ -92,7 +92,7 @@ def render(directory: str, kubectl: str | None = None) -> tuple[str, str | None]
 
 def rendered_file(directory: str, kubectl: str | None = None, limits: Limits = Limits()) -> RenderedFile:
     """Render ``directory`` into a source file named after its kustomization file."""
-    from .load.loader import display_path
+    from .loader import display_path
 
     text, root = render(directory, kubectl)
     src = RenderedFile(display_path(kustomization_file(directory) or directory), origin_root=root)
@@ -108,8 +108,8 @@ def split_paths(paths: list[str]) -> tuple[list[str], list[str]]:
 
 
 def load_session(args, config):
-    """Like ``cli_common.load_session`` but rendering kustomization directories first."""
-    from .session import Session, read_paths
+    """Like ``commands.common.load_session`` but rendering kustomization directories first."""
+    from ..model.session import Session, read_paths
 
     kubectl = find_kubectl()
     paths = list(args.paths) or ["."]

@@ -22,8 +22,8 @@ import subprocess
 from dataclasses import dataclass
 from fnmatch import fnmatch
 
-from .load.documents import Location
-from .load.loader import MANIFEST_SUFFIXES, InputProblem, Limits, SourceFile, decode, parse_json, parse_text
+from .documents import Location
+from .loader import MANIFEST_SUFFIXES, InputProblem, Limits, SourceFile, decode, parse_json, parse_text
 
 SYMLINK_MODE = "120000"
 

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import groupby
 
-from .config import Config
+from ..config import Config
 from .findings import SEVERITY_ORDER, Finding
 from .plugins import RuleRegistry
 from .rulebase import Rule
-from .session import Session
+from ..model.session import Session
 from .suppress import Suppressor
 
 
@@ -31,13 +31,13 @@ class LintContext:
     @cached_property
     def network(self):
         """The reachability engine over the input plus the Istio module's world."""
-        from .analysis.reachability import Network
+        from ..analysis.reachability import Network
         return Network.build(self.session)
 
     @cached_property
     def routes(self):
         """Every ingress-gateway / egress-gateway route traced to its backend pods."""
-        from .analysis.routes import trace_routes
+        from ..analysis.routes import trace_routes
         return trace_routes(self.session)
 
     def routes_to(self, workload) -> list[str]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from .load.documents import Location
+from ..load.documents import Location
 
 SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}
 

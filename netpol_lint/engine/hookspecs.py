@@ -8,7 +8,7 @@ ones: the rule pack ``netpol_lint.rules`` is itself an entry point.
 Example plugin (``pyproject.toml``: ``[project.entry-points.netpol_lint] mine = "my_rules"``)::
 
     from netpol_lint import hookimpl
-    from netpol_lint.rulebase import Rule
+    from netpol_lint.engine.rulebase import Rule
 
     class NoLatestTag(Rule):
         id, name, severity = "X001", "no-latest-tag", "warning"
@@ -35,7 +35,7 @@ def netpol_lint_rules():
     """Return an iterable of rules this plugin provides.
 
     Items may be ``Rule`` subclasses (instantiated once per run) or ``Rule`` instances
-    (declarative rules are instances of ``netpol_lint.declarative.DeclarativeRule``).  Rule ids
+    (declarative rules are instances of ``netpol_lint.engine.declarative.DeclarativeRule``).  Rule ids
     must be unique across all plugins; a clash is a load error (exit 2).
 
     A rule's ``check(ctx)`` reads the model and never writes to it: resource data is shared

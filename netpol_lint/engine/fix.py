@@ -48,9 +48,9 @@ from typing import Any, Iterable
 import yaml
 
 from .findings import Finding, LabelFix, describe_resource
-from .fsutil import write_atomic
-from .load.documents import Document
-from .load.loader import SourceFile, parse_json, parse_text
+from ..fsutil import write_atomic
+from ..load.documents import Document
+from ..load.loader import SourceFile, parse_json, parse_text
 
 _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-/]*$")
 _PROPS = re.compile(r"^((?:[&!][^\s]*\s+)*)")          # anchor / tag prefix of a node's text

@@ -10,11 +10,11 @@ import re
 from typing import TYPE_CHECKING, Iterable
 
 from .findings import Finding, LabelFix, Related
-from .load.documents import Location
+from ..load.documents import Location
 
 if TYPE_CHECKING:  # pragma: no cover
     from .linter import LintContext
-    from .model.resources import Resource
+    from ..model.resources import Resource
 
 RULE_ID_RE = re.compile(r"^[A-Z]{1,8}[0-9]{1,4}$")
 RULE_NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")

@@ -20,7 +20,8 @@ from importlib.metadata import entry_points
 
 import pluggy
 
-from . import hookimpl, hookspecs
+from .. import hookimpl
+from . import hookspecs
 from .rulebase import Rule, validate_rule
 
 ENTRY_POINT_GROUP = "netpol_lint"

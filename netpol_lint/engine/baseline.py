@@ -23,8 +23,8 @@ from collections import Counter
 from typing import Iterable
 
 from .findings import Finding, describe_resource
-from .fsutil import write_atomic
-from .session import InputError
+from ..fsutil import write_atomic
+from ..model.session import InputError
 
 FORMAT_VERSION = 1
 

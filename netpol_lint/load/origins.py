@@ -30,8 +30,8 @@ from functools import lru_cache
 
 import yaml
 
-from .load.documents import Document, Location
-from .load.loader import (MANIFEST_SUFFIXES, SourceFile, YAMLDataError, _helm_sources, display_path,
+from .documents import Document, Location
+from .loader import (MANIFEST_SUFFIXES, SourceFile, YAMLDataError, _helm_sources, display_path,
                           load_yaml_data, read_file)
 
 ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
@@ -293,8 +293,8 @@ def remap(result, session, registry) -> None:
     """Move findings of rendered input to their origin files, re-suppress, re-sort."""
     if not any(f.path == "-" or isinstance(f, RenderedFile) for f in session.files):
         return
-    from .findings import Finding, Related
-    from .suppress import Suppressor
+    from ..engine.findings import Finding, Related
+    from ..engine.suppress import Suppressor
 
     mover = Relocator(session)
     moved: list = []

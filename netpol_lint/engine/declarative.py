@@ -44,8 +44,8 @@ from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
 from jsonpath_ng.ext import parse as jsonpath_parse
 
 from .findings import LabelFix
-from .load.loader import YAMLDataError, load_yaml_data
-from .model.resources import Resource, Workload
+from ..load.loader import YAMLDataError, load_yaml_data
+from ..model.resources import Resource, Workload
 from .rulebase import Rule
 
 DOC_FIELDS = {"id", "name", "severity", "enabled", "fixable", "summary", "rationale", "bad_example",

@@ -33,8 +33,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from .config import CONFIG_NAMES
-from .load.loader import display_path
+from ..config import CONFIG_NAMES
+from ..load.loader import display_path
 
 
 @dataclass

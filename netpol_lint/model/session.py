@@ -10,13 +10,13 @@ import os
 import sys
 from dataclasses import dataclass, field
 
-from .config import Config
-from .load.loader import Limits, SourceFile, discover
-from .load.parallel import read_files
-from .load.share import forget as forget_shared, share
-from .model.index import Model
-from .model.resources import packable
-from .model.kyma import KymaSettings, settings
+from ..config import Config
+from ..load.loader import Limits, SourceFile, discover
+from ..load.parallel import read_files
+from ..load.share import forget as forget_shared, share
+from .index import Model
+from .resources import packable
+from .kyma import KymaSettings, settings
 
 
 class InputError(Exception):

@@ -5,10 +5,10 @@ import argparse
 import os
 
 
-from .config import Config, ConfigError, discover_config, load_config
-from .load.loader import load_yaml_data
-from .plugins import RuleRegistry
-from .session import Session
+from ..config import Config, ConfigError, discover_config, load_config
+from ..load.loader import load_yaml_data
+from ..engine.plugins import RuleRegistry
+from ..model.session import Session
 
 
 class UsageError(Exception):
@@ -43,7 +43,7 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
 
 
 def _size(text: str) -> int:
-    from .load.loader import parse_size
+    from ..load.loader import parse_size
 
     try:
         return parse_size(text)
@@ -59,7 +59,7 @@ def _positive(text: str) -> int:
 
 def input_limits(args):
     """The loader's ``Limits`` with the ``--max-*`` options applied (docs/limits.md)."""
-    from .load.loader import Limits
+    from ..load.loader import Limits
 
     defaults = Limits()
     return Limits(max_file_bytes=getattr(args, "max_file_size", None) or defaults.max_file_bytes,

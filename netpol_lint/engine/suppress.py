@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatch
 
 from .findings import Finding
-from .load.loader import DIRECTIVE_MARK, SourceFile
-from .model.index import Model
-from .model.resources import Workload
+from ..load.loader import DIRECTIVE_MARK, SourceFile
+from ..model.index import Model
+from ..model.resources import Workload
 
 IGNORE_ANNOTATION = "netpol-lint.io/ignore"
 IGNORE_REASON_ANNOTATION = "netpol-lint.io/ignore-reason"

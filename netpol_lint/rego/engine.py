@@ -28,7 +28,7 @@ from datetime import date, datetime
 
 from ..load.documents import Location
 from ..load.loader import display_path
-from ..plugins import PluginError
+from ..engine.plugins import PluginError
 from .results import PolicyResult, results_of
 
 NAMESPACE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
@@ -229,7 +229,7 @@ def load_policies(directories: list[str], namespaces: list[str] = (), combine: b
 
 def combined_input(session) -> list[dict]:
     """conftest ``--combine`` input: ``[{"path": file, "contents": document | [documents]}]``."""
-    from ..origins import OriginMap
+    from ..load.origins import OriginMap
 
     origins = OriginMap(session.files)
     grouped: dict[str, list] = {}
