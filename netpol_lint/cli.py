@@ -13,11 +13,8 @@ import sys
 import traceback
 
 from . import __version__
-from .commands.common import Parser, UsageError, add_input_options
-from .config import ConfigError
-from .engine.declarative import RuleFileError
-from .engine.plugins import PluginError
-from .model.session import InputError
+from .commands.common import Parser, add_input_options, exit_state
+from .errors import NetpolLintError, UsageError
 
 # subcommand -> module with add_arguments(parser) and run(args) -> int
 COMMANDS = {
@@ -65,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"netpol-lint {__version__}")
         return 0
     # One run builds a large acyclic object graph: the cyclic collector only costs time
-    # here (see session.read_all), so it is paused for the run and restored afterwards.
+    # here (see load/reader.py), so it is paused for the run and restored afterwards.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -84,8 +81,10 @@ def _dispatch(argv: list[str], verbose: bool) -> int:
         return int(args._run(args))
     except UsageError as exc:
         _error(f"{exc} (see 'netpol-lint {argv[0]} --help')")
-    except (ConfigError, PluginError, RuleFileError, InputError) as exc:
+        return exc.exit_code
+    except NetpolLintError as exc:
         _error(str(exc))
+        return exc.exit_code
     except KeyboardInterrupt:
         _error("interrupted")
     except BrokenPipeError:
@@ -105,29 +104,11 @@ def _error(message: str) -> None:
     print(f"netpol-lint: error: {message}", file=sys.stderr)
 
 
-# Objects a command hands over to be freed by the operating system at exit (see entry()).
-_KEPT: list = []
-_HARD_EXIT = False
-
-
-def keep_until_exit(*objects) -> None:
-    """Let the process exit free ``objects`` (the session, the findings) all at once.
-
-    Only when running as the console script: freeing the millions of small objects of a large
-    run one by one takes ~10% of the run (measured at 10k documents), and the operating
-    system reclaims the memory in one step anyway.  In-process callers (tests, the API) are
-    unaffected: nothing is kept.
-    """
-    if _HARD_EXIT:
-        _KEPT.extend(objects)
-
-
 def entry() -> None:
     """Console-script entry point."""
-    global _HARD_EXIT
-    _HARD_EXIT = True
+    exit_state.hard_exit = True
     code = main()
-    if not _KEPT or sys.getprofile() is not None or sys.gettrace() is not None:
+    if not exit_state.kept or sys.getprofile() is not None or sys.gettrace() is not None:
         sys.exit(code)   # a profiler or coverage tool writes its results at a normal exit
     try:
         sys.stdout.flush()

@@ -11,15 +11,12 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import ConfigError
 from .load.loader import YAMLDataError, load_yaml_data
 
 CONFIG_NAMES = (".netpol-lint.yaml", ".netpol-lint.yml")
 SEVERITIES = ("error", "warning", "info")
 FAIL_ON = ("error", "warning", "info", "never")
-
-
-class ConfigError(Exception):
-    """A configuration problem; ``str()`` is the one line shown to the user."""
 
 
 @dataclass
@@ -165,6 +162,27 @@ def _has_tool_table(path: str) -> bool:
             return "netpol-lint" in tomllib.load(fh).get("tool", {})
     except (OSError, tomllib.TOMLDecodeError):
         return False
+
+
+def raw_rule_dirs(path: str | None) -> list[str]:
+    """The ``rules:`` directories a config file names, absolute, read before the config is
+    validated (validation needs the rules they hold).  Problems are left to ``load_config``."""
+    if path is None:
+        return []
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+        if path.endswith(".toml"):
+            import tomllib
+            data = tomllib.loads(raw.decode("utf-8")).get("tool", {}).get("netpol-lint")
+        else:
+            data = load_yaml_data(raw.decode("utf-8"))
+    except Exception:
+        return []   # load_config reports the real problem
+    if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+        return []
+    base = os.path.dirname(os.path.abspath(path))
+    return [os.path.join(base, d) for d in data["rules"] if isinstance(d, str)]
 
 
 def load_config(path: str | None, known_rule: callable = lambda r: True) -> Config:

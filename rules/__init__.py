@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 from importlib import resources
 
-from netpol_lint import hookimpl
+from netpol_lint.engine.hookspecs import hookimpl
 from netpol_lint.engine.declarative import load_rule_file
 
 PYTHON_RULES = (

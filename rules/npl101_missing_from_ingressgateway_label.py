@@ -45,8 +45,9 @@ class MissingFromIngressgatewayLabel(Rule):
                 if id(w) in done:
                     continue
                 done.add(id(w))
-                if w.pod_labels.get(FROM_INGRESSGATEWAY) == "allowed" or label_reported_elsewhere(w):
+                if w.pod_labels.get(FROM_INGRESSGATEWAY) == "allowed":
                     continue
+                causes = label_explanations(w)
                 pairs = table.backends_of(w)
                 names = sorted({r.name for r, _ in pairs})
                 services = sorted({f"{b.service.ns_name} port {b.service_port}" if b.service_port else b.service.ns_name
@@ -60,27 +61,35 @@ class MissingFromIngressgatewayLabel(Rule):
                     related=related,
                     fix=LabelFix.set_pod_label(w, FROM_INGRESSGATEWAY),
                     node_hint=names,
+                    explained_by=causes,
+                    # NPL102 names the routes itself; NPL103/NPL104 point at the label only
+                    explained_note=(f"it keeps {FROM_INGRESSGATEWAY}: allowed off the pods of {w.kind} {w.ns_name}, "
+                                    f"the backend of {', '.join(names)}")
+                    if any(rule != "NPL102" for rule, _, _ in causes) else "",
                 )
 
 
-def label_reported_elsewhere(w) -> bool:
-    """The from-ingressgateway label is already reported by NPL102, NPL103 or NPL104 (one cause, one finding).
+def label_explanations(w) -> tuple[tuple[str, str, int], ...]:
+    """The findings, as (rule, file, line), that explain the missing label (one cause, one
+    finding): NPL103 (a wrong value), NPL102 (on the controller only), NPL104 (a misspelt key).
 
-    Those rules name the route in their message (NPL102) or point at the label itself (NPL103,
-    NPL104), so a second finding here would only repeat them.
+    Each points at the label itself; the pipeline folds this NPL101 into the first of them
+    that is reported, and reports it alone when none is.
     """
     raw = get(w.template, "metadata", "labels")
     raw = raw if isinstance(raw, dict) else {}
+    labels = (*w.template_path, "metadata", "labels")
+    found = []
     if FROM_INGRESSGATEWAY in raw and raw[FROM_INGRESSGATEWAY] != "allowed":
-        return True                                           # NPL103: wrong value
+        found.append(("NPL103", w.locate(*labels, FROM_INGRESSGATEWAY)))          # wrong value
     if w.template_path and FROM_INGRESSGATEWAY in w.labels and FROM_INGRESSGATEWAY not in raw:
-        return True                                           # NPL102: on the controller only
+        found.append(("NPL102", w.locate("metadata", "labels", FROM_INGRESSGATEWAY, key=True)))
     for key in raw:
         if isinstance(key, str) and key.startswith(NETWORKING_PREFIX) and key not in NETWORKING_LABELS:
             close = difflib.get_close_matches(key, NETWORKING_LABELS, n=2, cutoff=0.6)
             if close and close[0] == FROM_INGRESSGATEWAY:
-                return True                                   # NPL104: misspelt key
-    return False
+                found.append(("NPL104", w.locate(*labels, key, key=True)))        # misspelt key
+    return tuple((rule, loc.file, loc.line) for rule, loc in found)
 
 
 RULE = MissingFromIngressgatewayLabel

@@ -32,11 +32,14 @@ class IngressgatewayBlocked(Rule):
 
     def check(self, ctx):
         analysis = analyse(ctx)
-        groups: dict[str, list] = {}
+        # one finding per workload, and apart the ports NPL203/NPL204 explain: those name the
+        # explaining findings and are folded into them by the pipeline when they are reported
+        groups: dict[tuple[str, bool], list] = {}
         for c in analysis.blocked():
-            groups.setdefault(c.endpoint.id, []).append(c)
-        for eid in sorted(groups):
-            checks = groups[eid]
+            groups.setdefault((c.endpoint.id, bool(analysis.explanations(c))), []).append(c)
+        for key in sorted(groups):
+            checks = groups[key]
+            causes = tuple(dict.fromkeys(cause for c in checks for cause in analysis.explanations(c)))
             first = checks[0]
             e, w = first.endpoint, first.endpoint.workload
             ports = sorted({c.backend.target_port for c in checks})
@@ -58,6 +61,9 @@ class IngressgatewayBlocked(Rule):
                 f"Allow it with:\n{policy_yaml}",
                 related=input_related(related),
                 node_hint=[routes, ports],
+                explained_by=causes,
+                explained_note=(f"it leaves {w.kind} {w.ns_name}, the backend of {', '.join(routes)}, "
+                                f"unreachable for istio-ingressgateway on {port_text}") if causes else "",
             )
 
 

@@ -35,7 +35,7 @@ from collections import Counter
 import pytest
 
 from conftest import SHARED, lint_json, run_cli
-from netpol_lint.engine import linter
+from netpol_lint.engine import linter, pipeline
 from netpol_lint.config import Config
 from netpol_lint.engine.plugins import RuleRegistry
 from netpol_lint.model.session import Session
@@ -78,7 +78,7 @@ def test_each_directory_as_its_own_repository():
     where: dict[str, set] = {}
     for files in _manifest_directories():
         session = Session.load(files, Config(), assume_network_policies="enabled")
-        result = linter.run(session, registry, rules)
+        result = pipeline.run(session, registry, rules)
         assert result.rule_errors == [], result.rule_errors
         for f in result.findings:
             counts[f.rule] += 1

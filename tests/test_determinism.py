@@ -20,11 +20,13 @@ from conftest import FIXTURES
 RENDER_ALL = r"""
 import json, sys
 from netpol_lint.cli import build_parser
-from netpol_lint.commands.lint import run_lint
+from netpol_lint import api
+from netpol_lint.options import Options
 from netpol_lint.report import ReportInput, formats, renderer
 
 args = build_parser().parse_args(["lint", *sys.argv[1:]])
-result, session, registry, config = run_lint(args)
+run = api.run(Options.from_args(args))
+result, session, registry = run.result, run.session, run.registry
 out = {}
 for fmt in formats():
     out[fmt] = renderer(fmt)(ReportInput(result, session, registry))

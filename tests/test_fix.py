@@ -54,7 +54,7 @@ def _files(d: Path) -> dict[str, bytes]:
 
 def _fixes(case_dir: Path, args: list[str]) -> list[Finding]:
     """The findings (with fixes) the linter reports on ``case_dir``, in-process."""
-    from netpol_lint.engine import linter
+    from netpol_lint.engine import linter, pipeline
     from netpol_lint.config import Config
     from netpol_lint.engine.plugins import RuleRegistry
 
@@ -62,7 +62,7 @@ def _fixes(case_dir: Path, args: list[str]) -> list[Finding]:
         registry = RuleRegistry.default()
         session = Session.load(["."], Config())
         select = args[args.index("--select") + 1].split(",")
-        result = linter.run(session, registry, linter.selected_rules(registry, Config(), select))
+        result = pipeline.run(session, registry, linter.selected_rules(registry, Config(), select))
         return [f for f in result.findings if f.fix is not None]
 
 

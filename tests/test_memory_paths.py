@@ -10,6 +10,7 @@ plain behaviour it replaces.
 """
 from __future__ import annotations
 
+from functools import partial
 import pickle
 import textwrap
 
@@ -20,7 +21,8 @@ from netpol_lint.load.documents import Head
 from netpol_lint.load.loader import Limits, discover, read_file
 from netpol_lint.model.index import Model
 from netpol_lint.model.resources import EMPTY, Workload, packable
-from netpol_lint.model.session import Session, compact
+from netpol_lint.load.reader import compact
+from netpol_lint.model.session import Session
 
 from conftest import FIXTURES, lint_json
 
@@ -58,7 +60,7 @@ def test_a_packed_document_unpacks_to_equal_data_once(tmp_path):
         data: {k: v, n: "1"}
         """)
     src = read_file(str(p))
-    compact(src)
+    compact(src, packable)
     doc = src.documents[0]
     assert doc.packed and type(doc.head) is Head
     assert doc.head == {"apiVersion": "v1", "kind": "ConfigMap", "metadata": CONFIGMAP["metadata"]}
@@ -83,7 +85,7 @@ def test_dropped_text_is_read_back_and_checked(tmp_path):
     text = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: shop\n"
     p = _write(tmp_path, "svc.yaml", text)
     src = read_file(str(p))
-    compact(src)
+    compact(src, packable)
     assert src._text is None and src.text == text
     assert src.documents[0].locate(("metadata", "name")).line == 4
     p.write_text(text.replace("web", "api"))            # changed since it was read
@@ -117,9 +119,9 @@ def test_fix_refuses_a_file_changed_after_its_text_was_dropped(tmp_path, monkeyp
 def test_compacted_sessions_report_exactly_what_plain_ones_do(tmp_path, monkeypatch):
     """Every fixture: findings (rule, file, line, column, message, related) are identical with
     and without compacting, which is the whole contract of the memory work."""
-    from netpol_lint.model import session as session_mod
+    from netpol_lint.load import reader
     _, with_compact = lint_json(str(FIXTURES), "--format", "json", "--assume-network-policies", "enabled")
-    monkeypatch.setattr(session_mod, "compact", lambda src: None)
+    monkeypatch.setattr(reader, "compact", lambda src, packable=None: None)
     _, plain = lint_json(str(FIXTURES), "--format", "json", "--assume-network-policies", "enabled")
     assert with_compact["findings"] == plain["findings"] and len(plain["findings"]) > 100
     assert with_compact["summary"] == plain["summary"]
@@ -144,7 +146,7 @@ def test_parallel_workers_send_compacted_files(monkeypatch):
     monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 1)
     monkeypatch.setattr(parallel, "_MIN_BATCH_BYTES", 1)
     paths, _ = discover([str(FIXTURES)])
-    files = parallel.read_files(paths, 2, Limits(), finish=compact)
+    files = parallel.read_files(paths, 2, Limits(), finish=partial(compact, packable=packable))
     here = [read_file(p) for p in paths]
     packed = 0
     for a, b in zip(files, here):
@@ -215,7 +217,7 @@ def test_findings_of_one_cause_share_their_parts(tmp_path):
     """NPL004's findings of one group share the first definition's related location and hint;
     fixes share their labels path and label pair; findings without related locations share
     one empty value.  (Large inputs have tens of thousands of such findings.)"""
-    from netpol_lint.engine import linter
+    from netpol_lint.engine import linter, pipeline
     from netpol_lint.config import Config
     from netpol_lint.engine.findings import LabelFix
     from netpol_lint.engine.plugins import RuleRegistry
@@ -235,7 +237,7 @@ def test_findings_of_one_cause_share_their_parts(tmp_path):
         """)
     registry = RuleRegistry.default()
     session = Session.load([str(tmp_path)], Config(), jobs=1)
-    result = linter.run(session, registry, linter.selected_rules(registry, Config(), ["NPL004", "NPL501"]))
+    result = pipeline.run(session, registry, linter.selected_rules(registry, Config(), ["NPL004", "NPL501"]))
     dups = [f for f in result.findings if f.rule == "NPL004"]
     assert [f.location.line for f in dups] == [7, 11]
     assert dups[0].related is dups[1].related and dups[0].node_hint is dups[1].node_hint

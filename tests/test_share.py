@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from netpol_lint.engine import linter
+from netpol_lint.engine import linter, pipeline
 from netpol_lint.load import share as share_mod
 from netpol_lint.load.share import forget, share
 from netpol_lint.model.resources import Workload
@@ -154,7 +154,7 @@ def test_no_rule_writes_into_the_data_it_reads(root, monkeypatch):
     """The premise of sharing: after every built-in rule ran, every resource's data is what
     was parsed."""
     seen = {}
-    real_run = linter.run
+    real_run = pipeline.run
 
     def run(session, *args, **kwargs):
         seen["before"] = _data_snapshot(session)
@@ -162,7 +162,7 @@ def test_no_rule_writes_into_the_data_it_reads(root, monkeypatch):
         seen["after"] = _data_snapshot(session)
         return result
 
-    monkeypatch.setattr(linter, "run", run)
+    monkeypatch.setattr(pipeline, "run", run)
     lint_json(str(root), "--assume-network-policies", "enabled")
     assert len(seen["before"]) > 20 and seen["after"] == seen["before"]
 

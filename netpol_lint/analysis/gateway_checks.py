@@ -3,8 +3,11 @@
 NPL201 (the ingress gateway is blocked), NPL203 (a policy admits the Service port instead
 of the target port) and NPL204 (a namespaceSelector uses a label the namespace lacks) often
 describe the *same* broken connection from two sides.  RULES.md asks for one finding per
-cause, and the cause is the policy's content, so NPL201 stays quiet where NPL203 or NPL204
-already explains the denial.  That needs all three to agree on the facts, hence one module.
+cause, and the cause is the policy's content: a blocked backend records which NPL203/NPL204
+findings (rule, file, line) explain it, NPL201 names them in ``explained_by`` and the findings
+pipeline folds it into the explaining finding when that one is reported (and reports it on
+its own when that one is switched off).  That needs all three to agree on the facts, hence
+one module.
 
 Everything here goes through the reachability engine (``ctx.network``) and its selectors
 module; nothing re-implements selector or port matching.
@@ -16,7 +19,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from ..engine.findings import Related
+from ..load.documents import Related
 from ..model.resources import NAMESPACE_NAME_LABEL, NetworkPolicy, Service, Workload
 from .endpoints import Endpoint
 from .istio_world import EGRESS_GATEWAY, INGRESS_GATEWAY, ISTIOD, ISTIO_SYSTEM, SYNTHETIC_PATH
@@ -151,19 +154,23 @@ class GatewayAnalysis:
     gateway: Endpoint | None
     checks: list[BackendCheck] = field(default_factory=list)
     confusions: list[Confusion] = field(default_factory=list)
-    explained: set = field(default_factory=set)     # (endpoint id, target port) NPL203/NPL204 explain
+    # (endpoint id, target port) -> the NPL203/NPL204 findings, as (rule, file, line), that explain
+    # why the gateway is not admitted there
+    explained: dict = field(default_factory=dict)
 
     def blocked(self) -> list[BackendCheck]:
-        return [c for c in self.checks
-                if c.verdict.ingress.isolated and not c.verdict.ingress.allowed
-                and (c.endpoint.id, c.backend.target_port) not in self.explained]
+        return [c for c in self.checks if c.verdict.ingress.isolated and not c.verdict.ingress.allowed]
+
+    def explanations(self, c: BackendCheck) -> tuple[tuple[str, str, int], ...]:
+        return tuple(self.explained.get((c.endpoint.id, c.backend.target_port), ()))
 
 
 def analyse(ctx) -> GatewayAnalysis:
-    """Cached on the context: NPL201 and NPL203 run it once between them."""
-    cached = getattr(ctx, "_gateway_analysis", None)
-    if cached is not None:
-        return cached
+    """Shared by NPL201 and NPL203: computed once per run (``ctx.shared``)."""
+    return ctx.shared("gateway-analysis", _analyse)
+
+
+def _analyse(ctx) -> GatewayAnalysis:
     network = ctx.network
     gw = ingress_gateway(network)
     result = GatewayAnalysis(gw)
@@ -183,10 +190,15 @@ def analyse(ctx) -> GatewayAnalysis:
                 result.checks.append(BackendCheck(route, b, e, verdict))
         _find_confusions(ctx, network, gw, result)
         for c in result.checks:
-            if _namespace_label_explains(network, gw, c, known):
-                result.explained.add((c.endpoint.id, c.backend.target_port))
-    ctx._gateway_analysis = result
+            for cause in _namespace_label_explanations(network, gw, c, known):
+                _explain(result, (c.endpoint.id, c.backend.target_port), cause)
     return result
+
+
+def _explain(result: GatewayAnalysis, key: tuple, cause: tuple[str, str, int]) -> None:
+    causes = result.explained.setdefault(key, [])
+    if cause not in causes:
+        causes.append(cause)
 
 
 def _find_confusions(ctx, network, gw: Endpoint, result: GatewayAnalysis) -> None:
@@ -214,13 +226,16 @@ def _find_confusions(ctx, network, gw: Endpoint, result: GatewayAnalysis) -> Non
                     continue
                 seen.add(key)
                 result.confusions.append(Confusion(cp.policy, rule.index, idx, c.route, b))
-                result.explained.add((e.id, t))
+                loc = cp.policy.locate("spec", "ingress", rule.index, "ports", idx, "port")
+                _explain(result, (e.id, t), ("NPL203", loc.file, loc.line))
 
 
-def _namespace_label_explains(network, gw: Endpoint, c: BackendCheck, known) -> bool:
-    """A rule would admit the gateway on the target port if its namespaceSelector (NPL204) were right."""
+def _namespace_label_explanations(network, gw: Endpoint, c: BackendCheck, known) -> list[tuple[str, str, int]]:
+    """The NPL204 findings (rule, file, line) of rules that would admit the gateway on the
+    target port if their namespaceSelector were right."""
+    found: list[tuple[str, str, int]] = []
     if not c.verdict.ingress.isolated or c.verdict.ingress.allowed:
-        return False
+        return found
     for cp in network.isolating(c.endpoint, "Ingress"):
         raw_rules = cp.policy.rules("Ingress")
         for rule in cp.rules("Ingress"):
@@ -228,7 +243,7 @@ def _namespace_label_explains(network, gw: Endpoint, c: BackendCheck, known) -> 
                 continue
             raw = raw_rules[rule.index] if rule.index < len(raw_rules) else None
             peers = raw.get("from") if isinstance(raw, dict) else None
-            for peer in peers if isinstance(peers, list) else ():
+            for j, peer in enumerate(peers if isinstance(peers, list) else ()):
                 if not isinstance(peer, dict):
                     continue
                 mistake = namespace_selector_mistake(peer.get("namespaceSelector"), known)
@@ -236,8 +251,11 @@ def _namespace_label_explains(network, gw: Endpoint, c: BackendCheck, known) -> 
                     continue
                 pods = peer.get("podSelector")
                 if pods is None or parse_selector(pods).matches(gw.labels):
-                    return True
-    return False
+                    # where NPL204 reports this peer's mistake
+                    loc = cp.policy.locate("spec", "ingress", rule.index, "from", j, "namespaceSelector",
+                                           "matchLabels", mistake[0], key=True)
+                    found.append(("NPL204", loc.file, loc.line))
+    return found
 
 
 # -- NPL201's suggested policy ---------------------------------------------------------------

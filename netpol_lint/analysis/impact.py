@@ -35,9 +35,8 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, Iterable  # findings arrive from the rules layer as Any: analysis sits below it
 
-from ..engine.findings import Finding
 from ..load.documents import Location
 from ..model.resources import (
     FROM_INGRESSGATEWAY, ISTIO_METRICS, METRICS_SCRAPING, TO_EGRESSGATEWAY, Resource, Workload, get,
@@ -137,7 +136,7 @@ class ImpactReport:
 
 
 # -- analysis ------------------------------------------------------------------------------
-def analyse(session, *, prometheus_findings: Iterable[Finding] = (), ipblock_pods: str | None = None,
+def analyse(session, *, prometheus_findings: Iterable[Any] = (), ipblock_pods: str | None = None,
             host_network_enforced: bool = False) -> ImpactReport:
     """Compare the session's network with the module's policies off and on, and group the changes.
 
@@ -319,10 +318,10 @@ def _add_fix(entry: ImpactEntry, fix: Fix) -> None:
         entry.fixes.append(fix)
 
 
-def _prometheus_entries(findings: Iterable[Finding]) -> list[ImpactEntry]:
+def _prometheus_entries(findings: Iterable[Any]) -> list[ImpactEntry]:
     """Prometheus-operator CRs that NPL106 reports: scrapers whose pods the engine cannot see."""
     out = []
-    for f in sorted(findings, key=Finding.sort_key):
+    for f in sorted(findings, key=lambda f: f.sort_key()):
         r = f.resource or {}
         if r.get("kind") != "Prometheus":
             continue

@@ -28,7 +28,7 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from ..engine.findings import Related
+from ..load.documents import Related
 from ..load.documents import Location
 from ..model.resources import APIRule, Gateway, Resource, Service, VirtualService, Workload, get
 from .hosts import HostRef, parse_authorizer_service, parse_destination_host, resolve_gateway_ref

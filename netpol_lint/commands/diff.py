@@ -30,10 +30,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from .. import __version__
-from ..engine import linter
+from ..engine import linter, pipeline
 from ..analysis.conndiff import ADDED, CHANGED, REMOVED, ConnChange, compare
 from ..analysis.reachability import Network
-from .common import UsageError, check_rule_refs, load_config_and_rules, split_rule_refs
+from ..api import check_rule_refs, load_config_and_rules
+from ..errors import UsageError
+from ..options import Options
 from ..engine.findings import SEVERITY_ORDER, Finding, describe_resource
 from ..load.loader import Limits, discover, read_file
 from ..model.session import InputError, Session
@@ -90,31 +92,34 @@ class DiffReport:
 
 
 def run(args) -> int:
-    config, registry = load_config_and_rules(args)
-    check_rule_refs(registry, args)
-    if "-" in args.paths:
+    options = Options.from_args(args)
+    config, registry = load_config_and_rules(options)
+    check_rule_refs(registry, options.select + options.ignore)
+    paths = list(args.paths)
+    if "-" in paths:
         raise UsageError("diff reads files or directories, not stdin")
     if args.base is not None:
-        base, head = _git_states(args, config)
+        base, head = _git_states(args.base, options, config)
     else:
-        if len(args.paths) != 2:
+        if len(paths) != 2:
             raise UsageError("give --base REF [PATH...] or exactly two paths: OLD NEW")
-        base, head = (_dir_state(p, args, config) for p in args.paths)
-    rules = linter.selected_rules(registry, config, split_rule_refs(args.select), split_rule_refs(args.ignore))
-    results = [linter.run(s.session, registry, rules, verbose=args.verbose) for s in (base, head)]
+        base, head = (_dir_state(p, options, config) for p in paths)
+    rules = linter.selected_rules(registry, config, options.select, options.ignore)
+    results = [pipeline.run(s.session, registry, rules, verbose=options.verbose, notify=False)
+               for s in (base, head)]
     errors = [m for r in results for m in r.rule_errors]
     for msg in dict.fromkeys(errors):
         print(f"netpol-lint: error: {msg}", file=sys.stderr)
     if errors:
         return 2
-    nets = [Network.build(s.session, istio_world=not args.no_istio, ipblock_pods=args.ipblock_pods,
-                          host_network_enforced=args.host_network == "enforced") for s in (base, head)]
+    nets = [Network.build(s.session, istio_world=options.istio_world, ipblock_pods=options.ipblock_pods,
+                          host_network_enforced=options.host_network_enforced) for s in (base, head)]
     introduced, fixed = compare_findings(results[0].findings, results[1].findings)
     report = DiffReport(base, head, compare(*nets), introduced, fixed)
     render = {"json": render_json, "markdown": render_markdown}.get(args.format, render_text)
     sys.stdout.write(render(report))
     sys.stdout.flush()
-    return exit_code(report, args.fail_on or config.fail_on, args.fail_on_removed)
+    return exit_code(report, options.fail_on or config.fail_on, args.fail_on_removed)
 
 
 def exit_code(report: DiffReport, fail_on: str, fail_on_removed: bool) -> int:
@@ -141,53 +146,53 @@ def compare_findings(old: list[Finding], new: list[Finding]) -> tuple[list[Findi
 
 
 # -- loading the two states -----------------------------------------------------------------
-def make_session(files, config, args) -> Session:
+def make_session(files, config, options: Options) -> Session:
     """A session over already-read files, set up the way ``Session.load`` sets one up."""
-    return Session.from_files(files, config, default_namespace=args.default_namespace,
-                              assume_network_policies=args.assume_network_policies)
+    return Session.from_files(files, config, default_namespace=options.default_namespace,
+                              assume_network_policies=options.assume_network_policies)
 
 
-def _read(paths: list[str], excludes: list[str], root: str) -> tuple[list, list[str]]:
+def _read(paths: list[str], excludes: list[str], root: str, limits: Limits) -> tuple[list, list[str]]:
     found, missing = discover(paths, excludes, cwd=root)
-    return [read_file(p, cwd=root, limits=Limits()) for p in found], missing
+    return [read_file(p, cwd=root, limits=limits) for p in found], missing
 
 
-def _dir_state(path: str, args, config) -> State:
+def _dir_state(path: str, options: Options, config) -> State:
     if not os.path.exists(path):
         raise InputError(f"path not found: {path}")
     root = path if os.path.isdir(path) else (os.path.dirname(os.path.abspath(path)) or ".")
-    files, _ = _read([path], list(config.exclude) + list(args.exclude), root)
-    return State(path, make_session(files, config, args))
+    files, _ = _read([path], list(config.exclude) + list(options.exclude), root, options.limits)
+    return State(path, make_session(files, config, options))
 
 
-def _git_states(args, config) -> tuple[State, State]:
+def _git_states(ref: str, options: Options, config) -> tuple[State, State]:
     from ..load import gitsource
 
     try:
         root = gitsource.repo_root(os.getcwd())
-        commit = gitsource.resolve_commit(root, args.base)
+        commit = gitsource.resolve_commit(root, ref)
     except gitsource.GitError as exc:
         raise InputError(str(exc)) from None
-    paths = list(args.paths) or ["."]
+    paths = [p for p in options.paths] or ["."]
     rel = []
     for p in paths:
         r = os.path.relpath(os.path.abspath(p), root).replace(os.sep, "/")
         if r == ".." or r.startswith("../"):
             raise UsageError(f"{p} is outside the git repository {root}")
         rel.append(r)
-    excludes = list(config.exclude) + list(args.exclude)
+    excludes = list(config.exclude) + list(options.exclude)
     try:
         tree = [e for e in gitsource.list_tree(root, commit) if e.type == "blob"]
-        old_files = gitsource.load_revision(root, commit, rel, excludes, entries=tree)
+        old_files = gitsource.load_revision(root, commit, rel, excludes, limits=options.limits, entries=tree)
     except gitsource.GitError as exc:
         raise InputError(str(exc)) from None
-    new_files, missing = _read(paths, excludes, root)
+    new_files, missing = _read(paths, excludes, root, options.limits)
     for p, r in zip(paths, rel, strict=True):
         if p in missing and not any(e.path == r or e.path.startswith(r.rstrip("/") + "/") or r == "."
                                     for e in tree):
-            raise InputError(f"path not found in the working tree or at {args.base}: {p}")
-    base = State(f"{args.base} ({commit[:12]})", make_session(old_files, config, args), args.base, commit)
-    return base, State("working tree", make_session(new_files, config, args))
+            raise InputError(f"path not found in the working tree or at {ref}: {p}")
+    base = State(f"{ref} ({commit[:12]})", make_session(old_files, config, options), ref, commit)
+    return base, State("working tree", make_session(new_files, config, options))
 
 
 # -- rendering --------------------------------------------------------------------------------

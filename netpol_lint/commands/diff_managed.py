@@ -20,7 +20,8 @@ import json
 import sys
 
 from ..analysis.managed import canonical_lines, compare_with_module, module_policy, module_policy_names
-from .common import load_session
+from ..api import load_session
+from ..options import Options
 from ..model.resources import NetworkPolicy
 
 
@@ -29,7 +30,7 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    session = load_session(args)
+    session = load_session(Options.from_args(args))
     port = session.config.api_server_port or None
     homes = {n: module_policy(n)["metadata"]["namespace"] for n in module_policy_names()}
     entries = []

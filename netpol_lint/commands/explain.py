@@ -4,7 +4,9 @@ from __future__ import annotations
 import json
 import sys
 
-from .common import UsageError, load_config_and_rules
+from ..api import load_config_and_rules
+from ..errors import UsageError
+from ..options import Options
 
 
 def add_arguments(p) -> None:
@@ -36,7 +38,7 @@ def _indent(text: str) -> str:
 
 
 def run(args) -> int:
-    _, registry = load_config_and_rules(args)
+    _, registry = load_config_and_rules(Options.from_args(args))
     rule = registry.resolve(args.rule)
     if rule is None:
         raise UsageError(f"unknown rule '{args.rule}' (see 'netpol-lint rules')")

@@ -20,7 +20,8 @@ import sys
 
 from .. import __version__
 from ..analysis.impact import GROUP_TITLES, GROUPS, OTHER, ImpactEntry, ImpactReport, analyse
-from .common import load_config_and_rules, load_session
+from ..api import load_config_and_rules, load_session
+from ..options import Options
 
 METRICS_RULE = "NPL106"
 
@@ -35,10 +36,11 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    config, registry = load_config_and_rules(args)
-    session = load_session(args, config)
+    options = Options.from_args(args)
+    config, registry = load_config_and_rules(options)
+    session = load_session(options, config)
     report = analyse(session, prometheus_findings=_metrics_findings(session, registry),
-                     ipblock_pods=args.ipblock_pods, host_network_enforced=args.host_network == "enforced")
+                     ipblock_pods=options.ipblock_pods, host_network_enforced=options.host_network_enforced)
     render = {"json": render_json, "markdown": render_markdown}.get(args.format, render_text)
     sys.stdout.write(render(report))
     sys.stdout.flush()
@@ -47,12 +49,12 @@ def run(args) -> int:
 
 def _metrics_findings(session, registry) -> list:
     """NPL106 on the input (suppressions honoured): the Prometheus CRs that would lose Istio metrics."""
-    from ..engine import linter
+    from ..engine import pipeline
 
     rule = registry.rules.get(METRICS_RULE)
     if rule is None:
         return []
-    return linter.run(session, registry, [rule]).findings
+    return pipeline.run(session, registry, [rule], notify=False).findings
 
 
 # -- shared wording ------------------------------------------------------------------------

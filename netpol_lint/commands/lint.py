@@ -4,8 +4,12 @@ from __future__ import annotations
 import os
 import sys
 
-from .common import UsageError, check_rule_refs, load_config_and_rules, load_session, split_rule_refs
-from ..engine import linter
+from .. import api
+from .common import exit_state
+from ..engine import baseline
+from ..engine.pipeline import notify_plugins
+from ..errors import InputError, UsageError
+from ..options import Options
 from ..report import ReportInput, chunks, formats
 
 
@@ -40,58 +44,29 @@ def add_arguments(p) -> None:
                    help="render PATHs that hold a kustomization.yaml with 'kubectl kustomize'")
 
 
-def run_lint(args, progress=None):
-    """Load, lint and return (result, session, registry, config) without rendering."""
-    from ..engine import changed
-    from ..load import origins
-
-    stage = progress.stage if progress is not None else (lambda text: None)
-    config, registry = load_config_and_rules(args)
-    if getattr(args, "policy", None):
-        from ..rego import load_policies
-        from ..rego.rules import attach
-        attach(registry, load_policies(args.policy, args.namespace, args.combine))
-    elif getattr(args, "combine", False) or getattr(args, "namespace", None):
-        raise UsageError("--combine and --namespace apply to Rego policies: add --policy DIR")
-    check_rule_refs(registry, args)
-    scope = changed.prepare(args, config)
-    stage("reading files")
-    if getattr(args, "kustomize", False):
-        from ..load import kustomize
-        if getattr(args, "fix", False) or getattr(args, "diff", False):
-            raise UsageError("--fix edits files, not kustomize output: fix the base files without --kustomize")
-        session = kustomize.load_session(args, config)
-    else:
-        session = load_session(args, config)
-    rules = linter.selected_rules(registry, config, split_rule_refs(args.select), split_rule_refs(args.ignore))
-    stage(f"checking {len(rules)} rules on {len(session.model.resources)} resources")
-    result = linter.run(session, registry, rules, verbose=args.verbose)
-    origins.remap(result, session, registry)
-    changed.apply(result, scope)
-    return result, session, registry, config
-
-
 def run(args) -> int:
     from .progress import Progress
+    from ..engine import fix
 
+    options = Options.from_args(args)
+    if options.kustomize and (args.fix or args.diff):
+        raise UsageError("--fix edits files, not kustomize output: fix the base files without --kustomize")
     with Progress.for_terminal(args.quiet) as progress:
-        paths_given = list(args.paths)          # run_lint may rewrite them (--changed-only)
-        result, session, registry, config = run_lint(args, progress)
-        # --write-baseline / --baseline / --fix (issue 5)
-        from ..engine import baseline, fix
         if args.write_baseline:
-            return baseline.write_command(args.write_baseline, result)
-        baseline.apply(result, args.baseline)
+            recorded = api.run(options, progress=progress, use_baseline=False)
+            return baseline.write_command(args.write_baseline, recorded.result)
+        fixing = args.fix or args.diff
+        current = api.run(options, progress=progress, notify=not fixing)
         fixed_note = None
-        if args.fix or args.diff:
-            fix_report = fix.run(args, result, session)
+        if fixing:
+            fix_report = fix.run(current.result, current.session, diff=args.diff)
             if args.diff:
-                return 2 if result.rule_errors else (1 if fix_report.changed else 0)
+                return 2 if current.result.rule_errors else (1 if fix_report.changed else 0)
             if fix_report.changed:
-                args.paths = paths_given
-                result, session, registry, config = run_lint(args, progress)
-                baseline.apply(result, args.baseline)
+                current = api.run(options, progress=progress, notify=False)
+            notify_plugins(current.result, current.registry)
             fixed_note = fix.summary_line(fix_report)
+    result, session, registry, config = current.result, current.session, current.registry, current.config
     for msg in result.rule_errors:
         print(f"netpol-lint: error: {msg}", file=sys.stderr)
     for path in registry.untrusted_python:
@@ -121,7 +96,6 @@ def run(args) -> int:
         try:
             write_atomic(args.output, "".join(pieces).encode("utf-8"))
         except OSError as exc:
-            from ..model.session import InputError
             raise InputError(f"cannot write --output {args.output}: {exc.strerror or exc}") from None
     else:
         for piece in pieces:
@@ -129,8 +103,7 @@ def run(args) -> int:
                 out_stream.write(piece[i:i + (1 << 20)])
         out_stream.flush()
     fail_on = args.fail_on or config.fail_on
-    from ..cli import keep_until_exit
-    keep_until_exit(result, session)           # freed by the OS at exit (cli.entry)
+    exit_state.keep(result, session)           # freed by the OS at exit (cli.entry)
     if result.rule_errors:
         return 2
     return 1 if result.fails(fail_on) else 0

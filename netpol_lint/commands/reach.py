@@ -16,11 +16,9 @@ import json
 import sys
 from typing import Any
 
+from ..errors import UsageError
+from ..options import Options
 from ..analysis.reachability import EndpointError, Network, PortError, Verdict
-
-
-class UsageError(Exception):
-    """A problem with what the user asked (exit 2, one line on stderr)."""
 
 
 # -- shared with ``connectivity`` ------------------------------------------------------------
@@ -35,39 +33,17 @@ def add_network_arguments(parser: argparse.ArgumentParser) -> None:
                              "behaviour) or treated like other pods (netpol-analyzer's assumption)")
 
 
-def load_session(args: argparse.Namespace):
-    """The session for ``args`` (the CLI's shared loader when present)."""
-    try:
-        from .common import load_session as shared_loader
-    except ImportError:
-        shared_loader = _load_session_locally
-    return shared_loader(args)
-
-
-def _load_session_locally(args: argparse.Namespace):
-    from ..config import discover_config, load_config
-    from ..model.session import Session
-
-    config = load_config(getattr(args, "config", None) or discover_config())
-    return Session.load(list(getattr(args, "paths", None) or ["."]), config,
-                        default_namespace=getattr(args, "default_namespace", None),
-                        excludes=list(getattr(args, "exclude", None) or []),
-                        assume_network_policies=getattr(args, "assume_network_policies", None))
-
-
 def build_network(args: argparse.Namespace) -> tuple[Any, Network]:
     """Session and network for the engine commands; raises UsageError for exit-2 problems."""
-    from ..config import ConfigError
-    from ..model.session import InputError
+    from ..api import build_network as build
+    from ..errors import NetpolLintError
 
     try:
-        session = load_session(args)
-    except (InputError, ConfigError, OSError) as exc:
+        return build(Options.from_args(args))
+    except UsageError:
+        raise
+    except (NetpolLintError, OSError) as exc:
         raise UsageError(str(exc)) from None
-    network = Network.build(session, istio_world=not getattr(args, "no_istio", False),
-                            ipblock_pods=getattr(args, "ipblock_pods", None),
-                            host_network_enforced=getattr(args, "host_network", "exempt") == "enforced")
-    return session, network
 
 
 def assumption_note(session, network: Network) -> str | None:

@@ -5,7 +5,8 @@ import argparse
 import json
 import sys
 
-from .common import load_config_and_rules
+from ..api import load_config_and_rules
+from ..options import Options
 
 
 def add_arguments(p) -> None:
@@ -17,7 +18,7 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    _, registry = load_config_and_rules(args)
+    _, registry = load_config_and_rules(Options.from_args(args))
     rules = registry.sorted()
     if args.format == "json":
         sys.stdout.write(json.dumps([r.doc() for r in rules], indent=2) + "\n")

@@ -78,25 +78,6 @@ def load(path: str) -> Counter:
     return counts
 
 
-def apply(result, path: str | None) -> int:
-    """Move findings the baseline accounts for from ``result.findings`` to ``result.suppressed``."""
-    if not path:
-        return 0
-    counts = load(path)
-    kept, known = [], 0
-    for f in result.findings:
-        k = key(f)
-        if counts[k] > 0:
-            counts[k] -= 1
-            f.suppressed_by = f"baseline {path}"
-            result.suppressed.append(f)
-            known += 1
-        else:
-            kept.append(f)
-    result.findings[:] = kept
-    return known
-
-
 def write_command(path: str, result) -> int:
     """``--write-baseline``: record, say so on stderr, exit 0 (2 if a rule crashed)."""
     n = write(path, result.findings)

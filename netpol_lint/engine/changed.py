@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 from ..config import CONFIG_NAMES
 from ..load.loader import display_path
+from ..options import Options
 
 
 @dataclass
@@ -52,38 +53,36 @@ class ChangedScope:
         return self.covers(finding.location.file) or any(self.covers(r.location.file) for r in finding.related)
 
 
-def prepare(args, config) -> ChangedScope | None:
-    """Read ``args.changed_only``; set ``args.paths`` to the context to load (None: mode off)."""
-    changed_only = getattr(args, "changed_only", None)
+def prepare(options: Options, config) -> tuple[ChangedScope | None, tuple[str, ...]]:
+    """The scope of ``options.changed_only`` (None: mode off) and the paths to load as context."""
+    changed_only = options.changed_only
     if changed_only is None:
-        return None
+        return None, options.paths
     if changed_only:
         changed = list(changed_only)
-        context = list(args.paths) or ["."]
+        context = list(options.paths) or ["."]
     else:
-        changed = list(args.paths)
+        changed = list(options.paths)
         context = ["."]
     existing = [c for c in changed if c != "-" and os.path.exists(c)]
     context_abs = [os.path.abspath(p) for p in context if p != "-"]
     # with --kustomize the kustomizations are the context; a changed base file is rendered through them
-    if not getattr(args, "kustomize", False):
+    if not options.kustomize:
         for c in existing:
             full = os.path.abspath(c)
             if not any(full == root or full.startswith(root.rstrip(os.sep) + os.sep) for root in context_abs):
                 context.append(c)
-    args.paths = context
     files = frozenset(display_path(c) for c in existing if not os.path.isdir(c))
     dirs = tuple(display_path(c) for c in existing if os.path.isdir(c))
-    return ChangedScope(files, dirs, _widens(existing, args, config))
+    return ChangedScope(files, dirs, _widens(existing, options, config)), tuple(context)
 
 
-def _widens(changed: list[str], args, config) -> bool:
+def _widens(changed: list[str], options: Options, config) -> bool:
     """True when a changed file alters how everything is linted (config, rules, policies)."""
     special_files = set()
     if config.path:
         special_files.add(os.path.abspath(config.path))
-    roots = [os.path.abspath(d) for d in list(getattr(args, "rules", None) or [])
-             + list(getattr(args, "policy", None) or [])]
+    roots = [os.path.abspath(d) for d in list(options.rule_dirs) + list(options.policy_dirs)]
     roots += [os.path.join(config.base_dir, d) for d in config.rules]
     for c in changed:
         full = os.path.abspath(c)
@@ -93,9 +92,3 @@ def _widens(changed: list[str], args, config) -> bool:
             return True
     return False
 
-
-def apply(result, scope: ChangedScope | None) -> None:
-    """Drop the findings outside the scope (they are neither reported nor counted)."""
-    if scope is None or scope.everything:
-        return
-    result.findings = [f for f in result.findings if scope.keeps(f)]

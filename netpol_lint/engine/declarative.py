@@ -43,6 +43,7 @@ from jsonpath_ng import jsonpath
 from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
 from jsonpath_ng.ext import parse as jsonpath_parse
 
+from ..errors import PluginError
 from .findings import LabelFix
 from ..load.loader import YAMLDataError, load_yaml_data
 from ..model.resources import Resource, Workload
@@ -91,7 +92,7 @@ def render_message(template: str, fields: dict) -> str:
     return out if len(out) <= MAX_MESSAGE_CHARS else out[:MAX_MESSAGE_CHARS] + "..."
 
 
-class RuleFileError(Exception):
+class RuleFileError(PluginError):
     """A declarative rule file that is not valid (exit 2, naming file and key)."""
 
 

@@ -1,23 +1,16 @@
-"""The finding: a dumb value object.  Whether it is reported is decided elsewhere (linter.py)."""
+"""The finding: an immutable value.  Whether it is reported is decided in one place, the
+pipeline (``engine/pipeline.py``); its stages derive new findings with ``dataclasses.replace``."""
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from ..load.documents import Location
+from ..load.documents import Location, Related  # noqa: F401 (Related: part of the findings API)
 
 SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}
-
-
-@dataclass(frozen=True, slots=True)
-class Related:
-    """A secondary location (SARIF ``relatedLocations``): the route, Service or policy involved."""
-
-    location: Location
-    message: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +55,7 @@ def _label_pair(key: str, value: str) -> tuple:
     return ((key, value),)
 
 
-@dataclass(slots=True)   # slots: large runs hold tens of thousands
+@dataclass(frozen=True, slots=True)   # slots: large runs hold tens of thousands
 class Finding:
     rule: str
     name: str
@@ -72,9 +65,16 @@ class Finding:
     resource: dict | None = None            # apiVersion/kind/namespace/name
     fixable: bool = False
     fix: LabelFix | None = None
-    related: list[Related] | tuple = field(default_factory=list)   # read-only; may be shared
+    related: list[Related] | tuple = ()     # read-only; may be shared between findings
     node_hint: Any = None                   # stable content for the fingerprint (not the line)
     suppressed_by: str | None = None
+    suppress_reason: str | None = None      # netpol-lint.io/ignore-reason of the suppressing resource
+    # One cause, one finding (RULES.md): a finding that another explains names the explaining
+    # findings as (rule id, file, line); the pipeline folds it into the first of them that is
+    # reported, and releases it again when that one is suppressed, baselined or out of scope.
+    explained_by: tuple[tuple[str, str, int], ...] = ()
+    explained_note: str = ""                # what the explaining finding adds to its message
+    explains: tuple["Finding", ...] = ()    # the findings folded into this one
 
     @property
     def file(self) -> str:

@@ -710,20 +710,20 @@ def _is_null(v: yaml.Node) -> bool:
 
 # -- the lint command's --fix -------------------------------------------------------------
 
-def run(args, result, session) -> FixReport:
+def run(result, session, *, diff: bool = False) -> FixReport:
     """``lint --fix [--diff]``: apply (or show) the fixes of the reported findings.
 
     Files that cannot be fixed are named on stderr with the reason; with ``--diff`` the
     unified diff goes to stdout and nothing is written.
     """
     files = [f for f in session.files if not hasattr(f, "origin_root")]   # never rendered output
-    report = apply_fixes(result.findings, files, write=not args.diff)
+    report = apply_fixes(result.findings, files, write=not diff)
     for f in report.files:
         if f.status == "skipped":
             print(f"netpol-lint: {f.path}: not fixed: {f.message}", file=sys.stderr)
         for note in f.notes:
             print(f"netpol-lint: {f.path}: not fixed: {note}", file=sys.stderr)
-    if args.diff:
+    if diff:
         sys.stdout.write("".join(f.diff for f in report.changed))
         sys.stdout.flush()
         print(summary_line(report, would=True), file=sys.stderr)

@@ -24,14 +24,24 @@ Example plugin (``pyproject.toml``: ``[project.entry-points.netpol_lint] mine = 
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Iterable
+
 import pluggy
 
+if TYPE_CHECKING:  # pragma: no cover
+    from ..config import Config
+    from .findings import Finding
+    from .linter import LintContext
+    from .rulebase import Rule
+
 hookspec = pluggy.HookspecMarker("netpol_lint")
+#: Decorator for plugin hook implementations (re-exported as ``netpol_lint.hookimpl``).
+hookimpl = pluggy.HookimplMarker("netpol_lint")
 
 
 # -- rules ---------------------------------------------------------------------------------
 @hookspec
-def netpol_lint_rules():
+def netpol_lint_rules() -> "Iterable[type[Rule] | Rule]":
     """Return an iterable of rules this plugin provides.
 
     Items may be ``Rule`` subclasses (instantiated once per run) or ``Rule`` instances
@@ -45,14 +55,17 @@ def netpol_lint_rules():
 
 # -- lifecycle -----------------------------------------------------------------------------
 @hookspec
-def netpol_lint_configure(config):
+def netpol_lint_configure(config: "Config") -> None:
     """Called once with the validated ``Config`` before any rule runs (read-only)."""
 
 
 @hookspec
-def netpol_lint_findings(findings, ctx):
-    """Called with the final list of reported findings (after suppression, sorted).
+def netpol_lint_findings(findings: "list[Finding]", ctx: "LintContext") -> None:
+    """Called once per run with exactly the findings the report shows: after every stage of
+    the pipeline (severities, one cause one finding, origin remapping, suppressions,
+    ``--changed-only``, ``--baseline``), sorted.  Under ``--fix`` it is called once, with what
+    remains after fixing.
 
     For plugins that export findings somewhere else (a dashboard, a file).  The return
-    value is ignored; do not mutate the list.
+    value is ignored; findings are immutable.
     """

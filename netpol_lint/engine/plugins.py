@@ -20,17 +20,14 @@ from importlib.metadata import entry_points
 
 import pluggy
 
-from .. import hookimpl
 from . import hookspecs
+from .hookspecs import hookimpl
+from ..errors import PluginError
 from .rulebase import Rule, validate_rule
 
 ENTRY_POINT_GROUP = "netpol_lint"
 RULE_PREFIX_RE = re.compile(r"^[A-Z]+[0-9]*$")
 BUILTIN = "netpol_lint.rules"
-
-
-class PluginError(Exception):
-    """A plugin or rule directory that cannot be loaded (exit 2)."""
 
 
 def new_manager() -> pluggy.PluginManager:

@@ -41,7 +41,11 @@ class Rule:
 
     # -- helpers for rule authors ------------------------------------------------------
     def finding(self, resource: "Resource | None", location: Location, message: str, *,
-                related: Iterable[Related] = (), fix: LabelFix | None = None, node_hint=None) -> Finding:
+                related: Iterable[Related] = (), fix: LabelFix | None = None, node_hint=None,
+                explained_by: tuple[tuple[str, str, int], ...] = (), explained_note: str = "") -> Finding:
+        """A finding of this rule.  ``explained_by`` names the findings, as (rule id, file, line),
+        that explain this one (RULES.md "One cause, one finding"); ``explained_note`` is what
+        the explaining finding adds to its message when it carries this one."""
         return Finding(
             rule=self.id, name=self.name, severity=self.severity, message=message, location=location,
             resource=resource.identity() if resource is not None else None,
@@ -50,6 +54,7 @@ class Rule:
             # group of duplicates, NPL105 per namespace; findings are read-only)
             related=(related if related.__class__ in (list, tuple) else list(related)) if related else _NO_RELATED,
             node_hint=node_hint,
+            explained_by=explained_by, explained_note=explained_note,
         )
 
     def doc(self) -> dict:

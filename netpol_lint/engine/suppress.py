@@ -28,6 +28,7 @@ class Suppressor:
     per_file_ignores: dict[str, list[str]]
     resolve: callable                              # rule ref -> rule id (or None)
     used: set = field(default_factory=set)
+    reasons: dict[str, str] = field(default_factory=dict)   # suppression -> its ignore-reason
     _comments: dict[str, tuple[bool, dict[int, set[str]]]] = field(default_factory=dict)
     _index: dict | None = None
 
@@ -79,7 +80,11 @@ class Suppressor:
             for ann in sources:
                 value = ann.get(IGNORE_ANNOTATION)
                 if value and self._matches(value.split(","), f.rule):
-                    return f"{r.ref}: annotation {IGNORE_ANNOTATION}"
+                    by = f"{r.ref}: annotation {IGNORE_ANNOTATION}"
+                    reason = ann.get(IGNORE_REASON_ANNOTATION)
+                    if isinstance(reason, str) and reason.strip():
+                        self.reasons[by] = reason.strip()
+                    return by
         return None
 
     def _resources_named(self, kind, name, namespace, file) -> list:

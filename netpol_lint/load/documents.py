@@ -217,3 +217,13 @@ class Document:
         if loc is None:
             loc = Location.whole_file(self.path)
         return self._remember(path, key, loc)
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """A located note: the route, Service or policy involved in a finding (SARIF
+    ``relatedLocations``).  Defined here, beside ``Location``, because the analyses describe
+    routes and policies with it before any finding exists."""
+
+    location: Location
+    message: str

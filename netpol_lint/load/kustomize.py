@@ -21,9 +21,9 @@ import shutil
 import subprocess
 import tempfile
 
-from .loader import Limits, parse_text
+from ..errors import InputError
+from .loader import Limits, SourceFile, parse_text
 from .origins import RenderedFile
-from ..model.session import InputError
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 TIMEOUT_SECONDS = 300
@@ -107,18 +107,17 @@ def split_paths(paths: list[str]) -> tuple[list[str], list[str]]:
     return plain, dirs
 
 
-def load_session(args, config):
-    """Like ``commands.common.load_session`` but rendering kustomization directories first."""
-    from ..model.session import Session, read_paths
+def read_rendered(paths: list[str], excludes: list[str], jobs: int | None, limits: Limits,
+                  stdin_text: str | None = None) -> tuple[list[SourceFile], list[SourceFile]]:
+    """``(files, skipped)`` of ``paths`` with kustomization directories rendered (``--kustomize``):
+    the plain files read as usual and the renderings, by path (skipped files apart)."""
+    from .reader import read
 
     kubectl = find_kubectl()
-    paths = list(args.paths) or ["."]
     plain, dirs = split_paths(paths)
-    rendered = [rendered_file(d, kubectl) for d in dirs]
-    files = read_paths(plain, config, excludes=args.exclude, jobs=args.jobs)
-    options = {"default_namespace": args.default_namespace, "assume_network_policies": args.assume_network_policies}
+    rendered = [rendered_file(d, kubectl, limits) for d in dirs]
+    files = read(plain, limits, jobs, excludes=excludes, stdin_text=stdin_text) if plain else []
     if not rendered:
-        return Session.from_files(files, config, **options)
-    # the model is built over the files read and the renderings, by path (skipped files apart)
-    read = sorted([f for f in files if f.skipped is None] + rendered, key=lambda f: (f.path != "-", f.path))
-    return Session.from_files(read, config, skipped=[f for f in files if f.skipped], **options)
+        return [f for f in files if f.skipped is None], [f for f in files if f.skipped]
+    ordered = sorted([f for f in files if f.skipped is None] + rendered, key=lambda f: (f.path != "-", f.path))
+    return ordered, [f for f in files if f.skipped]

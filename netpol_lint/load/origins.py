@@ -17,9 +17,9 @@ Two renderers leave a trail in their output:
   parent that exists in the original.  Remote origins (``repo:``) keep the rendered position.
 
 Moved findings are not ``fixable``: their fix would edit rendered text, not the source.
-Suppression ran on the rendered positions; after moving a finding, the comment directives
-and ``per_file_ignores`` of its new file are applied too, so ``# netpol-lint: disable=…`` in
-a base file and path globs keep working through kustomize.
+Suppression (engine/pipeline.py) checks a moved finding at its rendered position and at its
+origin, so resource annotations, ``# netpol-lint: disable=…`` in a base file and path globs
+keep working through kustomize.
 """
 from __future__ import annotations
 
@@ -154,8 +154,9 @@ def _read_origin(abs_path: str, mtime: float) -> SourceFile:
     return read_file(abs_path)
 
 
-def _origin_file(path: str) -> SourceFile | None:
-    """``read_file(path)``, read once per (absolute path, mtime); None when it cannot be stat'ed."""
+def origin_file(path: str) -> SourceFile | None:
+    """``read_file(path)``, read once per (absolute path, mtime); None when it cannot be stat'ed
+    (the origin files findings move to, and whose comments suppression reads)."""
     try:
         mtime = os.stat(path).st_mtime
     except OSError:
@@ -164,7 +165,7 @@ def _origin_file(path: str) -> SourceFile | None:
 
 
 def _origin_documents(path: str) -> list[Document]:
-    src = _origin_file(path)
+    src = origin_file(path)
     return src.documents if src is not None else []
 
 
@@ -289,37 +290,6 @@ class Relocator:
         return dataclasses.replace(found, file=target)
 
 
-def remap(result, session, registry) -> None:
-    """Move findings of rendered input to their origin files, re-suppress, re-sort."""
-    if not any(f.path == "-" or isinstance(f, RenderedFile) for f in session.files):
-        return
-    from ..engine.findings import Finding, Related
-    from ..engine.suppress import Suppressor
-
-    mover = Relocator(session)
-    moved: list = []
-    for f in result.findings:
-        new = mover.move(f.location)
-        if f.related:
-            f.related = [Related(mover.move(r.location), r.message) for r in f.related]
-        if new != f.location:
-            f.location = new
-            # a fix edits the rendered text, which is not a file anyone keeps: not fixable here
-            f.fix, f.fixable = None, False
-            moved.append(f)
-    if moved:
-        targets = {f.location.file for f in moved}
-        files = {}
-        for path in targets:
-            if os.path.isfile(path):
-                # gone since the check: read_file reports it as unreadable
-                files[path] = _origin_file(path) or read_file(path)
-        suppressor = Suppressor(session.model, files, session.config.per_file_ignores,
-                                lambda ref: (r.id if (r := registry.resolve(ref)) else None))
-        for f in moved:
-            by = suppressor.check(f)
-            if by:
-                f.suppressed_by = by
-                result.suppressed.append(f)
-        result.findings = [f for f in result.findings if not f.suppressed_by]
-    result.findings.sort(key=Finding.sort_key)
+def has_rendered_input(files) -> bool:
+    """Whether any finding may need moving: Helm output on stdin or ``--kustomize`` renderings."""
+    return any(f.path == "-" or isinstance(f, RenderedFile) for f in files)

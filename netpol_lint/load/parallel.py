@@ -3,7 +3,7 @@
 Parsing is the one part of a run that is both the largest (about as long as libyaml's own
 ``compose_all`` over the input) and trivially parallel: files do not depend on each other.
 With ``--jobs N`` this process and N-1 forked workers parse batches of files.  Workers return
-whole ``SourceFile`` objects, compacted by ``finish`` first (``session.compact``: no text,
+whole ``SourceFile`` objects, compacted by ``finish`` first (``reader.compact``: no text,
 packed documents); what crosses the pipe is plain data (dicts, lists, strings, bytes) and
 the loader's problems, which pickle and unpickle in a small fraction of the time parsing
 takes (no node trees: positions are noted while parsing or found later, in this process).  Results are put back in input order, so the output is the same bytes whatever
