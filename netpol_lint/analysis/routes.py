@@ -24,7 +24,6 @@ gateway sends traffic, but they do count as "something routes here" (NPL107 stay
 """
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -143,7 +142,7 @@ class Route:
                                       + (f" port {self.port}" if self.port is not None else ""))]
         for g, path in zip(self.gateways, self.gateway_paths, strict=True):
             if g.serves == "ingress":
-                out.append(Related(self.source.locate(*path), f"bound to {g.describe()}"))
+                out.append(Related(self.source.locate(*path), f"{self.name} is bound to {g.describe()}"))
                 if g.resource is not None:
                     out.append(Related(g.resource.locate("spec", "selector"),
                                        f"Gateway {g.ref} selects istio-ingressgateway"))
@@ -456,7 +455,34 @@ def _target_port(p: dict, w: Workload) -> int | None:
 
 
 def closest_service_name(model, namespace: str, name: str) -> str | None:
-    """The Service of ``namespace`` whose name is closest to ``name`` (typo suggestions)."""
-    names = sorted(model.services_by_ns.get(namespace, {}))
-    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
-    return close[0] if close else None
+    """The Service of ``namespace`` whose name is a likely typo of ``name`` (NPL109's "did
+    you mean"): at most one edit away (two for names of six characters or more; a swap of
+    neighbours is one edit), the nearest first, then by name.  Services of other namespaces
+    are never suggested: a route names its Service's namespace explicitly or by its own."""
+    limit = 1 if len(name) < 6 else 2
+    best = None
+    for other in model.services_by_ns.get(namespace, {}):
+        if abs(len(other) - len(name)) > limit or other == name:
+            continue
+        d = edit_distance(name, other, limit)
+        if d <= limit and (best is None or (d, other) < best):
+            best = (d, other)
+    return best[1] if best else None
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance of ``a`` and ``b`` (insert, delete, substitute, swap
+    neighbours), or ``limit + 1`` as soon as it exceeds ``limit``."""
+    prev2: list[int] | None = None
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if prev2 is not None and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
