@@ -55,7 +55,7 @@ class MissingFromIngressgatewayLabel(Rule):
                 yield self.finding(
                     w, w.labels_location(),
                     f"{w.kind} {w.ns_name} is the backend of {', '.join(names)} (Service {', '.join(services)}) "
-                    f"but its pod template lacks {FROM_INGRESSGATEWAY}: allowed; the module's egress policy "
+                    f"but its {w.pod_template_text} lacks {FROM_INGRESSGATEWAY}: allowed; the module's egress policy "
                     f"{MODULE_EGRESS_POLICY} drops that traffic",
                     related=related,
                     fix=LabelFix.set_pod_label(w, FROM_INGRESSGATEWAY),

@@ -55,7 +55,7 @@ class MissingToEgressgatewayLabel(Rule):
             yield self.finding(
                 w, w.labels_location(),
                 f"{w.kind} {w.ns_name} sends outbound traffic through istio-egressgateway "
-                f"({', '.join(names)}) but its pod template lacks {TO_EGRESSGATEWAY}: allowed; the module's "
+                f"({', '.join(names)}) but its {w.pod_template_text} lacks {TO_EGRESSGATEWAY}: allowed; the module's "
                 f"egress-gateway policy drops it",
                 related=related,
                 fix=LabelFix.set_pod_label(w, TO_EGRESSGATEWAY),

@@ -305,12 +305,13 @@ def _label_key_present(w: Workload, key: str) -> bool:
 def label_fix(w: Workload, key: str, value: str = "allowed") -> Fix:
     """The edit that puts ``key: value`` on ``w``'s pod template, worded for its current labels."""
     raw = get(w.template, "metadata", "labels")
+    where = w.pod_labels_text
     if isinstance(raw, dict) and key in raw:
-        action = f"set {key}: {value} in the pod template labels (now {raw[key]!r})"
+        action = f"set {key}: {value} in {where} (now {raw[key]!r})"
     elif w.template_path and key in w.labels:
-        action = f"copy {key}: {value} from metadata.labels into the pod template labels"
+        action = f"copy {key}: {value} from metadata.labels into {where}"
     else:
-        action = f"add {key}: {value} to the pod template labels"
+        action = f"add {key}: {value} to {where}"
     return Fix(w.labels_location(), w.identity(), (key, value), action)
 
 

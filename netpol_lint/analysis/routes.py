@@ -29,7 +29,9 @@ from typing import Iterable
 
 from ..engine.findings import Related
 from ..load.documents import Location
-from ..model.resources import APIRule, Gateway, Resource, Service, VirtualService, Workload, get
+from ..model.resources import (
+    SERVERLESS_GROUP, APIRule, FunctionService, api_version_name, Gateway, Resource, Service, VirtualService, Workload, get,
+)
 from .hosts import HostRef, parse_authorizer_service, parse_destination_host, resolve_gateway_ref
 from .istio_world import EGRESS_GATEWAY, INGRESS_GATEWAY
 from .portsets import resolve_named_port
@@ -37,7 +39,6 @@ from .selectors import parse_selector
 
 DEFAULT_GATEWAY = ("kyma-system", "kyma-gateway")
 ROUTE_SECTIONS = ("http", "tcp", "tls")
-SERVERLESS_GROUP = "serverless.kyma-project.io"
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,11 @@ class Route:
                 if g.resource is not None:
                     out.append(Related(g.resource.locate("spec", "selector"),
                                        f"Gateway {g.ref} selects istio-ingressgateway"))
-        if self.service is not None:
+        if isinstance(self.service, FunctionService):
+            out.append(Related(self.service.locate("spec", "selector"),
+                               f"Service {self.service.ns_name} (created by serverless for Function "
+                               f"{self.service.function.ns_name}) selects the Function's pods"))
+        elif self.service is not None:
             out.append(Related(self.service.locate("spec", "selector"),
                                f"Service {self.service.ns_name} selects the backend pods"))
         return out
@@ -269,11 +274,20 @@ class Tracer:
     # -- APIRule ----------------------------------------------------------------------
     def _apirule(self, ar: APIRule) -> Iterable[Route]:
         spec = ar.spec
-        version = ar.api_version.rsplit("/", 1)[-1]
-        ref = resolve_gateway_ref(spec.get("gateway"), ar.namespace, legacy_forms=version == "v1beta1")
+        version = api_version_name(ar.api_version)
+        # v1alpha1 and v1beta1 pass spec.gateway to Istio as written, so the legacy
+        # `name.ns[.svc.cluster.local]` form works there (api-gateway gatewaytranslator.go)
+        ref = resolve_gateway_ref(spec.get("gateway"), ar.namespace, legacy_forms=version in ("v1alpha1", "v1beta1"))
         gateways = (self.gateway(*ref),) if ref else ()
         gw_paths = (("spec", "gateway"),) if ref else ()
         default = spec.get("service") if isinstance(spec.get("service"), dict) else None
+        if version == "v1alpha1":
+            # v1alpha1: spec.service {name, port, host} only, no namespace and no per-rule
+            # service (the CRD prunes both): the Service is in the APIRule's namespace
+            if default is not None and isinstance(default.get("name"), str) and default["name"]:
+                yield Route("APIRule", ar, ("spec", "service"), HostRef("service", ar.namespace, default["name"]),
+                            default["name"], _port_number(default.get("port")), gateways, gw_paths)
+            return
         default_ns = default.get("namespace") if default and isinstance(default.get("namespace"), str) else None
         targets: list[tuple[dict | None, tuple]] = []
         rules = spec.get("rules")
@@ -384,8 +398,9 @@ class Tracer:
         service = self.model.service(route.host.namespace, route.host.name)
         route.service = service
         if service is None:
-            # Kyma serverless creates a Service named after each Function; its pods are not in
-            # the input as a pod template, so the route is known but has no traced backends.
+            # A Function of another version than v1alpha2 (not modelled as a workload: only
+            # v1alpha2 is served) still names the Service serverless would create: the route is
+            # known but has no traced backends.
             if self._functions is None:      # the first serverless Function of each namespace/name
                 self._functions = {}
                 for f in self.model.by_kind.get("Function", ()):
