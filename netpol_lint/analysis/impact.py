@@ -232,7 +232,7 @@ class _Grouper:
         e.breaks = e.breaks | lost
         for r in routes:
             e.reasons.append(f"{r.name} sends the outbound traffic of namespace {c.src.namespace} through "
-                             f"{r.gateway.describe()}")
+                             f"{r.describe_gateway()}")
         for w in intends:
             e.reasons.append(f"{w.kind} {w.ns_name} carries the {TO_EGRESSGATEWAY} key, but not on its pod "
                              f"template with the value allowed")

@@ -29,8 +29,10 @@ from typing import Iterable
 
 from ..engine.findings import Related
 from ..load.documents import Location
+from ..model.kyma import reconcilable_istio_crs
 from ..model.resources import (
-    SERVERLESS_GROUP, APIRule, FunctionService, api_version_name, Gateway, Resource, Service, VirtualService, Workload, get,
+    SERVERLESS_GROUP, APIRule, FunctionService, Gateway, Resource, Service, VirtualService, Workload,
+    api_version_name, get,
 )
 from .hosts import HostRef, parse_authorizer_service, parse_destination_host, resolve_gateway_ref
 from .istio_world import EGRESS_GATEWAY, INGRESS_GATEWAY
@@ -162,22 +164,38 @@ def routes_related(routes: Iterable[Route]) -> list[Related]:
     return list(dict.fromkeys(rel for route in routes for rel in route.related()))
 
 
+# The module's egress gateway Service: NPL105 concerns mesh routes to it, not to a user's own
+# egress gateway elsewhere (RULES.md NPL105).
+MODULE_EGRESS_SERVICE = ("istio-system", "istio-egressgateway")
+
+
 @dataclass(frozen=True)
 class EgressRoute:
-    """A VirtualService that sends a namespace's outbound traffic through istio-egressgateway (NPL105)."""
+    """A VirtualService whose mesh route sends a namespace's outbound traffic to the module's
+    istio-egressgateway Service (NPL105)."""
 
     virtual_service: VirtualService
-    gateway: GatewayInfo
-    gateway_path: tuple                # where the VirtualService names the gateway
+    destination_path: tuple            # the mesh route's destination host naming that Service
     namespaces: frozenset[str]         # namespaces whose sidecars apply it
+    gateway: GatewayInfo | None = None  # the VirtualService's Gateway served by istio-egressgateway
+    gateway_path: tuple = ()           # where the VirtualService names that Gateway
+
+    @property
+    def location(self) -> Location:
+        return self.virtual_service.locate(*self.destination_path)
 
     @property
     def gateway_location(self) -> Location:
-        return self.virtual_service.locate(*self.gateway_path)
+        return self.virtual_service.locate(*self.gateway_path) if self.gateway is not None else self.location
 
     @property
     def name(self) -> str:
         return f"VirtualService {self.virtual_service.ns_name}"
+
+    def describe_gateway(self) -> str:
+        if self.gateway is not None:
+            return self.gateway.describe()
+        return "istio-egressgateway (istio-system)"
 
 
 @dataclass
@@ -253,14 +271,26 @@ class Tracer:
         return self._gateways[key]
 
     def _classify_gateway(self, namespace: str, name: str) -> GatewayInfo:
-        if self._gateway_objects is None:    # the first Gateway of each namespace/name
+        """What serves the Gateway.  Of a Gateway defined more than once every definition
+        counts (any may be the one deployed): the one served by istio-ingressgateway, else by
+        istio-egressgateway, else the first."""
+        if self._gateway_objects is None:    # every definition of each namespace/name
             self._gateway_objects = {}
             for g in self.model.gateways:
-                self._gateway_objects.setdefault((g.namespace, g.name), g)
-        gw = self._gateway_objects.get((namespace, name))
-        if gw is None:
+                self._gateway_objects.setdefault((g.namespace, g.name), []).append(g)
+        definitions = self._gateway_objects.get((namespace, name))
+        if not definitions:
             serves = "ingress" if (namespace, name) == DEFAULT_GATEWAY else "unknown"
             return GatewayInfo(namespace, name, serves)
+        infos = [self._classify_definition(namespace, name, g) for g in definitions]
+        for kind in ("ingress", "egress"):
+            for info in infos:
+                if info.serves == kind:
+                    return info
+        return infos[0]
+
+    @staticmethod
+    def _classify_definition(namespace: str, name: str, gw: Gateway) -> GatewayInfo:
         raw = gw.spec.get("selector")
         if not isinstance(raw, dict) or not raw:
             return GatewayInfo(namespace, name, "other", gw)
@@ -330,8 +360,10 @@ class Tracer:
                 bound.append((g, self.gateway(*ref), ("spec", "gateways", i)))
         egress = []
         if mesh:
-            egress = [EgressRoute(vs, info, path, self._export_namespaces(vs))
-                      for _, info, path in bound if info.serves == "egress"]
+            dest = self._mesh_egress_destination(vs, bound)
+            if dest is not None:
+                via = next(((info, path) for _, info, path in bound if info.serves == "egress"), (None, ()))
+                egress = [EgressRoute(vs, dest, self._export_namespaces(vs), *via)]
         routes: list[Route] = []
         if not bound:
             return routes, egress
@@ -357,6 +389,24 @@ class Tracer:
                         tuple(info for _, info, _ in active), tuple(p for _, _, p in active)))
         return routes, egress
 
+    def _mesh_egress_destination(self, vs: VirtualService, bound: list) -> tuple | None:
+        """Path of the first destination host of a mesh route (an entry whose match applies to
+        ``mesh``) that names the module's egress gateway Service, or None."""
+        for section in ROUTE_SECTIONS:
+            entries = vs.spec.get(section)
+            for i, entry in enumerate(entries if isinstance(entries, list) else ()):
+                if not isinstance(entry, dict) or not _applies_to_mesh(entry):
+                    continue
+                dests = entry.get("route")
+                for j, d in enumerate(dests if isinstance(dests, list) else ()):
+                    dest = d.get("destination") if isinstance(d, dict) else None
+                    if not isinstance(dest, dict):
+                        continue
+                    host = parse_destination_host(dest.get("host"), vs.namespace, self.known_namespaces)
+                    if host.is_service and (host.namespace, host.name) == MODULE_EGRESS_SERVICE:
+                        return ("spec", section, i, "route", j, "destination", "host")
+        return None
+
     def _export_namespaces(self, vs: VirtualService) -> frozenset[str]:
         """Namespaces whose sidecars apply ``vs``: its own (unless exportTo excludes it) and
         namespaces that ``exportTo`` names explicitly.
@@ -377,19 +427,21 @@ class Tracer:
 
     # -- Istio CR authorizers ---------------------------------------------------------
     def _authorizers(self) -> Iterable[Route]:
-        cr = self.kyma.istio_cr if self.kyma is not None else None
-        if cr is None:
+        """ext_authz providers of every Istio CR definition the module could reconcile (not
+        just the first: an overlay or a test fixture may be the one deployed)."""
+        if self.kyma is None:
             return
-        auths = get(cr.spec, "config", "authorizers")
-        for i, a in enumerate(auths if isinstance(auths, list) else ()):
-            if not isinstance(a, dict):
-                continue
-            svc = a.get("service")
-            host = parse_authorizer_service(svc, self.known_namespaces)
-            name = a.get("name")
-            label = f"authorizer {name}" if isinstance(name, str) and name else f"authorizer #{i + 1}"
-            path = ("spec", "config", "authorizers", i, "service")
-            yield Route("Authorizer", cr, path, host, str(svc), _port_number(a.get("port")), (), (), label)
+        for cr in reconcilable_istio_crs(self.model):
+            auths = get(cr.spec, "config", "authorizers")
+            for i, a in enumerate(auths if isinstance(auths, list) else ()):
+                if not isinstance(a, dict):
+                    continue
+                svc = a.get("service")
+                host = parse_authorizer_service(svc, self.known_namespaces)
+                name = a.get("name")
+                label = f"authorizer {name}" if isinstance(name, str) and name else f"authorizer #{i + 1}"
+                path = ("spec", "config", "authorizers", i, "service")
+                yield Route("Authorizer", cr, path, host, str(svc), _port_number(a.get("port")), (), (), label)
 
     # -- Service → pods ---------------------------------------------------------------
     def _resolve_backends(self, route: Route) -> None:
@@ -440,6 +492,19 @@ def _match_gateways(entry: dict, bound: list, namespace: str) -> list:
             if ref:
                 named.add(ref)
     return [b for b in bound if (b[1].namespace, b[1].name) in named]
+
+
+def _applies_to_mesh(entry: dict) -> bool:
+    """A route entry of a VirtualService bound to ``mesh`` applies to the sidecars unless every
+    match names gateways without ``mesh``."""
+    matches = entry.get("match")
+    if not isinstance(matches, list) or not matches:
+        return True
+    for m in matches:
+        gws = m.get("gateways") if isinstance(m, dict) else None
+        if not isinstance(gws, list) or not gws or "mesh" in gws:
+            return True
+    return False
 
 
 def _port_number(v) -> int | None:

@@ -50,6 +50,11 @@ class Rule:
             node_hint=node_hint,
         )
 
+    def summary_group(self, finding: Finding) -> str | None:
+        """What the text summary counts this rule's findings by (e.g. the route that causes
+        them), or None: no grouping."""
+        return None
+
     def doc(self) -> dict:
         return {
             "id": self.id, "name": self.name, "severity": self.severity, "enabled": self.enabled_by_default,
