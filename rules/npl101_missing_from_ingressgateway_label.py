@@ -31,7 +31,8 @@ class MissingFromIngressgatewayLabel(Rule):
                     "  template:\n    metadata:\n      labels:\n        app: web\n"
                     "        networking.kyma-project.io/from-ingressgateway: allowed\n")
     fix_text = ("Add `networking.kyma-project.io/from-ingressgateway: allowed` to the pod template labels "
-                "(the fix adds it).")
+                "(a Kyma Function's `spec.labels`: serverless puts them on the Function's pods, behind the "
+                "Service of the Function's name, port 80 to 8080); the fix adds it.")
     tags = ("kyma-labels", "routes")
 
     def check(self, ctx):
