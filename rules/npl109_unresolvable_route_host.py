@@ -4,6 +4,7 @@ from __future__ import annotations
 from netpol_lint.analysis.routes import closest_service_name
 from netpol_lint.engine.findings import Related
 from netpol_lint.engine.rulebase import Rule
+from netpol_lint.model.resources import FunctionService
 
 
 class UnresolvableRouteHost(Rule):
@@ -45,7 +46,7 @@ class UnresolvableRouteHost(Rule):
                     node_hint=["unexpanded", route.host_text],
                 )
             elif (host.is_service and route.service is None and route.provider is None
-                  and model.services_by_ns.get(host.namespace)
+                  and _has_service_manifests(model, host.namespace)
                   and f"{host.namespace}/{host.name}" not in external):
                 guess = closest_service_name(model, host.namespace, host.name)
                 hint = f"; did you mean {guess!r}?" if guess else ""
@@ -60,6 +61,12 @@ class UnresolvableRouteHost(Rule):
                     f"although other Services of namespace {host.namespace} are{hint}",
                     related=related, node_hint=["missing-service", f"{host.namespace}/{host.name}"],
                 )
+
+
+def _has_service_manifests(model, namespace: str) -> bool:
+    """The input holds Service manifests of ``namespace`` (the Services serverless creates for
+    Functions do not show that the namespace's Services are in the input)."""
+    return any(s.__class__ is not FunctionService for s in model.services_by_ns.get(namespace, {}).values())
 
 
 RULE = UnresolvableRouteHost

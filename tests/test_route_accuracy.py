@@ -367,3 +367,13 @@ def test_a_route_with_weighted_destinations_is_named_once(tmp_path):
     messages = [r["message"] for r in f["related"]]
     assert len(messages) == len(set(messages)), messages
     assert messages.count("VirtualService shop/web routes to Service shop/web") == 1
+
+
+def test_npl109_a_functions_service_alone_does_not_make_a_namespace_complete(tmp_path):
+    code, rep = _lint(tmp_path, _vs_to("httpbin"), FUNCTION.replace("namespace: fn", "namespace: shop"),
+                      args=("--select", "NPL109"))
+    assert rep["findings"] == []
+    code, rep = _lint(tmp_path, _vs_to("greeterr"), FUNCTION.replace("namespace: fn", "namespace: shop"),
+                      _svc("shop", "web"), args=("--select", "NPL109"))
+    [f] = rep["findings"]
+    assert f["message"].endswith("; did you mean 'greeter'?")        # a Function's Service is a candidate
