@@ -234,8 +234,8 @@ class _Grouper:
             e.reasons.append(f"{r.name} sends the outbound traffic of namespace {c.src.namespace} through "
                              f"{r.describe_gateway()}")
         for w in intends:
-            e.reasons.append(f"{w.kind} {w.ns_name} carries the {TO_EGRESSGATEWAY} key, but not on its pod "
-                             f"template with the value allowed")
+            e.reasons.append(f"{w.kind} {w.ns_name} carries the {TO_EGRESSGATEWAY} key, but not on its "
+                             f"{w.pod_template_text} with the value allowed")
         for w in c.src.workloads:
             _add_fix(e, label_fix(w, TO_EGRESSGATEWAY))
 
@@ -256,8 +256,8 @@ class _Grouper:
             if any((ns is None or ns == w.namespace) and sel.matches(w.pod_labels) for ns, sel in self.scraper_selectors):
                 why.append(f"{w.kind} {w.ns_name} matches a configured scraper selector")
             elif any(_label_key_present(w, k) for k in (ISTIO_METRICS, METRICS_SCRAPING)):
-                why.append(f"{w.kind} {w.ns_name} carries a metrics label key, but not on its pod template "
-                           f"with the value allowed")
+                why.append(f"{w.kind} {w.ns_name} carries a metrics label key, but not on its "
+                           f"{w.pod_template_text} with the value allowed")
         if not why:
             return
         e = claim(SCRAPERS, c)
