@@ -420,7 +420,7 @@ class Function(Workload):
     annotations are ``spec.annotations`` plus the controller's defaults, their one container
     listens on the unnamed port 8080/TCP.  The uid is unknown offline: the ``uuid`` label holds
     ``metadata.uid`` when the input has it (a cluster dump), else a token of this Function's
-    own, so the Function's Service (``service()``) selects exactly these pods and no policy of
+    own, so the Function's Service (``service``) selects exactly these pods and no policy of
     the input can.  ``template`` is a pod-template view ``{metadata: {labels, annotations}}``
     of ``spec.labels`` / ``spec.annotations``; ``template_node_path`` maps its nodes back.
     """
