@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,7 @@ from .load.loader import YAMLDataError, load_yaml_data
 CONFIG_NAMES = (".netpol-lint.yaml", ".netpol-lint.yml")
 SEVERITIES = ("error", "warning", "info")
 FAIL_ON = ("error", "warning", "info", "never")
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")   # a namespace or Service name
 
 
 @dataclass
@@ -36,6 +38,7 @@ class Config:
     pod_cidrs: list[str] = field(default_factory=list)
     ipblock_pods: str = "by-ip"
     rules: list[str] = field(default_factory=list)
+    external_services: list[str] = field(default_factory=list)   # "ns/name": installed from elsewhere (NPL109)
 
     @property
     def base_dir(self) -> str:
@@ -56,6 +59,17 @@ def _labels(v: Any, key: str, where: str) -> dict[str, str]:
     if not isinstance(v, dict) or not all(isinstance(k, str) and isinstance(x, str) for k, x in v.items()):
         raise ConfigError(f"{where}: '{key}' must map label keys to string values")
     return dict(v)
+
+
+def _external_services(v: Any, where: str) -> list[str]:
+    """``external_services``: Services as ``namespace/name`` (both DNS-1123 labels)."""
+    out = []
+    for item in _str_list(v or [], "external_services", where):
+        ns, sep, name = item.partition("/")
+        if not sep or not _DNS_LABEL.match(ns) or not _DNS_LABEL.match(name):
+            raise ConfigError(f"{where}: 'external_services': '{item}' is not namespace/name")
+        out.append(item)
+    return out
 
 
 def from_mapping(data: Any, where: str, known_rule: callable = lambda r: True) -> Config:
@@ -134,6 +148,8 @@ def from_mapping(data: Any, where: str, known_rule: callable = lambda r: True) -
             cfg.ipblock_pods = v
         elif key == "rules":
             cfg.rules = _str_list(v or [], key, where)
+        elif key == "external_services":
+            cfg.external_services = _external_services(v, where)
         else:
             raise ConfigError(f"{where}: unknown key '{key}'")
     return cfg

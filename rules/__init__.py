@@ -27,6 +27,7 @@ PYTHON_RULES = (
     "npl107_unneeded_from_ingressgateway_label",
     "npl108_egress_gateway_disabled",
     "npl109_unresolvable_route_host",
+    "npl110_apirule_version_not_served",
     "npl201_ingressgateway_blocked",
     "npl202_split_peer_selectors",
     "npl203_allowance_uses_service_port",

@@ -31,7 +31,8 @@ class MissingFromIngressgatewayLabel(Rule):
                     "  template:\n    metadata:\n      labels:\n        app: web\n"
                     "        networking.kyma-project.io/from-ingressgateway: allowed\n")
     fix_text = ("Add `networking.kyma-project.io/from-ingressgateway: allowed` to the pod template labels "
-                "(the fix adds it).")
+                "(a Kyma Function's `spec.labels`: serverless puts them on the Function's pods, behind the "
+                "Service of the Function's name, port 80 to 8080); the fix adds it.")
     tags = ("kyma-labels", "routes")
 
     def check(self, ctx):
@@ -56,7 +57,7 @@ class MissingFromIngressgatewayLabel(Rule):
                 yield self.finding(
                     w, w.labels_location(),
                     f"{w.kind} {w.ns_name} is the backend of {', '.join(names)} (Service {', '.join(services)}) "
-                    f"but its pod template lacks {FROM_INGRESSGATEWAY}: allowed; the module's egress policy "
+                    f"but its {w.pod_template_text} lacks {FROM_INGRESSGATEWAY}: allowed; the module's egress policy "
                     f"{MODULE_EGRESS_POLICY} drops that traffic",
                     related=related,
                     fix=LabelFix.set_pod_label(w, FROM_INGRESSGATEWAY),

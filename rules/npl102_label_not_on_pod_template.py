@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from netpol_lint.engine.findings import LabelFix
-from netpol_lint.model.resources import NETWORKING_LABELS
+from netpol_lint.model.resources import NETWORKING_LABELS, Function
 from netpol_lint.engine.rulebase import Rule
 
 
@@ -12,16 +12,20 @@ class LabelNotOnPodTemplate(Rule):
     severity = "error"
     fixable = True
     summary = ("Checks for a Kyma networking label on a controller's own `metadata.labels` that is missing from "
-               "its pod template's labels.")
+               "its pod template's labels (for a Kyma serverless Function: from its `spec.labels`).")
     rationale = ("NetworkPolicies select pods, and pods get their labels from the pod template only. A label on "
-                 "the Deployment's metadata never reaches the pods, so the module's policies do not match them.")
+                 "the Deployment's metadata never reaches the pods, so the module's policies do not match them. "
+                 "A Function's pods carry its `spec.labels` (plus serverless's own labels) and never its "
+                 "`metadata.labels` (kyma-project/serverless @779485d1, "
+                 "components/buildless-serverless/api/v1alpha2/function_types.go `PodLabels`).")
     bad_example = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels:\n"
                    "    networking.kyma-project.io/from-ingressgateway: allowed\nspec:\n  template:\n"
                    "    metadata:\n      labels:\n        app: web\n")
     good_example = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n"
                     "    metadata:\n      labels:\n        app: web\n"
                     "        networking.kyma-project.io/from-ingressgateway: allowed\n")
-    fix_text = "Add the label to `spec.template.metadata.labels` (the fix copies it there with the value `allowed`)."
+    fix_text = ("Add the label to `spec.template.metadata.labels` (a Function's `spec.labels`); the fix copies it "
+                "there with the value `allowed`, and the copy on `metadata.labels` can then be removed.")
     tags = ("kyma-labels",)
 
     def check(self, ctx):
@@ -32,12 +36,14 @@ class LabelNotOnPodTemplate(Rule):
                 if key in w.labels and key not in w.pod_labels:
                     routes = _route_names(ctx, w) if key == NETWORKING_LABELS[0] else ""
                     fix = LabelFix.set_pod_label(w, key)
-                    yield self.finding(
-                        w, w.locate("metadata", "labels", key, key=True),
-                        f"{key} is set on the {w.kind}'s metadata.labels but not on its pod template, "
-                        f"so the pods do not carry it{routes}",
-                        fix=fix, node_hint=key,
-                    )
+                    if isinstance(w, Function):
+                        text = (f"{key} is set on the Function's metadata.labels but not in its spec.labels, so "
+                                f"the pods do not carry it (serverless puts only spec.labels on the Function's "
+                                f"pods); move it to spec.labels{routes}")
+                    else:
+                        text = (f"{key} is set on the {w.kind}'s metadata.labels but not on its pod template, "
+                                f"so the pods do not carry it{routes}")
+                    yield self.finding(w, w.locate("metadata", "labels", key, key=True), text, fix=fix, node_hint=key)
 
 
 def _route_names(ctx, workload) -> str:

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from netpol_lint.engine.findings import LabelFix, Related
-from netpol_lint.model.resources import TO_EGRESSGATEWAY
+from netpol_lint.analysis.endpoints import is_sidecar_injected
+from netpol_lint.model.resources import TO_EGRESSGATEWAY, str_map
 from netpol_lint.engine.rulebase import Rule
 
 INJECT = "sidecar.istio.io/inject"
+TEMPLATES_ANNOTATION = "inject.istio.io/templates"
 
 
 class MissingToEgressgatewayLabel(Rule):
@@ -13,12 +15,21 @@ class MissingToEgressgatewayLabel(Rule):
     name = "missing-to-egressgateway-label"
     severity = "warning"
     fixable = True
-    summary = ("Checks for pod templates whose outbound traffic a VirtualService (gateways `mesh` plus a Gateway "
-               "selecting `istio: egressgateway`) sends through istio-egressgateway, but that lack "
-               "`networking.kyma-project.io/to-egressgateway: allowed`, while module policies are enabled.")
+    summary = ("Checks for pod templates whose outbound traffic a VirtualService sends through the Istio "
+               "module's egress gateway (gateways include `mesh`, and a mesh route's destination is "
+               "`istio-egressgateway.istio-system.svc.cluster.local`) in their namespace or exported to it, but "
+               "that lack `networking.kyma-project.io/to-egressgateway: allowed`, while module policies are "
+               "enabled. Not for a user's own egress gateway, gateway pods, or pods without a sidecar.")
     rationale = ("The module's policy for istio-egressgateway admits traffic only from pods labelled "
                  "`to-egressgateway: allowed`. The sidecar of an unlabelled pod still sends the request to the "
-                 "egress gateway, which now drops the connection, so calls to the external host fail.")
+                 "egress gateway, which now drops the connection, so calls to the external host fail. Only the "
+                 "module's gateway has that policy: a route to a user's own egress gateway Service is not the "
+                 "module's concern. Mesh routes are applied by sidecars, so gateway pods (the module's, pods "
+                 "selected by a Gateway, Istio's gateway injection template) and pods without a sidecar (opted "
+                 "out, or in a namespace whose labels are known and do not inject) are not reported, nor "
+                 "namespaces the VirtualService is not exported to (`spec.exportTo`). One finding per workload: "
+                 "each is fixed on its own pod template, and suppressed or baselined on its own; the text summary "
+                 "counts the findings per route, so one VirtualService in a busy namespace reads as one cause.")
     bad_example = ("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: api, namespace: shop}\n"
                    "spec:\n  hosts: [api.example.com]\n  gateways: [mesh, istio-egressgateway]\n  tls:\n"
                    "  - match: [{gateways: [mesh], port: 443, sniHosts: [api.example.com]}]\n"
@@ -37,30 +48,70 @@ class MissingToEgressgatewayLabel(Rule):
         if not ctx.kyma.policies_enabled:
             return
         table = ctx.routes
+        model = ctx.model
+        gateway_selectors = _gateway_selectors(model)
         per_namespace: dict = {}  # routes, their names and related locations, made once per namespace
-        for w in ctx.model.workloads:
-            if w.namespace == "istio-system" or w.host_network:
-                continue          # the gateways themselves; host-network pods bypass the mesh
-            if (w.pod_labels.get(INJECT) == "false" or w.pod_annotations.get(INJECT) == "false"
-                    or ctx.model.namespace_labels(w.namespace).get("istio-injection") == "disabled"):
-                continue          # no sidecar: mesh routes do not apply to this pod
-            if TO_EGRESSGATEWAY in w.pod_labels:
-                continue          # present (a wrong value is NPL103's finding)
+        for w in model.workloads:
+            if w.host_network or TO_EGRESSGATEWAY in w.pod_labels:
+                continue          # host-network pods bypass the mesh; present (a wrong value is NPL103's)
             known = per_namespace.get(w.namespace)
             if known is None:
                 known = per_namespace[w.namespace] = _route_facts(table.egress_routes_for(w.namespace))
             names, related = known
-            if not names:
+            if not names or _is_gateway_pod(w, gateway_selectors) or not _may_have_sidecar(model, w):
                 continue
             yield self.finding(
                 w, w.labels_location(),
                 f"{w.kind} {w.ns_name} sends outbound traffic through istio-egressgateway "
-                f"({', '.join(names)}) but its pod template lacks {TO_EGRESSGATEWAY}: allowed; the module's "
+                f"({', '.join(names)}) but its {w.pod_template_text} lacks {TO_EGRESSGATEWAY}: allowed; the module's "
                 f"egress-gateway policy drops it",
                 related=related,
                 fix=LabelFix.set_pod_label(w, TO_EGRESSGATEWAY),
                 node_hint=names,
             )
+
+    def summary_group(self, finding) -> str | None:
+        """The text summary counts these findings per route (one finding per workload: each is
+        fixed on its own pod template, and suppressed or baselined on its own)."""
+        hint = finding.node_hint
+        return ", ".join(hint) if isinstance(hint, (list, tuple)) and hint else None
+
+
+def _gateway_selectors(model) -> list:
+    """Selectors of the Gateways in the input: the pods they select are gateway proxies."""
+    out = []
+    for g in model.gateways:
+        raw = g.spec.get("selector")
+        if isinstance(raw, dict) and raw:
+            out.append(str_map(raw))
+    return out
+
+
+def _is_gateway_pod(w, gateway_selectors) -> bool:
+    """Istio gateway pods (the module's in istio-system, or a user's own): their traffic is
+    the gateway's, not a sidecar's mesh route."""
+    if w.namespace == "istio-system":
+        return True
+    labels = w.pod_labels
+    if labels.get("istio") in ("ingressgateway", "egressgateway"):
+        return True
+    if "gateway" in w.pod_annotations.get(TEMPLATES_ANNOTATION, ""):
+        return True               # Istio's gateway injection template (istio/gateway Helm chart)
+    return any(sel and all(labels.get(k) == v for k, v in sel.items()) for sel in gateway_selectors)
+
+
+def _may_have_sidecar(model, w) -> bool:
+    """Mesh routes apply only to pods with a sidecar.  Where the namespace's labels are known
+    (a Namespace in the input, or config), the pod must be sidecar-injected (RULES.md
+    vocabulary); else only an explicit opt-out rules it out."""
+    ns_labels = model.namespace_labels(w.namespace)
+    if w.pod_labels.get(INJECT) == "false" or w.pod_annotations.get(INJECT) == "false":
+        return False
+    if ns_labels.get("istio-injection") == "disabled":
+        return False
+    if w.namespace in model.namespace_objects or w.namespace in model.configured_namespaces:
+        return is_sidecar_injected(ns_labels, w.pod_labels, w.pod_annotations)
+    return True
 
 
 def _route_facts(routes) -> tuple[tuple[str, ...], tuple[Related, ...]]:
@@ -68,10 +119,12 @@ def _route_facts(routes) -> tuple[tuple[str, ...], tuple[Related, ...]]:
     findings of that namespace's workloads (thousands on large inputs)."""
     related = []
     for e in routes:
-        related.append(Related(e.gateway_location, f"{e.name} sends mesh traffic through {e.gateway.describe()}"))
-        if e.gateway.resource is not None:
-            related.append(Related(e.gateway.resource.locate("spec", "selector"),
-                                   f"Gateway {e.gateway.ref} selects istio-egressgateway"))
+        related.append(Related(e.location, f"{e.name} routes mesh traffic to {e.describe_gateway()}"))
+        if e.gateway is not None:
+            related.append(Related(e.gateway_location, f"{e.name} is bound to {e.gateway.describe()}"))
+            if e.gateway.resource is not None:
+                related.append(Related(e.gateway.resource.locate("spec", "selector"),
+                                       f"Gateway {e.gateway.ref} selects istio-egressgateway"))
     return tuple(sorted({e.name for e in routes})), tuple(related)
 
 

@@ -37,7 +37,7 @@ class UnneededFromIngressgatewayLabel(Rule):
             if any(r.serves in MAY_BE_INGRESS for r, _ in table.backends_of(w, ingress_only=False)):
                 continue
             yield self.finding(
-                w, w.locate(*w.template_path, "metadata", "labels", FROM_INGRESSGATEWAY, key=True),
+                w, w.locate(*w.labels_path, FROM_INGRESSGATEWAY, key=True),
                 f"{w.kind} {w.ns_name} carries {FROM_INGRESSGATEWAY}: allowed but no APIRule, VirtualService or "
                 f"authorizer in the input routes to it; the label admits istio-ingressgateway on every port",
                 node_hint=FROM_INGRESSGATEWAY,

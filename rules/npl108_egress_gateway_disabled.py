@@ -37,7 +37,7 @@ class EgressGatewayDisabled(Rule):
             if w.pod_labels.get(TO_EGRESSGATEWAY) != "allowed":
                 continue
             yield self.finding(
-                w, w.locate(*w.template_path, "metadata", "labels", TO_EGRESSGATEWAY, key=True),
+                w, w.locate(*w.labels_path, TO_EGRESSGATEWAY, key=True),
                 f"{w.kind} {w.ns_name} carries {TO_EGRESSGATEWAY}: allowed but Istio CR {cr.ns_name} does not "
                 f"enable the egress gateway (spec.components.egressGateway.enabled)",
                 related=[Related(cr_loc, f"Istio CR {cr.ns_name}: egress gateway not enabled")],

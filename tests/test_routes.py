@@ -411,7 +411,7 @@ def test_hops_as_related_locations(tmp_path):
     rel = [(x.location.line, x.message) for x in r.related()]
     assert rel == [
         (14, "VirtualService shop/web routes to Service shop/web port 80"),
-        (12, "bound to gateway shop/public (served by istio-ingressgateway)"),
+        (12, "VirtualService shop/web is bound to gateway shop/public (served by istio-ingressgateway)"),
         (6, "Gateway shop/public selects istio-ingressgateway"),
         (21, "Service shop/web selects the backend pods"),
     ]

@@ -231,10 +231,10 @@ class _Grouper:
         e.breaks = e.breaks | lost
         for r in routes:
             e.reasons.append(f"{r.name} sends the outbound traffic of namespace {c.src.namespace} through "
-                             f"{r.gateway.describe()}")
+                             f"{r.describe_gateway()}")
         for w in intends:
-            e.reasons.append(f"{w.kind} {w.ns_name} carries the {TO_EGRESSGATEWAY} key, but not on its pod "
-                             f"template with the value allowed")
+            e.reasons.append(f"{w.kind} {w.ns_name} carries the {TO_EGRESSGATEWAY} key, but not on its "
+                             f"{w.pod_template_text} with the value allowed")
         for w in c.src.workloads:
             _add_fix(e, label_fix(w, TO_EGRESSGATEWAY))
 
@@ -255,8 +255,8 @@ class _Grouper:
             if any((ns is None or ns == w.namespace) and sel.matches(w.pod_labels) for ns, sel in self.scraper_selectors):
                 why.append(f"{w.kind} {w.ns_name} matches a configured scraper selector")
             elif any(_label_key_present(w, k) for k in (ISTIO_METRICS, METRICS_SCRAPING)):
-                why.append(f"{w.kind} {w.ns_name} carries a metrics label key, but not on its pod template "
-                           f"with the value allowed")
+                why.append(f"{w.kind} {w.ns_name} carries a metrics label key, but not on its "
+                           f"{w.pod_template_text} with the value allowed")
         if not why:
             return
         e = claim(SCRAPERS, c)
@@ -304,12 +304,13 @@ def _label_key_present(w: Workload, key: str) -> bool:
 def label_fix(w: Workload, key: str, value: str = "allowed") -> Fix:
     """The edit that puts ``key: value`` on ``w``'s pod template, worded for its current labels."""
     raw = get(w.template, "metadata", "labels")
+    where = w.pod_labels_text
     if isinstance(raw, dict) and key in raw:
-        action = f"set {key}: {value} in the pod template labels (now {raw[key]!r})"
+        action = f"set {key}: {value} in {where} (now {raw[key]!r})"
     elif w.template_path and key in w.labels:
-        action = f"copy {key}: {value} from metadata.labels into the pod template labels"
+        action = f"copy {key}: {value} from metadata.labels into {where}"
     else:
-        action = f"add {key}: {value} to the pod template labels"
+        action = f"add {key}: {value} to {where}"
     return Fix(w.labels_location(), w.identity(), (key, value), action)
 
 

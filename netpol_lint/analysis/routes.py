@@ -24,13 +24,16 @@ gateway sends traffic, but they do count as "something routes here" (NPL107 stay
 """
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from typing import Iterable
 
 from ..load.documents import Related
 from ..load.documents import Location
-from ..model.resources import APIRule, Gateway, Resource, Service, VirtualService, Workload, get
+from ..model.kyma import reconcilable_istio_crs
+from ..model.resources import (
+    SERVERLESS_GROUP, APIRule, FunctionService, Gateway, Resource, Service, VirtualService, Workload,
+    api_version_name, get,
+)
 from .hosts import HostRef, parse_authorizer_service, parse_destination_host, resolve_gateway_ref
 from .istio_world import EGRESS_GATEWAY, INGRESS_GATEWAY
 from .portsets import resolve_named_port
@@ -38,7 +41,6 @@ from .selectors import parse_selector
 
 DEFAULT_GATEWAY = ("kyma-system", "kyma-gateway")
 ROUTE_SECTIONS = ("http", "tcp", "tls")
-SERVERLESS_GROUP = "serverless.kyma-project.io"
 
 
 @dataclass(frozen=True)
@@ -143,11 +145,15 @@ class Route:
                                       + (f" port {self.port}" if self.port is not None else ""))]
         for g, path in zip(self.gateways, self.gateway_paths, strict=True):
             if g.serves == "ingress":
-                out.append(Related(self.source.locate(*path), f"bound to {g.describe()}"))
+                out.append(Related(self.source.locate(*path), f"{self.name} is bound to {g.describe()}"))
                 if g.resource is not None:
                     out.append(Related(g.resource.locate("spec", "selector"),
                                        f"Gateway {g.ref} selects istio-ingressgateway"))
-        if self.service is not None:
+        if isinstance(self.service, FunctionService):
+            out.append(Related(self.service.locate("spec", "selector"),
+                               f"Service {self.service.ns_name} (created by serverless for Function "
+                               f"{self.service.function.ns_name}) selects the Function's pods"))
+        elif self.service is not None:
             out.append(Related(self.service.locate("spec", "selector"),
                                f"Service {self.service.ns_name} selects the backend pods"))
         return out
@@ -158,22 +164,38 @@ def routes_related(routes: Iterable[Route]) -> list[Related]:
     return list(dict.fromkeys(rel for route in routes for rel in route.related()))
 
 
+# The module's egress gateway Service: NPL105 concerns mesh routes to it, not to a user's own
+# egress gateway elsewhere (RULES.md NPL105).
+MODULE_EGRESS_SERVICE = ("istio-system", "istio-egressgateway")
+
+
 @dataclass(frozen=True)
 class EgressRoute:
-    """A VirtualService that sends a namespace's outbound traffic through istio-egressgateway (NPL105)."""
+    """A VirtualService whose mesh route sends a namespace's outbound traffic to the module's
+    istio-egressgateway Service (NPL105)."""
 
     virtual_service: VirtualService
-    gateway: GatewayInfo
-    gateway_path: tuple                # where the VirtualService names the gateway
+    destination_path: tuple            # the mesh route's destination host naming that Service
     namespaces: frozenset[str]         # namespaces whose sidecars apply it
+    gateway: GatewayInfo | None = None  # the VirtualService's Gateway served by istio-egressgateway
+    gateway_path: tuple = ()           # where the VirtualService names that Gateway
+
+    @property
+    def location(self) -> Location:
+        return self.virtual_service.locate(*self.destination_path)
 
     @property
     def gateway_location(self) -> Location:
-        return self.virtual_service.locate(*self.gateway_path)
+        return self.virtual_service.locate(*self.gateway_path) if self.gateway is not None else self.location
 
     @property
     def name(self) -> str:
         return f"VirtualService {self.virtual_service.ns_name}"
+
+    def describe_gateway(self) -> str:
+        if self.gateway is not None:
+            return self.gateway.describe()
+        return "istio-egressgateway (istio-system)"
 
 
 @dataclass
@@ -249,14 +271,26 @@ class Tracer:
         return self._gateways[key]
 
     def _classify_gateway(self, namespace: str, name: str) -> GatewayInfo:
-        if self._gateway_objects is None:    # the first Gateway of each namespace/name
+        """What serves the Gateway.  Of a Gateway defined more than once every definition
+        counts (any may be the one deployed): the one served by istio-ingressgateway, else by
+        istio-egressgateway, else the first."""
+        if self._gateway_objects is None:    # every definition of each namespace/name
             self._gateway_objects = {}
             for g in self.model.gateways:
-                self._gateway_objects.setdefault((g.namespace, g.name), g)
-        gw = self._gateway_objects.get((namespace, name))
-        if gw is None:
+                self._gateway_objects.setdefault((g.namespace, g.name), []).append(g)
+        definitions = self._gateway_objects.get((namespace, name))
+        if not definitions:
             serves = "ingress" if (namespace, name) == DEFAULT_GATEWAY else "unknown"
             return GatewayInfo(namespace, name, serves)
+        infos = [self._classify_definition(namespace, name, g) for g in definitions]
+        for kind in ("ingress", "egress"):
+            for info in infos:
+                if info.serves == kind:
+                    return info
+        return infos[0]
+
+    @staticmethod
+    def _classify_definition(namespace: str, name: str, gw: Gateway) -> GatewayInfo:
         raw = gw.spec.get("selector")
         if not isinstance(raw, dict) or not raw:
             return GatewayInfo(namespace, name, "other", gw)
@@ -270,11 +304,20 @@ class Tracer:
     # -- APIRule ----------------------------------------------------------------------
     def _apirule(self, ar: APIRule) -> Iterable[Route]:
         spec = ar.spec
-        version = ar.api_version.rsplit("/", 1)[-1]
-        ref = resolve_gateway_ref(spec.get("gateway"), ar.namespace, legacy_forms=version == "v1beta1")
+        version = api_version_name(ar.api_version)
+        # v1alpha1 and v1beta1 pass spec.gateway to Istio as written, so the legacy
+        # `name.ns[.svc.cluster.local]` form works there (api-gateway gatewaytranslator.go)
+        ref = resolve_gateway_ref(spec.get("gateway"), ar.namespace, legacy_forms=version in ("v1alpha1", "v1beta1"))
         gateways = (self.gateway(*ref),) if ref else ()
         gw_paths = (("spec", "gateway"),) if ref else ()
         default = spec.get("service") if isinstance(spec.get("service"), dict) else None
+        if version == "v1alpha1":
+            # v1alpha1: spec.service {name, port, host} only, no namespace and no per-rule
+            # service (the CRD prunes both): the Service is in the APIRule's namespace
+            if default is not None and isinstance(default.get("name"), str) and default["name"]:
+                yield Route("APIRule", ar, ("spec", "service"), HostRef("service", ar.namespace, default["name"]),
+                            default["name"], _port_number(default.get("port")), gateways, gw_paths)
+            return
         default_ns = default.get("namespace") if default and isinstance(default.get("namespace"), str) else None
         targets: list[tuple[dict | None, tuple]] = []
         rules = spec.get("rules")
@@ -317,8 +360,10 @@ class Tracer:
                 bound.append((g, self.gateway(*ref), ("spec", "gateways", i)))
         egress = []
         if mesh:
-            egress = [EgressRoute(vs, info, path, self._export_namespaces(vs))
-                      for _, info, path in bound if info.serves == "egress"]
+            dest = self._mesh_egress_destination(vs, bound)
+            if dest is not None:
+                via = next(((info, path) for _, info, path in bound if info.serves == "egress"), (None, ()))
+                egress = [EgressRoute(vs, dest, self._export_namespaces(vs), *via)]
         routes: list[Route] = []
         if not bound:
             return routes, egress
@@ -344,6 +389,24 @@ class Tracer:
                         tuple(info for _, info, _ in active), tuple(p for _, _, p in active)))
         return routes, egress
 
+    def _mesh_egress_destination(self, vs: VirtualService, bound: list) -> tuple | None:
+        """Path of the first destination host of a mesh route (an entry whose match applies to
+        ``mesh``) that names the module's egress gateway Service, or None."""
+        for section in ROUTE_SECTIONS:
+            entries = vs.spec.get(section)
+            for i, entry in enumerate(entries if isinstance(entries, list) else ()):
+                if not isinstance(entry, dict) or not _applies_to_mesh(entry):
+                    continue
+                dests = entry.get("route")
+                for j, d in enumerate(dests if isinstance(dests, list) else ()):
+                    dest = d.get("destination") if isinstance(d, dict) else None
+                    if not isinstance(dest, dict):
+                        continue
+                    host = parse_destination_host(dest.get("host"), vs.namespace, self.known_namespaces)
+                    if host.is_service and (host.namespace, host.name) == MODULE_EGRESS_SERVICE:
+                        return ("spec", section, i, "route", j, "destination", "host")
+        return None
+
     def _export_namespaces(self, vs: VirtualService) -> frozenset[str]:
         """Namespaces whose sidecars apply ``vs``: its own (unless exportTo excludes it) and
         namespaces that ``exportTo`` names explicitly.
@@ -364,19 +427,21 @@ class Tracer:
 
     # -- Istio CR authorizers ---------------------------------------------------------
     def _authorizers(self) -> Iterable[Route]:
-        cr = self.kyma.istio_cr if self.kyma is not None else None
-        if cr is None:
+        """ext_authz providers of every Istio CR definition the module could reconcile (not
+        just the first: an overlay or a test fixture may be the one deployed)."""
+        if self.kyma is None:
             return
-        auths = get(cr.spec, "config", "authorizers")
-        for i, a in enumerate(auths if isinstance(auths, list) else ()):
-            if not isinstance(a, dict):
-                continue
-            svc = a.get("service")
-            host = parse_authorizer_service(svc, self.known_namespaces)
-            name = a.get("name")
-            label = f"authorizer {name}" if isinstance(name, str) and name else f"authorizer #{i + 1}"
-            path = ("spec", "config", "authorizers", i, "service")
-            yield Route("Authorizer", cr, path, host, str(svc), _port_number(a.get("port")), (), (), label)
+        for cr in reconcilable_istio_crs(self.model):
+            auths = get(cr.spec, "config", "authorizers")
+            for i, a in enumerate(auths if isinstance(auths, list) else ()):
+                if not isinstance(a, dict):
+                    continue
+                svc = a.get("service")
+                host = parse_authorizer_service(svc, self.known_namespaces)
+                name = a.get("name")
+                label = f"authorizer {name}" if isinstance(name, str) and name else f"authorizer #{i + 1}"
+                path = ("spec", "config", "authorizers", i, "service")
+                yield Route("Authorizer", cr, path, host, str(svc), _port_number(a.get("port")), (), (), label)
 
     # -- Service → pods ---------------------------------------------------------------
     def _resolve_backends(self, route: Route) -> None:
@@ -385,8 +450,9 @@ class Tracer:
         service = self.model.service(route.host.namespace, route.host.name)
         route.service = service
         if service is None:
-            # Kyma serverless creates a Service named after each Function; its pods are not in
-            # the input as a pod template, so the route is known but has no traced backends.
+            # A Function of another version than v1alpha2 (not modelled as a workload: only
+            # v1alpha2 is served) still names the Service serverless would create: the route is
+            # known but has no traced backends.
             if self._functions is None:      # the first serverless Function of each namespace/name
                 self._functions = {}
                 for f in self.model.by_kind.get("Function", ()):
@@ -428,6 +494,19 @@ def _match_gateways(entry: dict, bound: list, namespace: str) -> list:
     return [b for b in bound if (b[1].namespace, b[1].name) in named]
 
 
+def _applies_to_mesh(entry: dict) -> bool:
+    """A route entry of a VirtualService bound to ``mesh`` applies to the sidecars unless every
+    match names gateways without ``mesh``."""
+    matches = entry.get("match")
+    if not isinstance(matches, list) or not matches:
+        return True
+    for m in matches:
+        gws = m.get("gateways") if isinstance(m, dict) else None
+        if not isinstance(gws, list) or not gws or "mesh" in gws:
+            return True
+    return False
+
+
 def _port_number(v) -> int | None:
     if isinstance(v, bool):
         return None
@@ -456,7 +535,34 @@ def _target_port(p: dict, w: Workload) -> int | None:
 
 
 def closest_service_name(model, namespace: str, name: str) -> str | None:
-    """The Service of ``namespace`` whose name is closest to ``name`` (typo suggestions)."""
-    names = sorted(model.services_by_ns.get(namespace, {}))
-    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
-    return close[0] if close else None
+    """The Service of ``namespace`` whose name is a likely typo of ``name`` (NPL109's "did
+    you mean"): at most one edit away (two for names of six characters or more; a swap of
+    neighbours is one edit), the nearest first, then by name.  Services of other namespaces
+    are never suggested: a route names its Service's namespace explicitly or by its own."""
+    limit = 1 if len(name) < 6 else 2
+    best = None
+    for other in model.services_by_ns.get(namespace, {}):
+        if abs(len(other) - len(name)) > limit or other == name:
+            continue
+        d = edit_distance(name, other, limit)
+        if d <= limit and (best is None or (d, other) < best):
+            best = (d, other)
+    return best[1] if best else None
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance of ``a`` and ``b`` (insert, delete, substitute, swap
+    neighbours), or ``limit + 1`` as soon as it exceeds ``limit``."""
+    prev2: list[int] | None = None
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if prev2 is not None and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]

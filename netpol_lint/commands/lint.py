@@ -77,6 +77,10 @@ def run(args) -> int:
             print(f"netpol-lint: note: suppression matches nothing: {s}", file=sys.stderr)
         for f in session.skipped:
             print(f"netpol-lint: note: skipped {f.path}: {f.skipped}", file=sys.stderr)
+        for r in session.model.unrecognised:
+            loc = r.locate("apiVersion")
+            print(f"netpol-lint: note: not traced: {loc.file}:{loc.line}: {r.kind} {r.ns_name} "
+                  f"(apiVersion {r.api_version} not understood)", file=sys.stderr)
     elif session.skipped and not args.quiet:
         n = len(session.skipped)
         print(f"netpol-lint: note: skipped {n} path{'s' * (n != 1)} that cannot be read as manifests "

@@ -212,12 +212,14 @@ class DeclarativeRule(Rule):
             if self.scope == "pod-template":
                 if not isinstance(r, Workload):
                     continue
-                root, base = r.template, r.template_path
+                # a node of the pod template, placed in the object (a Function's labels are
+                # its spec.labels: Workload.template_node_path)
+                root, node_path = r.template, r.template_node_path
             else:
-                root, base = r.data, ()
-            yield from self._check_one(r, root, base)
+                root, node_path = r.data, tuple
+            yield from self._check_one(r, root, node_path)
 
-    def _check_one(self, r: Resource, root: Any, base: tuple):
+    def _check_one(self, r: Resource, root: Any, node_path):
         seen = set()
         for q, steps, members_of in zip(self.queries, self._steps, self._members_of):
             if members_of is not None:     # `a.b.*`: the members of a mapping, in order
@@ -234,7 +236,7 @@ class DeclarativeRule(Rule):
                             continue
                         seen.add(path)
                         if self._holds(k, v):
-                            yield self._report(r, base + path, k, v)
+                            yield self._report(r, node_path(path), k, v)
                     continue
                 if value is None:
                     continue               # the prefix is absent: nothing matches
@@ -249,7 +251,7 @@ class DeclarativeRule(Rule):
                         seen.add(steps)
                         key = steps[-1]
                         if self._holds(key, value):
-                            yield self._report(r, base + steps, key, value)
+                            yield self._report(r, node_path(steps), key, value)
                 continue
             try:
                 matches = q.find(root)
@@ -263,7 +265,7 @@ class DeclarativeRule(Rule):
                 key = path[-1] if path else None
                 if not self._holds(key, m.value):
                     continue
-                yield self._report(r, base + path, key, m.value)
+                yield self._report(r, node_path(path), key, m.value)
 
     def _holds(self, key: Any, value: Any) -> bool:
         w = self.where

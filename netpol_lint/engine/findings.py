@@ -30,7 +30,7 @@ class LabelFix:
     @classmethod
     def set_pod_label(cls, workload, key: str, value: str = "allowed") -> "LabelFix":
         """Set ``key: value`` on a workload's pod template labels (created if missing)."""
-        return cls(workload.file, workload.doc.index, _labels_path(workload.base + workload.template_path),
+        return cls(workload.file, workload.doc.index, _labels_path(workload.base, workload.labels_path),
                    set=_label_pair(key, value))
 
     def describe(self) -> str:
@@ -45,9 +45,10 @@ def describe_resource(r: dict) -> str:
 
 
 @lru_cache(maxsize=64)
-def _labels_path(template: tuple) -> tuple:
-    """A pod template's labels path: one tuple per template path, shared by every fix."""
-    return template + ("metadata", "labels")
+def _labels_path(base: tuple, labels: tuple) -> tuple:
+    """A pod template's labels path (a Function's: spec.labels) from the document root: one
+    tuple per path, shared by every fix."""
+    return base + labels
 
 
 @lru_cache(maxsize=64)

@@ -50,12 +50,15 @@ class Rule:
             rule=self.id, name=self.name, severity=self.severity, message=message, location=location,
             resource=resource.identity() if resource is not None else None,
             fixable=self.fixable and fix is not None, fix=fix,
-            # a list or tuple is kept as given: rules pass one to many findings (NPL004 per
-            # group of duplicates, NPL105 per namespace; findings are read-only)
-            related=(related if related.__class__ in (list, tuple) else list(related)) if related else _NO_RELATED,
+            related=_unique(related) if related else _NO_RELATED,
             node_hint=node_hint,
             explained_by=explained_by, explained_note=explained_note,
         )
+
+    def summary_group(self, finding: Finding) -> str | None:
+        """What the text summary counts this rule's findings by (e.g. the route that causes
+        them), or None: no grouping."""
+        return None
 
     def doc(self) -> dict:
         return {
@@ -67,6 +70,29 @@ class Rule:
 
     def __repr__(self) -> str:
         return f"<rule {self.id} {self.name}>"
+
+
+def _unique(related: Iterable[Related]) -> list[Related] | tuple[Related, ...]:
+    """Related locations without repeats, in order: an entry whose message was already given
+    for the same file is dropped.  A route with several destinations to one Service (weighted
+    subsets), or reached through several Service ports, is then named once per file that
+    defines it; a route defined in several files is still named once in each (any of them may
+    be the one deployed).  A list or tuple without repeats is kept as given: rules pass one to
+    many findings (NPL004 per group of duplicates, NPL105 per route; findings are read-only)."""
+    if related.__class__ not in (list, tuple):
+        related = list(related)
+    if not related:
+        return _NO_RELATED
+    if len(related) < 2:
+        return related
+    seen: set = set()
+    unique = []
+    for r in related:
+        key = (r.location.file, r.message)
+        if key not in seen:
+            seen.add(key)
+            unique.append(r)
+    return related if len(unique) == len(related) else unique
 
 
 def validate_rule(rule: Rule) -> str | None:

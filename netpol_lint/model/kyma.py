@@ -25,10 +25,19 @@ class KymaSettings:
         return self.source == "assumed"
 
 
-def effective_istio_cr(model: Model) -> IstioCR | None:
-    """The Istio CR the module reconciles: in kyma-system, with a boolean (or absent) flag."""
+def reconcilable_istio_crs(model: Model) -> list[IstioCR]:
+    """Every Istio CR definition the module could reconcile (in kyma-system, with a boolean or
+    absent flag), ``default`` first, then in file order.  Each may be the one deployed (an
+    overlay, a test fixture), so the routes of every one are checked (RULES.md: a route source
+    defined more than once)."""
     candidates = [cr for cr in model.istio_crs if cr.namespace == "kyma-system" and cr_is_valid(cr)]
     candidates.sort(key=lambda cr: (cr.name != "default", cr.file, cr.doc.index))
+    return candidates
+
+
+def effective_istio_cr(model: Model) -> IstioCR | None:
+    """The Istio CR the module reconciles: in kyma-system, with a boolean (or absent) flag."""
+    candidates = reconcilable_istio_crs(model)
     return candidates[0] if candidates else None
 
 

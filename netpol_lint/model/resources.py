@@ -312,9 +312,21 @@ class Workload(Resource):
                 return str(o.get("kind", "")), o["name"]
         return None
 
+    pod_template_text = "pod template"     # how messages name where the pods' labels are set
+    pod_labels_text = "the pod template labels"
+
+    @property
+    def labels_path(self) -> tuple:
+        """Path (inside this object) of the mapping that holds the pods' own labels."""
+        return self.template_path + ("metadata", "labels")
+
+    def template_node_path(self, path: tuple) -> tuple:
+        """Where a node of ``template`` (a path inside it) sits inside this object."""
+        return self.template_path + tuple(path)
+
     def labels_location(self) -> Location:
         """The pod template's ``labels`` mapping (or the nearest existing parent)."""
-        return self.locate(*self.template_path, "metadata", "labels")
+        return self.locate(*self.labels_path)
 
 
 class NetworkPolicy(Resource):
@@ -376,6 +388,119 @@ class VirtualService(Resource):
     pass
 
 
+# -- Kyma serverless ----------------------------------------------------------------------
+# What the serverless controller makes of a Function (serverless.kyma-project.io/v1alpha2), from
+# kyma-project/serverless @779485d15f9c15a0da7ecb42e27688c58301c1cd,
+# components/buildless-serverless/api/v1alpha2/function_types.go (labels),
+# internal/controller/resources/deployment.go (pod template) and service.go (Service); see
+# docs/accuracy.md "Functions".
+SERVERLESS_GROUP = "serverless.kyma-project.io"
+FUNCTION_VERSIONS = frozenset({"v1alpha2"})          # the only version the CRD defines and serves
+FUNCTION_NAME_LABEL = "serverless.kyma-project.io/function-name"
+FUNCTION_MANAGED_BY_LABEL = "serverless.kyma-project.io/managed-by"
+FUNCTION_UUID_LABEL = "serverless.kyma-project.io/uuid"
+FUNCTION_RESOURCE_LABEL = "serverless.kyma-project.io/resource"
+FUNCTION_PORT = 8080                                   # the container's (unnamed) port
+FUNCTION_SERVICE_PORT = {"name": "http", "port": 80, "targetPort": FUNCTION_PORT, "protocol": "TCP"}
+# Pod annotations the controller always sets (they win over spec.annotations).
+FUNCTION_POD_ANNOTATIONS = {
+    "proxy.istio.io/config": '{ "holdApplicationUntilProxyStarts": true }',
+    "rt-cfg.kyma-project.io/alter-img-registry": "true",
+    "rt-cfg.kyma-project.io/add-img-pull-secret": "true",
+    "sidecar.istio.io/nativeSidecar": "true",
+}
+
+
+class Function(Workload):
+    """A Kyma serverless Function: a workload whose pods the serverless controller creates.
+
+    The pods carry ``spec.labels`` plus the controller's own labels (which always win):
+    ``serverless.kyma-project.io/{function-name,managed-by,uuid,resource}`` and
+    ``app.kubernetes.io/name: <name>``; ``metadata.labels`` never reach them.  Their
+    annotations are ``spec.annotations`` plus the controller's defaults, their one container
+    listens on the unnamed port 8080/TCP.  The uid is unknown offline: the ``uuid`` label holds
+    ``metadata.uid`` when the input has it (a cluster dump), else a token of this Function's
+    own, so the Function's Service (``service``) selects exactly these pods and no policy of
+    the input can.  ``template`` is a pod-template view ``{metadata: {labels, annotations}}``
+    of ``spec.labels`` / ``spec.annotations``; ``template_node_path`` maps its nodes back.
+    """
+
+    template_path = ("spec",)
+    pod_template_text = "spec.labels"
+    pod_labels_text = "spec.labels"
+
+    @property
+    def labels_path(self) -> tuple:
+        return ("spec", "labels")
+
+    def template_node_path(self, path: tuple) -> tuple:
+        if len(path) >= 2 and path[0] == "metadata" and path[1] in ("labels", "annotations"):
+            return ("spec",) + tuple(path[1:])
+        return ("spec",)
+
+    @lazy
+    def template(self) -> dict:
+        meta = {}
+        for key in ("labels", "annotations"):
+            if key in self.spec:
+                meta[key] = self.spec[key]
+        return {"metadata": meta} if meta else EMPTY
+
+    @lazy
+    def uid(self) -> str:
+        uid = self.metadata.get("uid")
+        return uid if isinstance(uid, str) and uid else f"uid-of-function-{self.namespace}.{self.name}"
+
+    @lazy
+    def selector_labels(self) -> dict[str, str]:
+        """The Function's Service selector (and the Deployment's): never user labels."""
+        return {FUNCTION_NAME_LABEL: self.name, FUNCTION_MANAGED_BY_LABEL: "function-controller",
+                FUNCTION_UUID_LABEL: self.uid, FUNCTION_RESOURCE_LABEL: "deployment"}
+
+    @lazy
+    def pod_labels(self) -> dict[str, str]:
+        labels = dict(str_map(self.spec.get("labels")))
+        labels.update(self.selector_labels)
+        labels["app.kubernetes.io/name"] = self.name
+        return labels
+
+    @lazy
+    def pod_annotations(self) -> dict[str, str]:
+        annotations = dict(str_map(self.spec.get("annotations")))
+        annotations.update(FUNCTION_POD_ANNOTATIONS)
+        return annotations
+
+    @lazy
+    def container_ports(self) -> tuple[ContainerPort, ...]:
+        return (ContainerPort(None, FUNCTION_PORT, "TCP"),)
+
+    @lazy
+    def service(self) -> "FunctionService":
+        """The Service serverless creates: the Function's name, ``http`` 80 → 8080/TCP."""
+        labels = dict(self.labels)
+        labels.update(self.selector_labels)
+        data = {"apiVersion": "v1", "kind": "Service",
+                "metadata": {"name": self.name, "namespace": self.namespace, "labels": labels},
+                "spec": {"selector": dict(self.selector_labels), "ports": [dict(FUNCTION_SERVICE_PORT)]}}
+        return FunctionService(self, data)
+
+
+class FunctionService(Service):
+    """The Service of a Function: not a document of the input, so its nodes are located at the
+    Function (``spec.selector`` and ``spec.ports`` at the Function's ``spec``)."""
+
+    __slots__ = ("function",)
+
+    def __init__(self, function: Function, data: dict):
+        super().__init__(function.doc, function.base, data, function.namespace or "default")
+        self.function = function
+
+    def locate(self, *path, key: bool = False) -> Location:
+        if path[:2] == ("metadata", "name"):
+            return self.function.locate("metadata", "name", key=key)
+        return self.function.locate("spec")
+
+
 # Plain resources whose spec the built-in analysis reads (routes to Functions, NPL106's
 # Prometheus selectors): never packed, they are read anyway.
 READ_BEYOND_METADATA = frozenset({"Function", "Prometheus", "ServiceMonitor", "PodMonitor"})
@@ -420,6 +545,21 @@ def api_group(api_version: str) -> str:
     return api_version.split("/", 1)[0] if "/" in api_version else ""
 
 
+# Route sources by (group, kind): the versions the linter understands.  A document of such a
+# kind with another version is not traced; the model lists it (``Model.unrecognised``) and the
+# summary says so (never skipped silently).
+ROUTE_SOURCE_VERSIONS = {
+    ("gateway.kyma-project.io", "APIRule"): frozenset({"v1alpha1", "v1beta1", "v2alpha1", "v2"}),
+    ("networking.istio.io", "VirtualService"): frozenset({"v1alpha3", "v1beta1", "v1"}),
+    ("networking.istio.io", "Gateway"): frozenset({"v1alpha3", "v1beta1", "v1"}),
+}
+
+
+def api_version_name(api_version: str) -> str:
+    """``v1beta1`` of ``gateway.kyma-project.io/v1beta1``."""
+    return api_version.rsplit("/", 1)[-1]
+
+
 def resource_class(api_version: str, kind: str) -> type[Resource]:
     group = api_group(api_version)
     if kind in POD_TEMPLATE_PATHS and group in ("", "apps", "batch", "extensions"):
@@ -430,8 +570,14 @@ def resource_class(api_version: str, kind: str) -> type[Resource]:
         return {"Service": Service, "Namespace": Namespace}.get(kind, Resource)
     if kind == "Istio" and group == "operator.kyma-project.io":
         return IstioCR
-    if kind == "APIRule" and group == "gateway.kyma-project.io":
-        return APIRule
-    if group == "networking.istio.io":
-        return {"Gateway": Gateway, "VirtualService": VirtualService}.get(kind, Resource)
-    return Resource
+    if kind == "Function" and group == SERVERLESS_GROUP:
+        return Function if api_version_name(api_version) in FUNCTION_VERSIONS else Resource
+    versions = ROUTE_SOURCE_VERSIONS.get((group, kind))
+    if versions is None or api_version_name(api_version) not in versions:
+        return Resource
+    return {"APIRule": APIRule, "Gateway": Gateway, "VirtualService": VirtualService}[kind]
+
+
+def unrecognised_version(r: Resource) -> bool:
+    """A route source (APIRule, VirtualService, Gateway) of a version the linter does not read."""
+    return r.__class__ is Resource and (r.group, r.kind) in ROUTE_SOURCE_VERSIONS

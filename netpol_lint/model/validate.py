@@ -37,7 +37,7 @@ from typing import Any, Iterable, NamedTuple
 import yaml
 
 from .resources import (
-    APIRule, Gateway, IstioCR, Namespace, NetworkPolicy, Resource, Service, VirtualService, Workload,
+    APIRule, Function, Gateway, IstioCR, Namespace, NetworkPolicy, Resource, Service, VirtualService, Workload,
 )
 
 MIN_PORT, MAX_PORT = 1, 65535
@@ -533,6 +533,12 @@ def ip_block(c: _Checker, raw: Any, path: tuple) -> None:
 # -- workloads -------------------------------------------------------------------------
 
 def _workload(c: _Checker, r: Workload) -> None:
+    if isinstance(r, Function):   # its pods' labels and annotations: spec.labels / spec.annotations
+        spec = c.mapping(r.data.get("spec"), ("spec",))
+        if spec:
+            _labels(c, spec.get("labels"), ("spec", "labels"))
+            _annotations(c, spec.get("annotations"), ("spec", "annotations"))
+        return
     path: tuple = ()
     node: Any = r.data
     for step in r.template_path:  # spec / template / jobTemplate ... must be mappings

@@ -62,7 +62,36 @@ def _summary_lines(inp: ReportInput) -> list[str]:
     skipped = inp.session.model.non_kubernetes_documents
     if skipped:
         out.append(f"Skipped {skipped} non-Kubernetes document{'s' * (skipped != 1)}.")
+    out.extend(_grouped_lines(inp))
+    out.extend(unrecognised_note(inp.session.model))
     return out
+
+
+def _grouped_lines(inp: ReportInput) -> list[str]:
+    """Findings counted per cause, for rules that name one (``Rule.summary_group``: NPL105
+    per route), e.g. ``NPL105 by cause: VirtualService shop/out (12 findings)``."""
+    groups: dict[str, Counter] = {}
+    rules = inp.registry.rules
+    for f in inp.result.findings:
+        rule = rules.get(f.rule)
+        key = rule.summary_group(f) if rule is not None else None
+        if key is not None:
+            groups.setdefault(f.rule, Counter())[key] += 1
+    return [f"{rule_id} by cause: " + "; ".join(f"{k} ({n} finding{'s' * (n != 1)})" for k, n in
+                                                  sorted(c.items(), key=lambda kv: (-kv[1], kv[0])))
+            for rule_id, c in sorted(groups.items())]
+
+
+def unrecognised_note(model) -> list[str]:
+    """The summary's note on route sources of an apiVersion the linter does not read."""
+    docs = model.unrecognised
+    if not docs:
+        return []
+    kinds = Counter(f"{r.kind} {r.api_version}" for r in docs)
+    listed = ", ".join(f"{k} ({n})" if n > 1 else k for k, n in sorted(kinds.items()))
+    n = len(docs)
+    return [f"Note: {n} route source{'s' * (n != 1)} of an apiVersion the linter does not understand "
+            f"{'were' if n != 1 else 'was'} not traced: {listed}; --verbose lists the documents."]
 
 
 def render_statistics(inp: ReportInput) -> str:
