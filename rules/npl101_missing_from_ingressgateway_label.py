@@ -79,7 +79,7 @@ def label_explanations(w) -> tuple[tuple[str, str, int], ...]:
     """
     raw = get(w.template, "metadata", "labels")
     raw = raw if isinstance(raw, dict) else {}
-    labels = (*w.template_path, "metadata", "labels")
+    labels = w.labels_path                     # spec.labels for a Function
     found = []
     if FROM_INGRESSGATEWAY in raw and raw[FROM_INGRESSGATEWAY] != "allowed":
         found.append(("NPL103", w.locate(*labels, FROM_INGRESSGATEWAY)))          # wrong value

@@ -62,8 +62,10 @@ class IngressgatewayBlocked(Rule):
                 related=input_related(related),
                 node_hint=[routes, ports],
                 explained_by=causes,
+                # NPL203 names the workload, the route and the port itself; NPL204 names none
                 explained_note=(f"it leaves {w.kind} {w.ns_name}, the backend of {', '.join(routes)}, "
-                                f"unreachable for istio-ingressgateway on {port_text}") if causes else "",
+                                f"unreachable for istio-ingressgateway on {port_text}")
+                if any(rule != "NPL203" for rule, _, _ in causes) else "",
             )
 
 

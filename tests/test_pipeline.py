@@ -232,6 +232,7 @@ def test_npl203_explains_npl201(tmp_path):
     found = by_rule(report)
     assert "NPL201" not in found
     (npl203,) = found["NPL203"]
-    assert npl203["severity"] == "error" and "unreachable for istio-ingressgateway" in npl203["message"]
+    assert npl203["severity"] == "error" and "forwards to container port 8080 of Deployment shop/web" in npl203["message"]
+    assert any(r["message"].startswith("NPL201 ") for r in npl203["related"])
     _, report, _ = lint(tmp_path, ".", "--ignore", "NPL203")
     assert rules_of(report) == ["NPL201"]
