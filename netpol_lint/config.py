@@ -16,6 +16,7 @@ from .load.loader import YAMLDataError, load_yaml_data
 CONFIG_NAMES = (".netpol-lint.yaml", ".netpol-lint.yml")
 SEVERITIES = ("error", "warning", "info")
 FAIL_ON = ("error", "warning", "info", "never")
+PLATFORMS = ("gardener", "generic")             # model/platform.py reads their data
 
 
 class ConfigError(Exception):
@@ -39,6 +40,7 @@ class Config:
     pod_cidrs: list[str] = field(default_factory=list)
     ipblock_pods: str = "by-ip"
     rules: list[str] = field(default_factory=list)
+    platform: str = "gardener"                   # RULES.md "The platform": gardener | generic
 
     @property
     def base_dir(self) -> str:
@@ -137,6 +139,10 @@ def from_mapping(data: Any, where: str, known_rule: callable = lambda r: True) -
             cfg.ipblock_pods = v
         elif key == "rules":
             cfg.rules = _str_list(v or [], key, where)
+        elif key == "platform":
+            if v not in PLATFORMS:
+                raise ConfigError(f"{where}: 'platform' must be one of {', '.join(PLATFORMS)}")
+            cfg.platform = v
         else:
             raise ConfigError(f"{where}: unknown key '{key}'")
     return cfg
