@@ -240,7 +240,8 @@ class Network:
         # One object per namespace/name, as in a cluster: the last one applied wins (NPL004
         # reports the duplicate).
         policies = list({(p.namespace, p.name): p for p in model.network_policies}.values())
-        platform = load_platform(getattr(config, "platform", None) or getattr(model, "platform", None)
+        # the model was built for the session's platform (config ``platform``, ``--platform``)
+        platform = load_platform(getattr(model, "platform", None) or getattr(config, "platform", None)
                                  or DEFAULT_PLATFORM)
         if istio_world:
             port = getattr(kyma, "api_server_port", None) or config.api_server_port
