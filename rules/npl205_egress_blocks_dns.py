@@ -29,6 +29,19 @@ def outside_pod_network(cp_list, protocol: str, dst_ports) -> bool:
     return False
 
 
+def unreadable(cp_list, protocol: str, ports: tuple[int, ...], dst_ports) -> bool:
+    """A rule on a DNS port holds something invalid (a bad CIDR, say ``${KUBE_DNS_ADDRESS}/32``
+    from an unrendered template): NPL003 reports it, and what DNS it was meant to admit is not
+    guessed (RULES.md NPL003, one cause, one finding)."""
+    for cp in cp_list:
+        for rule in cp.rules("Egress"):
+            if not any(rule.ports.match_entry(p, protocol, dst_ports) is not None for p in ports):
+                continue
+            if rule.problem or any(p.block is not None and not p.block.valid for p in rule.peers):
+                return True
+    return False
+
+
 def selector_peer_on_53(cp_list, protocol: str, dst_ports) -> bool:
     """Some egress rule admits 53/``protocol`` to a selector peer (the model has no DNS pods)."""
     for cp in cp_list:
@@ -85,6 +98,8 @@ class EgressBlocksDns(Rule):
             missing, near = [], []
             for proto in PROTOCOLS:
                 if outside_pod_network(isolating, proto, dst_ports):
+                    continue
+                if unreadable(isolating, proto, (SERVICE_PORT, platform.dns_ports.get(proto, SERVICE_PORT)), dst_ports):
                     continue
                 if dns is None:
                     if not selector_peer_on_53(isolating, proto, dst_ports):
