@@ -329,3 +329,41 @@ def test_impact_lists_already_broken_routes_with_their_fix():
     md = run_cli("impact", "already-broken", "--format", "markdown", cwd=cwd).stdout
     assert "| Needed connections already broken (denied before and after the flip) | 1 | a policy admitting the peer |" in md
     assert "| `istio-system/istio-ingressgateway` | `shop/orders` | denied → denied | TCP 3000 |" in md
+
+
+def test_docs_show_the_real_reach_output():
+    from conftest import ROOT
+    doc = (ROOT / "docs" / "platform.md").read_text()
+    block = doc.split("$ netpol-lint reach . --from apiserver --to istio-system/istiod --port 15017\n", 1)[1]
+    shown = block.split("```", 1)[0]
+    proc = run_cli("reach", ".", "--from", "apiserver", "--to", "istio-system/istiod", "--port", "15017",
+                   cwd=ROOT / "examples")
+    assert proc.stdout == shown
+
+
+def test_invalid_dns_rule_is_not_guessed(tmp_path):
+    """A DNS rule with an unrendered CIDR is NPL003's; NPL205 reports only the protocol it never names."""
+    (tmp_path / "app.yaml").write_text("""
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: dns, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+    - ports: [{port: 53, protocol: UDP}]
+      to: [{ipBlock: {cidr: "${KUBE_DNS_ADDRESS}/32"}}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: web:1}]}
+""")
+    _, report = lint_json(".", "--select", "NPL003,NPL205", cwd=tmp_path)
+    assert [(f["rule"], f["message"].split(":")[0]) for f in report["findings"]] == [
+        ("NPL003", "spec.egress[0].to[0].ipBlock.cidr"),
+        ("NPL205", "Deployment shop/web is isolated for egress by shop/dns and cannot reach DNS over TCP")]
