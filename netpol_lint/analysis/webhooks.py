@@ -73,7 +73,8 @@ def webhooks(model) -> Iterator[Webhook]:
                 yield Webhook(cfg, ("webhooks", i, "clientConfig", "service"), f"{kind} {cfg.name} webhook {name}",
                               *ref, policy != "Ignore")
     for crd in model.by_kind.get("CustomResourceDefinition", ()):
-        if crd.group != CRD_GROUP:
+        # packed CRDs have no conversion webhook (``packable``): unpacking one re-reads its file
+        if crd.group != CRD_GROUP or crd.packed:
             continue
         conversion = crd.spec.get("conversion")
         if not isinstance(conversion, dict) or conversion.get("strategy") != "Webhook":
