@@ -62,7 +62,7 @@ class WebhookBlocked(Rule):
             hooks = list(dict.fromkeys(h for h, _, _ in items))
             _, e, verdict = items[0]
             w = e.workload
-            related = [Related(h.config.locate(*h.path), h.label) for h in hooks]
+            related = [Related(h.config.locate(*h.path), h.label) for h in hooks if h.config is not None]
             related += [Related(p.locate("spec", "podSelector"), f"NetworkPolicy {p.ns_name} isolates the pods")
                         for p in verdict.ingress.policies]
             f = self.finding(

@@ -367,3 +367,32 @@ spec:
     assert [(f["rule"], f["message"].split(":")[0]) for f in report["findings"]] == [
         ("NPL003", "spec.egress[0].to[0].ipBlock.cidr"),
         ("NPL205", "Deployment shop/web is isolated for egress by shop/dns and cannot reach DNS over TCP")]
+
+
+def test_npl208_on_an_istiod_the_input_defines(tmp_path):
+    (tmp_path / "a.yaml").write_text("""
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: istiod, namespace: istio-system}
+spec:
+  selector: {matchLabels: {app: istiod, istio: pilot}}
+  template:
+    metadata: {labels: {app: istiod, istio: pilot}}
+    spec: {containers: [{name: discovery, image: pilot:1, ports: [{containerPort: 15017}, {containerPort: 15012}]}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: pilot-xds, namespace: istio-system}
+spec:
+  podSelector: {matchLabels: {istio: pilot}}
+  policyTypes: [Ingress]
+  ingress: [{ports: [{port: 15012}]}]
+""")
+    code, report = lint_json(".", "--select", "NPL208", "--assume-network-policies", "disabled", cwd=tmp_path)
+    assert [(f["line"], f["resource"]["kind"], f["related"]) for f in report["findings"]] == [
+        (8, "Deployment", [{"file": "a.yaml", "line": 15, "column": 16, "message":
+                            "NetworkPolicy istio-system/pilot-xds isolates the pods"}])]
+    assert code == 1
+    # with the module's policies on, its istiod policy admits 15017 from anywhere
+    _, report = lint_json(".", "--select", "NPL208", "--assume-network-policies", "enabled", cwd=tmp_path)
+    assert report["findings"] == []
