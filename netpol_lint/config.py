@@ -20,6 +20,8 @@ SEVERITIES = ("error", "warning", "info")
 FAIL_ON = ("error", "warning", "info", "never")
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")   # a namespace or Service name
 
+PLATFORMS = ("gardener", "generic")             # model/platform.py reads their data
+
 
 @dataclass
 class Config:
@@ -39,6 +41,7 @@ class Config:
     ipblock_pods: str = "by-ip"
     rules: list[str] = field(default_factory=list)
     external_services: list[str] = field(default_factory=list)   # "ns/name": installed from elsewhere (NPL109)
+    platform: str = "gardener"                   # RULES.md "The platform": gardener | generic
 
     @property
     def base_dir(self) -> str:
@@ -150,6 +153,10 @@ def from_mapping(data: Any, where: str, known_rule: callable = lambda r: True) -
             cfg.rules = _str_list(v or [], key, where)
         elif key == "external_services":
             cfg.external_services = _external_services(v, where)
+        elif key == "platform":
+            if v not in PLATFORMS:
+                raise ConfigError(f"{where}: 'platform' must be one of {', '.join(PLATFORMS)}")
+            cfg.platform = v
         else:
             raise ConfigError(f"{where}: unknown key '{key}'")
     return cfg

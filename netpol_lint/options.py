@@ -31,6 +31,7 @@ class Options:
     limits: Limits = field(default_factory=Limits)
     stdin_text: str | None = None            # the text of ``-`` (None: read standard input)
     kustomize: bool = False                  # render kustomization directories with kubectl
+    platform: str | None = None              # None: the config's (default gardener); RULES.md "The platform"
     # -- rules ----------------------------------------------------------------------
     rule_dirs: tuple[str, ...] = ()
     trust_config: bool = False               # run Python rule files named by a config file
@@ -81,6 +82,7 @@ class Options:
             jobs=arg("jobs"),
             limits=limits,
             kustomize=bool(arg("kustomize", False)),
+            platform=arg("platform"),
             rule_dirs=tuple(arg("rules") or ()),
             trust_config=bool(arg("trust_config", False)),
             select=split_rule_refs(arg("select") or ""),

@@ -35,6 +35,7 @@ PYTHON_RULES = (
     "npl205_egress_blocks_dns",
     "npl206_egress_blocks_istiod",
     "npl207_egress_blocks_egressgateway",
+    "npl208_webhook_blocked",
     "npl501_policy_selects_nothing",
     "npl502_named_port_not_found",
     "rego001_rego_deny",

@@ -1,6 +1,8 @@
 """NPL303 deny-default-breaks-istio: deny-by-default in istio-system/kyma-system without the module's policies."""
 from __future__ import annotations
 
+from netpol_lint.analysis.gateway_checks import istiod
+from netpol_lint.analysis.istio_world import ISTIOD
 from netpol_lint.analysis.managed import deny_by_default_directions
 from netpol_lint.engine.rulebase import Rule
 
@@ -18,8 +20,10 @@ class DenyDefaultBreaksIstio(Rule):
                "module's network policies are not enabled.")
     rationale = ("A deny-by-default policy isolates every pod of its namespace. With `networkPoliciesEnabled: "
                  "true` the module's own seven policies re-admit what istiod, the gateways, the CNI agent and the "
-                 "operator need (DNS, the API server, xDS on 15012, gateway traffic, metrics). Without them nothing "
-                 "does: sidecars get no configuration, the gateways stop forwarding, and the mesh goes down.")
+                 "operator need (DNS, the API server, xDS on 15012, the API server's webhook calls on 15017, gateway "
+                 "traffic, metrics). Without them nothing does: sidecars get no configuration, the gateways stop "
+                 "forwarding, pods are no longer injected, and the mesh goes down. (This finding also stands for "
+                 "NPL208 on istiod's webhooks: one cause, one finding.)")
     bad_example = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: deny-all\n"
                    "  namespace: istio-system\nspec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]\n")
     good_example = ("apiVersion: operator.kyma-project.io/v1alpha2\nkind: Istio\nmetadata:\n  name: default\n"
@@ -42,13 +46,28 @@ class DenyDefaultBreaksIstio(Rule):
             if not directions:
                 continue
             what = " and ".join(d.lower() for d in directions)
+            webhook = ""
+            if pol.namespace == ISTIOD.namespace and "Ingress" in directions and not self._webhook_reachable(ctx):
+                webhook = ("; the API server cannot call istiod's webhooks on TCP 15017 (sidecar injection, "
+                           "validation)")
             yield self.finding(
                 pol, pol.locate("spec", "podSelector"),
                 f"NetworkPolicy {pol.ns_name} denies all {what} for every pod in {pol.namespace} while the Istio "
                 f"module's network policies are not enabled ({why}): {SYSTEM_NAMESPACES[pol.namespace]} lose the "
-                f"traffic the module's policies would admit",
+                f"traffic the module's policies would admit{webhook}",
                 node_hint=list(directions),
             )
+
+
+    @staticmethod
+    def _webhook_reachable(ctx) -> bool:
+        """Does some policy still admit the API server to istiod's webhook port?  (NPL208 leaves
+        this case to NPL303: one cause, one finding.)"""
+        target = istiod(ctx.network)
+        port = ISTIOD.target_port("istiod", 443)
+        if target is None or port is None:
+            return True
+        return ctx.network.allowed(ctx.network.apiserver_caller(), target, port, "TCP").ingress.allowed
 
 
 RULE = DenyDefaultBreaksIstio

@@ -32,6 +32,7 @@ DATA = ROOT / "tests" / "data" / "diff"
 IGW, ISTIOD, CNI, CM = ("istio-system/istio-ingressgateway", "istio-system/istiod", "istio-system/istio-cni-node",
                         "kyma-system/istio-controller-manager")
 EXT = "ip:0.0.0.0-255.255.255.255"
+DNS, VPN = "kube-system/coredns", "kube-system/vpn-shoot"      # the platform's endpoints (Gardener)
 ALL, NONE = "All Connections", "No Connections"
 
 
@@ -64,12 +65,16 @@ def test_deny_by_default_added():
     code, doc = scenario("deny-by-default")
     assert code == 1
     assert conns(doc) == [
-        ("removed", CNI, "shop/frontend", ALL, NONE),
-        ("removed", CNI, "shop/orders", ALL, NONE),
+        ("removed", CNI, "shop/frontend", "TCP 53,443,UDP 53", NONE),
+        ("removed", CNI, "shop/orders", "TCP 53,443,UDP 53", NONE),
         ("removed", IGW, "shop/frontend", ALL, NONE),
         ("removed", IGW, "shop/orders", "TCP 53,UDP 53", NONE),
         ("removed", ISTIOD, "shop/frontend", "TCP 53,80,443,UDP 53", NONE),
         ("removed", ISTIOD, "shop/orders", "TCP 53,80,443,UDP 53", NONE),
+        ("removed", DNS, "shop/frontend", ALL, NONE),
+        ("removed", DNS, "shop/orders", ALL, NONE),
+        ("removed", VPN, "shop/frontend", ALL, NONE),
+        ("removed", VPN, "shop/orders", ALL, NONE),
         ("removed", CM, "shop/frontend", "TCP 53,443,UDP 53", NONE),
         ("removed", CM, "shop/orders", "TCP 53,443,UDP 53", NONE),
         ("removed", "shop/orders", "shop/frontend", ALL, NONE),
@@ -99,22 +104,38 @@ def test_service_target_port_changed():
 
 
 FLIP_CHANGES = [
+    ("removed", CNI, IGW, ALL, NONE),
+    ("removed", CNI, ISTIOD, ALL, NONE),
     ("removed", ISTIOD, IGW, ALL, NONE),
     ("removed", CM, IGW, ALL, NONE),
     ("removed", CM, ISTIOD, ALL, NONE),
-    ("changed", CNI, IGW, ALL, "TCP 8080,8443"),
-    ("changed", CNI, ISTIOD, ALL, "TCP 15017"),
+    ("changed", CNI, DNS, ALL, "TCP 53,443,UDP 53"),
+    ("changed", CNI, VPN, ALL, "TCP 53,443,UDP 53"),
+    ("changed", CNI, CM, ALL, "TCP 53,443,UDP 53"),
+    ("changed", CNI, "shop/frontend", ALL, "TCP 53,443,UDP 53"),
+    ("changed", CNI, "shop/orders", ALL, "TCP 53,443,UDP 53"),
+    ("changed", CNI, EXT, ALL, "TCP 53,443,UDP 53"),
     ("changed", IGW, CNI, ALL, "TCP 53,UDP 53"),
     ("changed", IGW, ISTIOD, ALL, "TCP 15012"),
+    ("changed", IGW, DNS, ALL, "TCP 53,UDP 53"),
+    ("changed", IGW, VPN, ALL, "TCP 53,UDP 53"),
     ("changed", IGW, CM, ALL, "TCP 53,UDP 53"),
     ("changed", IGW, "shop/orders", ALL, "TCP 53,UDP 53"),
     ("changed", IGW, EXT, ALL, "TCP 53,UDP 53"),
     ("changed", ISTIOD, CNI, ALL, "TCP 53,80,443,UDP 53"),
+    ("changed", ISTIOD, DNS, ALL, "TCP 53,80,443,UDP 53"),
+    ("changed", ISTIOD, VPN, ALL, "TCP 53,80,443,UDP 53"),
     ("changed", ISTIOD, CM, ALL, "TCP 53,80,443,UDP 53"),
     ("changed", ISTIOD, "shop/frontend", ALL, "TCP 53,80,443,UDP 53"),
     ("changed", ISTIOD, "shop/orders", ALL, "TCP 53,80,443,UDP 53"),
     ("changed", ISTIOD, EXT, ALL, "TCP 53,80,443,UDP 53"),
+    ("changed", DNS, IGW, ALL, "TCP 8080,8443"),
+    ("changed", DNS, ISTIOD, ALL, "TCP 15017"),
+    ("changed", VPN, IGW, ALL, "TCP 8080,8443"),
+    ("changed", VPN, ISTIOD, ALL, "TCP 15017"),
     ("changed", CM, CNI, ALL, "TCP 53,443,UDP 53"),
+    ("changed", CM, DNS, ALL, "TCP 53,443,UDP 53"),
+    ("changed", CM, VPN, ALL, "TCP 53,443,UDP 53"),
     ("changed", CM, "shop/frontend", ALL, "TCP 53,443,UDP 53"),
     ("changed", CM, "shop/orders", ALL, "TCP 53,443,UDP 53"),
     ("changed", CM, EXT, ALL, "TCP 53,443,UDP 53"),
@@ -177,7 +198,7 @@ def test_markdown_has_summary_table_first_and_details_folded():
     assert proc.stdout == (DATA / "deny-by-default.expected.md").read_text()
     lines = proc.stdout.splitlines()
     assert lines[2:10] == ["| change | count |", "|---|---:|", "| connections added | 0 |",
-                           "| connections removed | 11 |", "| connections changed | 1 |",
+                           "| connections removed | 15 |", "| connections changed | 1 |",
                            "| findings introduced | 1 |", "| findings fixed | 0 |", ""]
     assert proc.stdout.count("<details>") == 3 and proc.stdout.count("</details>") == 3
     # a multi-line message (NPL201's ready-to-apply policy) keeps its indentation in a fence

@@ -224,7 +224,7 @@ def test_example_repository_findings():
         "examples/shop/cart.yaml:25:9 NPL101 Deployment shop/cart",
         "examples/shop/catalog.yaml:17:19 NPL109 VirtualService shop/catalog-api",
         "examples/shop/catalog.yaml:46:5 NPL102 Deployment shop/catalog",
-        "examples/shop/network-policies.yaml:88:17 NPL203 NetworkPolicy shop/allow-ingressgateway",
+        "examples/shop/network-policies.yaml:93:17 NPL203 NetworkPolicy shop/allow-ingressgateway",
         "examples/shop/orders.yaml:1:13 NPL110 APIRule shop/orders",          # v1beta1: retired
         "examples/shop/orders.yaml:46:9 NPL201 Deployment shop/orders",
     ]

@@ -418,7 +418,10 @@ def test_istio_world_components_and_switch():
     assert {IGW, ISTIOD, "istio-system/istio-cni-node", "kyma-system/istio-controller-manager"} <= ids
     assert "istio-system/istio-egressgateway" not in ids
     assert all(n.endpoint(i).synthetic for i in (IGW, ISTIOD))
-    assert n.endpoint("istio-system/istio-cni-node").host_network
+    # Kyma runs Istio in sidecar mode: the CNI agent is on the pod network (data/platform.yaml)
+    assert not n.endpoint("istio-system/istio-cni-node").host_network
+    # the platform's own endpoints (Gardener by default): CoreDNS and the API server's VPN caller
+    assert {"kube-system/coredns", "kube-system/vpn-shoot"} <= ids
     assert not any(e.synthetic for e in net(APP).endpoints)
 
 

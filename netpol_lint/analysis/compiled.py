@@ -62,13 +62,16 @@ class CompiledPeer:
 class CompiledRule:
     """One ingress/egress rule."""
 
-    __slots__ = ("index", "peers", "any_peer", "pod_mask", "ipset", "ports", "problem")
+    __slots__ = ("index", "peers", "any_peer", "pod_mask", "ipset", "any_address", "ports", "problem")
 
     def __init__(self, index: int, peers: tuple[CompiledPeer, ...], any_peer: bool, ports: RulePorts,
                  problem: str = ""):
         self.index, self.peers, self.any_peer, self.ports, self.problem = index, peers, any_peer, ports, problem
         self.pod_mask = 0
         ipset = IPSet()
+        # a peer block sure to hold an address the linter does not know (the API server's)
+        self.any_address = any(p.block is not None and p.block.valid and p.block.prefix_len == 0
+                               and not p.block.excepts for p in peers)
         for p in peers:
             self.pod_mask |= p.mask
             if p.block is not None and p.block.valid:
@@ -80,7 +83,7 @@ class CompiledRule:
         if self.any_peer:
             return True
         if peer.external:
-            return self.ipset.contains(peer.address)
+            return self.ipset.contains(peer.address) if peer.address >= 0 else self.any_address
         return bool((self.pod_mask >> peer.index) & 1)
 
     def matching_peer(self, peer) -> int | None:
@@ -89,7 +92,8 @@ class CompiledRule:
             return -1
         for p in self.peers:
             if peer.external:
-                if p.admits_address(peer.address):
+                if p.admits_address(peer.address) if peer.address >= 0 else \
+                        (p.block is not None and p.block.valid and p.block.prefix_len == 0 and not p.block.excepts):
                     return p.index
             elif (p.mask >> peer.index) & 1:
                 return p.index

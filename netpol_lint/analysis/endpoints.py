@@ -73,6 +73,13 @@ def external_endpoint(addr: str) -> Endpoint:
                     address=value)
 
 
+def apiserver_endpoint() -> Endpoint:
+    """The API server as an address outside the pod network whose value the linter does not
+    know: only a rule without peers, or an ipBlock of a whole address family without excepts,
+    admits it (``CompiledRule.admits``)."""
+    return Endpoint(id="apiserver", namespace=None, name="apiserver", kind="APIServer", external=True, address=-1)
+
+
 def external_range(lo: int, hi: int) -> Endpoint:
     """An external address range (a netpol-analyzer style atom), named ``ip:LO-HI``."""
     text = range_text(lo, hi)

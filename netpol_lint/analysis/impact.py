@@ -30,6 +30,14 @@ Each changed connection is then sorted by what the user must do about it:
 
 A connection lands in every group whose need it breaks (normally one), and in ``other``
 only if it breaks none.  Lines name the file, line and column to change.
+
+``already-broken``
+    a needed connection — istio-ingressgateway to a route backend on its target port, a
+    sidecar-injected workload to istiod on 15012 — that is denied with the module's policies
+    off *and* on: the flip does not change it, so it is not among the changes, but the route
+    (or the pod) is dead today.  Listed separately with its fix (the policy that isolates it
+    must admit the peer; the label too, where the flip also needs it), so a dead route is never
+    reported as "nothing breaks".
 """
 from __future__ import annotations
 
@@ -50,9 +58,11 @@ from .routes import trace_routes
 from .selectors import parse_selector
 
 ROUTES, EGRESS, SCRAPERS, SIDECARS, OTHER = "routes", "egress-gateway", "scrapers", "sidecars", "other"
+ALREADY = "already-broken"
 
 # (id, title, the label that fixes it)
 GROUPS = (
+    (ALREADY, "Needed connections already broken (denied before and after the flip)", None),
     (ROUTES, "Routes from istio-ingressgateway that break", FROM_INGRESSGATEWAY),
     (EGRESS, "Workloads that lose istio-egressgateway", TO_EGRESSGATEWAY),
     (SCRAPERS, "Scrapers that lose Istio metrics endpoints", METRICS_SCRAPING),
@@ -74,7 +84,7 @@ class Fix:
 
     location: Location
     resource: dict                 # apiVersion/kind/namespace/name, as in findings
-    label: tuple[str, str]
+    label: tuple[str, str] | None  # None: the edit is to a NetworkPolicy (``action`` says which)
     action: str
 
     def text(self) -> str:
@@ -85,7 +95,7 @@ class Fix:
     def to_json(self) -> dict:
         loc = self.location
         return {"file": loc.file, "line": loc.line, "column": loc.column, "resource": dict(self.resource),
-                "label": {self.label[0]: self.label[1]}, "action": self.action}
+                "label": {self.label[0]: self.label[1]} if self.label else None, "action": self.action}
 
 
 @dataclass
@@ -128,10 +138,16 @@ class ImpactReport:
 
     @property
     def breaking(self) -> list[ImpactEntry]:
-        return [e for e in self.entries if e.breaking]
+        """What the flip breaks (already-broken connections are not among them)."""
+        return [e for e in self.entries if e.breaking and e.group != ALREADY]
+
+    @property
+    def already_broken(self) -> list[ImpactEntry]:
+        return self.group(ALREADY)
 
     @property
     def breaks(self) -> bool:
+        """Something needed is dead once policies are on: broken by the flip, or already."""
         return any(e.breaking for e in self.entries)
 
 
@@ -169,6 +185,7 @@ def analyse(session, *, prometheus_findings: Iterable[Any] = (), ipblock_pods: s
         if (c.src.id, c.dst.id) not in taken:
             entries.append(ImpactEntry(OTHER, c.src.id, c.dst.id, c, anchor=grouper.anchor(c)))
     entries.extend(_prometheus_entries(prometheus_findings))
+    entries.extend(grouper.already_broken())
     order = {g: i for i, (g, _, _) in enumerate(GROUPS)}
     entries.sort(key=lambda e: (order[e.group], e.sort_key()))
     return ImpactReport(entries, kyma.istio_cr, changes)
@@ -277,6 +294,49 @@ class _Grouper:
         for w in c.src.workloads:
             _add_fix(e, label_fix(w, TLS_MODE_LABEL, "istio"))
 
+    def already_broken(self) -> list[ImpactEntry]:
+        """Needed connections denied in both states (ALREADY): route backends, sidecars' XDS."""
+        out: dict[tuple[str, str], ImpactEntry] = {}
+        gateways = sorted(self.ingress)
+        for route in self.table.ingress_routes():
+            for b in route.backends:
+                if b.target_port is None:
+                    continue
+                try:
+                    ep = self.off.endpoint(b.workload)
+                except EndpointError:
+                    continue
+                if ep.host_network:
+                    continue
+                for gw in gateways:
+                    before = self.off.allowed(gw, ep, b.target_port, "TCP")
+                    if before.allowed or self.on.allowed(gw, ep.id, b.target_port, "TCP").allowed:
+                        continue
+                    e = out.get((gw, ep.id))
+                    if e is None:
+                        e = out[(gw, ep.id)] = ImpactEntry(ALREADY, gw, ep.id, None)
+                    e.breaks = e.breaks | PortSet.of("TCP", b.target_port)
+                    reason = f"{route.describe()} (container port TCP {b.target_port}): {_denial(before)}"
+                    if reason not in e.reasons:
+                        e.reasons.append(reason)
+                    _policy_fix(e, before, f"admit istio-ingressgateway (namespace istio-system, pods istio: "
+                                           f"ingressgateway) on TCP {b.target_port}")
+                    if b.workload.pod_labels.get(FROM_INGRESSGATEWAY) != "allowed":
+                        _add_fix(e, label_fix(b.workload, FROM_INGRESSGATEWAY))
+        for ep in self.off.endpoints:
+            if not ep.sidecar or not self._input_workload(ep):
+                continue
+            for target in sorted(self.istiod):
+                before = self.off.allowed(ep, target, 15012, "TCP")
+                if before.allowed or self.on.allowed(ep.id, target, 15012, "TCP").allowed:
+                    continue
+                e = out.setdefault((ep.id, target), ImpactEntry(ALREADY, ep.id, target, None))
+                e.breaks = ISTIOD_XDS
+                e.reasons.append(f"{ep.id} runs an Istio sidecar, which fetches its configuration from istiod on "
+                                 f"TCP 15012: {_denial(before)}")
+                _policy_fix(e, before, "admit istiod (namespace istio-system, pods istio: pilot) on TCP 15012")
+        return sorted(out.values(), key=lambda e: (e.source, e.target))
+
     # -- helpers ----------------------------------------------------------------------
     @staticmethod
     def _input_workload(ep: Endpoint) -> bool:
@@ -312,6 +372,26 @@ def label_fix(w: Workload, key: str, value: str = "allowed") -> Fix:
     else:
         action = f"add {key}: {value} to {where}"
     return Fix(w.labels_location(), w.identity(), (key, value), action)
+
+
+def _denial(verdict) -> str:
+    """Which side denies, in one line (the engine's summary)."""
+    side = verdict.egress if not verdict.egress.allowed else verdict.ingress
+    return f"{side.direction.lower()} denied, {side.summary}"
+
+
+def _policy_fix(entry: ImpactEntry, verdict, what: str) -> None:
+    """The policy edit: on the side that denies, where the first isolating policy of the input selects."""
+    side = verdict.egress if not verdict.egress.allowed else verdict.ingress
+    policies = [p for p in side.policies if not p.file.startswith("<")]
+    if not policies:
+        return
+    p = policies[0]
+    verb = "egress" if side.direction == "Egress" else "ingress"
+    where = f"{side.subject.id}'s {verb}"
+    _add_fix(entry, Fix(p.locate("spec", "podSelector"), p.identity(), None,
+                        f"{what} for {where}: add a NetworkPolicy in namespace {p.namespace} "
+                        f"(or a rule to one of {', '.join(x.ns_name for x in policies)})"))
 
 
 def _add_fix(entry: ImpactEntry, fix: Fix) -> None:

@@ -1,10 +1,14 @@
-"""The Istio module's side of a Kyma cluster, which manifests in a repository never show.
+"""The cluster around the input, which manifests in a repository never show.
 
 A Kyma cluster with the Istio module always runs the ingress gateway and istiod in
 ``istio-system``, the CNI node agent, and the module's controller manager in
 ``kyma-system``; the egress gateway runs when the Istio CR enables it (or, as far as the
-input shows, when a Gateway selects it).  Each is added as a *synthetic* pod template unless
-the input defines a workload of that namespace/name itself.
+input shows, when a Gateway selects it).  The platform under it (RULES.md "The platform",
+config ``platform``) adds CoreDNS in ``kube-system`` and, on Gardener, the ``vpn-shoot`` pods
+through which the shoot's API server calls webhooks.  Every component, with its full pod
+labels and ports, comes from ``netpol_lint/data/platform.yaml`` (``model/platform.py``), the
+single source with provenance; each is added as a *synthetic* pod template unless the input
+defines a workload of that namespace/name itself.
 
 The module's seven NetworkPolicies (``netpol_lint/data/istio-module-networkpolicies.yaml``,
 a copy of the transcribed module source) are added only when policies are enabled, with the
@@ -14,24 +18,26 @@ object is what is live until the module's next reconcile (NPL302 reports the dif
 User policies of other names in ``istio-system`` simply add up with the module's, per side,
 as Kubernetes unions all policies selecting a pod.
 
-istio-cni-node is a DaemonSet on the host network in real clusters, so it is modelled with
-``hostNetwork: true``: under the common CNI behaviour it is outside NetworkPolicy
-enforcement and its module policy does not constrain it.
+istio-cni-node runs on the pod network in Kyma (its chart sets ``hostNetwork`` only for
+ambient mode with a shared host network namespace, which Kyma does not enable), so its module
+policy constrains it like any pod's.
 """
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
 import yaml
 
 from ..load.documents import Document
+from ..model.platform import DEFAULT_PLATFORM, Component, Platform, platform as load_platform
 from ..model.resources import NetworkPolicy, Workload
 
 ISTIO_SYSTEM = "istio-system"
 KYMA_SYSTEM = "kyma-system"
+KUBE_SYSTEM = "kube-system"
 MODULE_POLICY_FILE = "istio-module-networkpolicies.yaml"
 SYNTHETIC_PATH = "<istio-module>"
 
@@ -42,33 +48,12 @@ API_SERVER_PORT_POLICIES = frozenset({
     "kyma-project.io--istio-pilot",
 })
 
-GATEWAY_PORTS = [("http2", 8080), ("https", 8443), ("status-port", 15021), ("http-envoy-prom", 15090),
-                 ("metrics", 15020)]
-
-
-@dataclass(frozen=True)
-class Component:
-    namespace: str
-    name: str
-    kind: str
-    labels: dict
-    ports: list = field(default_factory=list)
-    host_network: bool = False
-
-
-INGRESS_GATEWAY = Component(ISTIO_SYSTEM, "istio-ingressgateway", "Deployment",
-                            {"app": "istio-ingressgateway", "istio": "ingressgateway",
-                             "kyma-project.io/module": "istio"}, GATEWAY_PORTS)
-EGRESS_GATEWAY = Component(ISTIO_SYSTEM, "istio-egressgateway", "Deployment",
-                           {"app": "istio-egressgateway", "istio": "egressgateway",
-                            "kyma-project.io/module": "istio"}, GATEWAY_PORTS)
-ISTIOD = Component(ISTIO_SYSTEM, "istiod", "Deployment", {"app": "istiod", "istio": "pilot"},
-                   [("grpc-xds", 15010), ("https-dns", 15012), ("http-monitoring", 15014),
-                    ("https-webhooks", 15017)])
-CNI_NODE = Component(ISTIO_SYSTEM, "istio-cni-node", "DaemonSet", {"k8s-app": "istio-cni-node"},
-                     host_network=True)
-CONTROLLER_MANAGER = Component(KYMA_SYSTEM, "istio-controller-manager", "Deployment",
-                               {"kyma-project.io/module": "istio", "app.kubernetes.io/name": "istio-operator"})
+_MODULE = load_platform(DEFAULT_PLATFORM)       # the Istio module's components are the same on every platform
+INGRESS_GATEWAY: Component = _MODULE.component("ingressgateway")
+EGRESS_GATEWAY: Component = _MODULE.component("egressgateway")
+ISTIOD: Component = _MODULE.component("pilot")
+CNI_NODE: Component = _MODULE.component("cni")
+CONTROLLER_MANAGER: Component = _MODULE.component("controller-manager")
 
 
 @dataclass
@@ -78,12 +63,13 @@ class IstioWorld:
     workloads: list[Workload]
     policies: list[NetworkPolicy]
     replaced_policies: list[str]          # module policies the input redefines ("ns/name")
+    platform: Platform | None = None
 
 
 def _component_workload(c: Component, index: int) -> Workload:
     template = {"metadata": {"labels": dict(c.labels)},
                 "spec": {"containers": [{"name": c.name, "ports": [
-                    {"name": n, "containerPort": p, "protocol": "TCP"} for n, p in c.ports]}]}}
+                    {"name": p.name, "containerPort": p.port, "protocol": p.protocol} for p in c.ports]}]}}
     if c.host_network:
         template["spec"]["hostNetwork"] = True
     data = {"apiVersion": "apps/v1", "kind": c.kind,
@@ -135,13 +121,15 @@ def egress_gateway_expected(model, kyma) -> bool:
     return False
 
 
-def build_istio_world(model, kyma, api_server_port: int | None = None) -> IstioWorld:
+def build_istio_world(model, kyma, api_server_port: int | None = None,
+                      platform: Platform | str | None = None) -> IstioWorld:
     """Synthetic components missing from ``model`` and, if enabled, the module policies."""
+    if not isinstance(platform, Platform):
+        platform = load_platform(platform or getattr(model, "platform", None) or DEFAULT_PLATFORM)
     defined = {(w.namespace, w.name) for w in model.workloads}
     defined |= {(w.namespace, w.controller[1]) for w in model.workloads if w.kind == "Pod" and w.controller}
-    components = [INGRESS_GATEWAY, ISTIOD, CNI_NODE, CONTROLLER_MANAGER]
-    if egress_gateway_expected(model, kyma):
-        components.insert(1, EGRESS_GATEWAY)
+    egress = egress_gateway_expected(model, kyma)
+    components = [c for c in platform.components if not c.optional or egress]
     workloads = [_component_workload(c, i) for i, c in enumerate(components)
                  if (c.namespace, c.name) not in defined]
     policies: list[NetworkPolicy] = []
@@ -154,4 +142,4 @@ def build_istio_world(model, kyma, api_server_port: int | None = None) -> IstioW
                 replaced.append(f"{p.namespace}/{p.name}")
             else:
                 policies.append(p)
-    return IstioWorld(workloads, policies, replaced)
+    return IstioWorld(workloads, policies, replaced, platform)

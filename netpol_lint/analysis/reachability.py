@@ -21,9 +21,11 @@ from typing import Any, Iterable, Iterator
 from ..config import Config
 from ..model.resources import NetworkPolicy, Workload
 from .compiled import CompiledPolicy, CompiledRule, PolicyCompiler
-from .endpoints import Endpoint, EndpointLookup, build_endpoints, external_endpoint, external_range
+from .endpoints import (Endpoint, EndpointLookup, apiserver_endpoint, build_endpoints, external_endpoint,
+                        external_range)
 from .ipblocks import IPSet, split_atoms
 from .istio_world import IstioWorld, build_istio_world
+from ..model.platform import DEFAULT_PLATFORM, Platform, platform as load_platform
 from .portsets import ALL, EMPTY, PROTOCOLS, PortSet, resolve_named_port
 
 
@@ -194,8 +196,11 @@ class Network:
     def __init__(self, endpoints: list[Endpoint], policies: Iterable[NetworkPolicy],
                  namespaces: dict[str, dict[str, str]], *, ipblock_pods: str = "by-ip",
                  pod_cidrs: Iterable[str] = (), default_namespace: str = "default",
-                 world: IstioWorld | None = None, host_network_enforced: bool = False):
+                 world: IstioWorld | None = None, host_network_enforced: bool = False,
+                 platform: Platform | None = None):
         self.endpoints = endpoints
+        self.platform = platform or (world.platform if world is not None else None) or load_platform(DEFAULT_PLATFORM)
+        self.apiserver = apiserver_endpoint()
         self.host_network_enforced = host_network_enforced
         self.world = world
         self.ipblock_pods = ipblock_pods
@@ -235,9 +240,12 @@ class Network:
         # One object per namespace/name, as in a cluster: the last one applied wins (NPL004
         # reports the duplicate).
         policies = list({(p.namespace, p.name): p for p in model.network_policies}.values())
+        # the model was built for the session's platform (config ``platform``, ``--platform``)
+        platform = load_platform(getattr(model, "platform", None) or getattr(config, "platform", None)
+                                 or DEFAULT_PLATFORM)
         if istio_world:
             port = getattr(kyma, "api_server_port", None) or config.api_server_port
-            world = build_istio_world(model, kyma, port)
+            world = build_istio_world(model, kyma, port, platform)
             synthetic, policies = world.workloads, policies + world.policies
         namespaces = dict(model.known_namespaces())
         for w in list(model.workloads) + synthetic:
@@ -247,12 +255,17 @@ class Network:
         return cls(endpoints, policies, namespaces, ipblock_pods=ipblock_pods or config.ipblock_pods,
                    pod_cidrs=config.pod_cidrs if pod_cidrs is None else pod_cidrs,
                    default_namespace=model.default_namespace, world=world,
-                   host_network_enforced=host_network_enforced)
+                   host_network_enforced=host_network_enforced, platform=platform)
 
     # -- endpoints --------------------------------------------------------------------
-    def endpoint(self, ref: Any) -> Endpoint:
-        """An endpoint by id (``ns/name``, ``ns/kind/name``, ``kind/ns/name``, ``ip:ADDR``),
-        by Workload object, or an Endpoint itself.  Raises ``EndpointError``."""
+    def endpoint(self, ref: Any, role: str = "to") -> Endpoint:
+        """An endpoint by id (``ns/name``, ``ns/kind/name``, ``kind/ns/name``, ``ip:ADDR``,
+        ``apiserver``), by Workload object, or an Endpoint itself.  Raises ``EndpointError``.
+
+        ``apiserver`` as a source (``role="from"``) is the API server as webhooks see it: the
+        platform's caller pods (Gardener: ``kube-system/vpn-shoot``), else an address outside
+        the pod network; as a destination it is always such an address (RULES.md "The platform").
+        """
         if isinstance(ref, Endpoint):
             return ref
         if isinstance(ref, Workload):
@@ -261,6 +274,8 @@ class Network:
                 raise EndpointError(f"{ref.ref} is not part of this network")
             return hit
         text = str(ref).strip()
+        if text == "apiserver":
+            return self.apiserver_caller() if role == "from" else self.apiserver
         if text.startswith("ip:"):
             hit = self._externals.get(text)
             if hit is None:
@@ -271,11 +286,25 @@ class Network:
             return hit
         hits = self._lookup.find(text)
         if not hits:
-            raise EndpointError(f"no workload '{text}' in the input (use NAMESPACE/NAME or ip:ADDRESS)")
+            raise EndpointError(f"no workload '{text}' in the input (use NAMESPACE/NAME, ip:ADDRESS or apiserver)")
         if len(hits) > 1:
             options = ", ".join(f"{e.namespace}/{e.kind}/{e.name}" for e in hits)
             raise EndpointError(f"'{text}' is ambiguous: use one of {options}")
         return hits[0]
+
+    def apiserver_caller(self) -> Endpoint:
+        """Where the API server's calls (webhooks, conversion) come from on this platform."""
+        caller = self.platform.apiserver_caller
+        if caller:
+            hits = self._lookup.find(caller)
+            if len(hits) == 1:
+                return hits[0]
+        return self.apiserver
+
+    def dns_endpoint(self) -> Endpoint | None:
+        """The cluster DNS pods (CoreDNS in kube-system), if modelled."""
+        hits = self._lookup.find(self.platform.dns.id)
+        return hits[0] if len(hits) == 1 else None
 
     def isolated(self, endpoint: Any, direction: str) -> list[NetworkPolicy]:
         """The policies isolating ``endpoint`` for ``direction`` ("Ingress" or "Egress")."""
@@ -296,7 +325,7 @@ class Network:
     # -- single probes ----------------------------------------------------------------
     def allowed(self, src: Any, dst: Any, port: int | str, protocol: str = "TCP") -> Verdict:
         """Verdict for one connection attempt; a named ``port`` resolves against ``dst``."""
-        s, d = self.endpoint(src), self.endpoint(dst)
+        s, d = self.endpoint(src, "from"), self.endpoint(dst)
         proto = str(protocol).upper()
         if proto not in PROTOCOLS:
             raise PortError(f"protocol must be one of {', '.join(PROTOCOLS)}, not '{protocol}'")
@@ -340,7 +369,7 @@ class Network:
     # -- port sets --------------------------------------------------------------------
     def reachable_ports(self, src: Any, dst: Any) -> PortSet:
         """Every port/protocol on which ``src`` may connect to ``dst``."""
-        s, d = self.endpoint(src), self.endpoint(dst)
+        s, d = self.endpoint(src, "from"), self.endpoint(dst)
         egress, _ = self._side_ports("Egress", s, d, d)
         if not egress:
             return EMPTY

@@ -27,6 +27,9 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip paths matching GLOB (repeatable)")
     p.add_argument("--assume-network-policies", choices=("enabled", "disabled"),
                    help="override what the input's Istio CR says")
+    p.add_argument("--platform", choices=("gardener", "generic"), default=None,
+                   help="what the cluster runs on: kube-system's labels, CoreDNS's port, the API server "
+                        "(default: config, else gardener)")
     p.add_argument("--rules", action="append", default=[], metavar="DIR", help="load extra rules from DIR")
     p.add_argument("--trust-config", action="store_true",
                    help="allow Python rule files from directories named in the config file")

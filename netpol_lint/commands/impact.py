@@ -19,7 +19,7 @@ import json
 import sys
 
 from .. import __version__
-from ..analysis.impact import GROUP_TITLES, GROUPS, OTHER, ImpactEntry, ImpactReport, analyse
+from ..analysis.impact import ALREADY, GROUP_TITLES, GROUPS, OTHER, ImpactEntry, ImpactReport, analyse
 from ..api import load_config_and_rules, load_session
 from ..options import Options
 
@@ -80,11 +80,15 @@ def _cr_location(cr):
 def summary_line(report: ImpactReport) -> str:
     breaking = len(report.breaking)
     other = len(report.group(OTHER))
+    already = len(report.already_broken)
+    dead = (f" {already} needed connection{'s are' if already != 1 else ' is'} already broken, with or without "
+            f"the flag: fix {'them' if already != 1 else 'it'} too.") if already else ""
     if breaking:
         return (f"{breaking} needed connection{'s' if breaking != 1 else ''} break; {other} other "
                 f"connection{'s' if other != 1 else ''} change. Apply the fixes above before setting "
-                f"networkPoliciesEnabled: true.")
-    return (f"nothing the input needs breaks; {other} other connection{'s' if other != 1 else ''} change.")
+                f"networkPoliciesEnabled: true.{dead}")
+    return (f"nothing the input needs breaks; {other} other "
+            f"connection{'s' if other != 1 else ''} change.{dead}")
 
 
 def fold_other(entries: list[ImpactEntry]) -> list[tuple[str, list[str]]]:
@@ -115,6 +119,18 @@ def render_text(report: ImpactReport) -> str:
              cr_status(report), ""]
     for gid, title, label in GROUPS:
         entries = report.group(gid)
+        if gid == ALREADY:
+            if entries:
+                lines.append(f"{title} ({len(entries)}); dead today, whatever the flag says")
+                for e in entries:
+                    lines.append(f"  {e.source} => {e.target}")
+                    lines.append(f"    denied {e.breaks.to_text()}")
+                    for r in e.reasons:
+                        lines.append(f"    because {r}")
+                    for f in e.fixes:
+                        lines.append(f"    fix {f.text()}")
+                lines.append("")
+            continue
         if gid == OTHER:
             lines.append(f"{title}: {len(entries) or 'none'}")
             for line, peers in fold_other(entries):
@@ -155,9 +171,10 @@ def document(report: ImpactReport) -> dict:
     return {"version": 1, "tool": {"name": "netpol-lint", "version": __version__},
             "istio_cr": cr_json,
             "groups": groups,
-            "summary": {"breaking": len(report.breaking), "other": len(report.group(OTHER)),
+            "summary": {"breaking": len(report.breaking), "already_broken": len(report.already_broken),
+                        "other": len(report.group(OTHER)),
                         "changed_connections": len(report.changes),
-                        **{gid: len(report.group(gid)) for gid, _, _ in GROUPS if gid != OTHER}}}
+                        **{gid: len(report.group(gid)) for gid, _, _ in GROUPS if gid not in (OTHER, ALREADY)}}}
 
 
 def render_json(report: ImpactReport) -> str:
@@ -187,7 +204,10 @@ def render_markdown(report: ImpactReport) -> str:
            "| change | connections | fix |", "|---|---:|---|"]
     for gid, title, label in GROUPS:
         n = len(report.group(gid))
-        fix = f"add {md_code(label + ': ' + ('istio' if gid == 'sidecars' else 'allowed'))}" if label else "none needed"
+        if gid == ALREADY and not n:
+            continue
+        fix = f"add {md_code(label + ': ' + ('istio' if gid == 'sidecars' else 'allowed'))}" if label else \
+            ("a policy admitting the peer" if gid == ALREADY else "none needed")
         out.append(f"| {md_cell(title)} | {n} | {fix} |")
     out += ["", f"**{md_cell(summary_line(report))}**", ""]
     for gid, title, _ in GROUPS:
@@ -197,7 +217,8 @@ def render_markdown(report: ImpactReport) -> str:
         out += [f"#### {title}", "", "| from | to | before → after | breaks | because | fix |",
                 "|---|---|---|---|---|---|"]
         for e in entries:
-            ports = f"{e.change.before.to_text()} → {e.change.after.to_text()}" if e.change else "(not modelled)"
+            ports = f"{e.change.before.to_text()} → {e.change.after.to_text()}" if e.change else \
+                ("denied → denied" if gid == ALREADY else "(not modelled)")
             out.append(f"| {md_code(e.source)} | {md_code(e.target)} | {md_cell(ports)} | {md_cell(e.breaks.to_text())} "
                        f"| {md_cell(chr(10).join(e.reasons))} | {md_cell(chr(10).join(f.text() for f in e.fixes))} |")
         out.append("")

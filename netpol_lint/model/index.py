@@ -10,6 +10,7 @@ from typing import Iterable
 
 from ..load.documents import Document
 from ..load.loader import SourceFile
+from .platform import DEFAULT_PLATFORM, namespace_labels as platform_namespace_labels
 from .resources import (
     NAMESPACE_NAME_LABEL, APIRule, Function, FunctionService, Gateway, IstioCR, Namespace, NetworkPolicy,
     Resource, Service, VirtualService, Workload, resource_class, str_map, unrecognised_version,
@@ -27,6 +28,7 @@ class Model:
     documents: int = 0
     files: int = 0
     configured_namespaces: dict[str, dict[str, str]] = field(default_factory=dict)
+    platform: str = DEFAULT_PLATFORM      # RULES.md "The platform": its namespaces' labels
 
     def __post_init__(self):
         self.by_kind: dict[str, list[Resource]] = defaultdict(list)
@@ -49,8 +51,9 @@ class Model:
     # -- building ---------------------------------------------------------------------
     @classmethod
     def build(cls, files: Iterable[SourceFile], default_namespace: str = "default",
-              configured_namespaces: dict | None = None) -> "Model":
-        m = cls(default_namespace=default_namespace, configured_namespaces=dict(configured_namespaces or {}))
+              configured_namespaces: dict | None = None, platform: str = DEFAULT_PLATFORM) -> "Model":
+        m = cls(default_namespace=default_namespace, configured_namespaces=dict(configured_namespaces or {}),
+                platform=platform)
         for f in files:
             m.files += 1
             for doc in f.documents:
@@ -149,9 +152,15 @@ class Model:
         return {r.namespace for r in self.resources if r.namespace}
 
     def namespace_labels(self, name: str) -> dict[str, str]:
-        """Labels of a namespace: manifest, else config; always with the automatic name label."""
+        """Labels of a namespace: manifest, else the platform's (istio-system, kyma-system,
+        kube-system as the module, lifecycle-manager and Gardener create them) with config's
+        on top; always with the automatic name label."""
         obj = self.namespace_objects.get(name)
-        labels = dict(obj.labels) if obj is not None else dict(str_map(self.configured_namespaces.get(name)))
+        if obj is not None:
+            labels = dict(obj.labels)
+        else:
+            labels = dict(platform_namespace_labels(self.platform).get(name) or ())
+            labels.update(str_map(self.configured_namespaces.get(name)))
         labels[NAMESPACE_NAME_LABEL] = name
         return labels
 

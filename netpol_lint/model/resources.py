@@ -228,6 +228,11 @@ class Resource(metaclass=_LazySlots):
         return s if isinstance(s, dict) else EMPTY
 
     # -- positions ----------------------------------------------------------------------
+    @property
+    def packed(self) -> bool:
+        """Kept as a packed document (``packable``): nothing beyond metadata was needed."""
+        return self._data.__class__ is Head
+
     def locate(self, *path, key: bool = False) -> Location:
         """Location of ``path`` inside this object (nearest existing parent if absent)."""
         return self.doc.locate(self.base + tuple(path), key=key)
@@ -503,7 +508,9 @@ class FunctionService(Service):
 
 # Plain resources whose spec the built-in analysis reads (routes to Functions, NPL106's
 # Prometheus selectors): never packed, they are read anyway.
-READ_BEYOND_METADATA = frozenset({"Function", "Prometheus", "ServiceMonitor", "PodMonitor"})
+READ_BEYOND_METADATA = frozenset({"Function", "Prometheus", "ServiceMonitor", "PodMonitor",
+                                  # webhooks the API server calls (NPL208)
+                                  "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"})
 
 
 def packable(data: Any) -> bool:
@@ -518,7 +525,15 @@ def packable(data: Any) -> bool:
         return False
     if kind in READ_BEYOND_METADATA or resource_class(api_version, kind) is not Resource:
         return False
+    if kind == "CustomResourceDefinition" and has_conversion_webhook(data):
+        return False              # NPL208 reads it; other CRDs (large schemas) stay packed
     return kind in CLUSTER_SCOPED or "." not in api_group(api_version) or not embedded_labels(data.get("spec"))
+
+
+def has_conversion_webhook(data: Any) -> bool:
+    """A CRD whose ``spec.conversion.strategy`` is ``Webhook`` (NPL208 traces it)."""
+    conversion = get(data, "spec", "conversion")
+    return isinstance(conversion, dict) and conversion.get("strategy") == "Webhook"
 
 
 def embedded_labels(node: Any, depth: int = 0, found: list | None = None) -> list[dict[str, str]]:

@@ -41,7 +41,7 @@ class Session:
         """A session over files already read: the model is built over ``files`` in their order.
         Skipped files among them are moved to ``skipped`` (default), or ``skipped`` is given."""
         ns = default_namespace or config.default_namespace
-        model = Model.build(files, ns, config.namespaces)
+        model = Model.build(files, ns, config.namespaces, config.platform)
         kyma = settings(model, assume_network_policies, config.network_policies, config.api_server_port)
         if skipped is None:
             skipped = [f for f in files if f.skipped]
