@@ -92,6 +92,8 @@ class Browser:
                                         "document.getElementById('summary').dataset.paintedMs",
              timeout: float = 60) -> float:
         """Navigate and wait until ``ready`` is truthy; the seconds it took."""
+        self.call("Page.navigate", session=True, url="about:blank")
+        self.wait("location.href === 'about:blank' && document.readyState === 'complete'", timeout)
         self.events.clear()
         start = time.monotonic()
         self.call("Page.navigate", session=True, url=url)
@@ -101,7 +103,10 @@ class Browser:
     def wait(self, expression: str, timeout: float = 60):
         deadline = time.monotonic() + timeout
         while True:
-            value = self.eval(expression)
+            try:
+                value = self.eval(expression)
+            except CDPError:          # e.g. the context went away while navigating
+                value = None
             if value:
                 return value
             if time.monotonic() > deadline:

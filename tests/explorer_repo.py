@@ -1,9 +1,9 @@
 """A generated repository of 30 workloads (5 namespaces x 6) for the connectivity explorer.
 
-Deterministic: every namespace has a default-deny ingress policy and policies admitting two
-neighbours; each namespace exposes one workload through an APIRule, half of them without the
-``from-ingressgateway`` label (so the page has needed-but-denied routes), and an Istio CR
-turns the module's policies on.  Used by the explorer tests and ``benchmarks/explorer.py``.
+Deterministic: every namespace has a default-deny ingress policy, policies admitting the web
+tier, one neighbouring namespace and istio-ingressgateway; each namespace exposes its frontend
+through an APIRule, the odd ones without the ``from-ingressgateway`` label (so the module's
+policies deny those routes: needed but denied), and an Istio CR turns the module's policies on.  Used by the explorer tests and ``benchmarks/explorer.py``.
 """
 from __future__ import annotations
 
@@ -42,6 +42,11 @@ def write_repo(root: Path, namespaces=NAMESPACES, apps=APPS) -> Path:
             f"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: web-to-backend, namespace: {ns}}}\n"
             "spec:\n  podSelector: {matchLabels: {tier: backend}}\n"
             "  ingress: [{from: [{podSelector: {matchLabels: {tier: web}}}], ports: [{port: 8082}, {port: 8083}, {port: 8084}, {port: 8085}]}]\n")
+        docs.append(
+            f"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: allow-ingressgateway, namespace: {ns}}}\n"
+            "spec:\n  podSelector: {matchLabels: {app: frontend}}\n"
+            "  ingress: [{from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: istio-system}},"
+            " podSelector: {matchLabels: {istio: ingressgateway}}}]}]\n")
         peer = namespaces[(n + 1) % len(namespaces)]
         docs.append(
             f"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: from-{peer}, namespace: {ns}}}\n"

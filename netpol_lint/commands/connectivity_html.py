@@ -256,14 +256,18 @@ def _inline_script(text: str) -> str:
 
 def render_html(network: Network, connections: list[Connection], note: str | None = None,
                 title: str = "netpol-lint connectivity", all_endpoints: bool = True, *,
-                vendor_scripts: list[str] | None = None, layout: str = "fcose", **extra) -> str:
+                vendor_scripts: list[str] | None = None, layout: str = "fcose", measure: bool = False,
+                **extra) -> str:
     """The page; ``all_endpoints=False`` draws only endpoints that have a connection (focus).
 
     ``extra`` goes to ``page_data`` (routes, impact, findings, focus, policies_enabled).
-    ``vendor_scripts``/``layout`` let the layout benchmark swap in another layout extension.
+    ``vendor_scripts``/``layout`` let the layout benchmark swap in another layout extension,
+    ``measure`` makes the page count overlaps before its own separation pass.
     """
     data = page_data(network, connections, note, all_endpoints, **extra)
     data["layout"] = layout
+    if measure:
+        data["measure"] = True
     scripts = vendor_scripts if vendor_scripts is not None else [_asset(VENDOR_DIR, n) for n in SHIPPED_JS]
     vendor = "\n".join(f"<script>\n{_inline_script(s)}\n</script>" for s in scripts)
     page = _asset("explorer", "page.html")

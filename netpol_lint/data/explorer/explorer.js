@@ -194,13 +194,30 @@
     }
     var only = state.only;
     if (!only) {
+      // 67,719 connections on the corpus: units as numbers, one Map lookup per connection
+      var units = [], unitNo = {}, uOf = new Int32Array(NN), nsOk = new Uint8Array(NN), clsOk = C.map(function (c, k) { return classMatches(k); });
+      for (var i = 0; i < NN; i++) {
+        var u = unitOf(i);
+        if (unitNo[u] === undefined) { unitNo[u] = units.length; units.push(u); }
+        uOf[i] = unitNo[u];
+        nsOk[i] = inNsFilter(i) ? 1 : 0;
+      }
+      var agg = new Map(), U = units.length;
       for (var x = 0; x < ES.length; x++) {
         var s = ES[x], d = ED[x];
-        if (!(inNsFilter(s) || inNsFilter(d)) || !classMatches(EC[x])) { continue; }
-        var a = unitOf(s), b = unitOf(d);
-        if (a === b) { continue; }
-        addEdge(a, b, "allowed", x, EC[x]);
+        if (!(nsOk[s] || nsOk[d]) || !clsOk[EC[x]]) { continue; }
+        var ua = uOf[s], ub = uOf[d];
+        if (ua === ub) { continue; }
+        var key = ua * U + ub, e = agg.get(key);
+        if (!e) { e = {count: 0, classes: new Set(), pairs: []}; agg.set(key, e); }
+        e.count += 1;
+        e.classes.add(EC[x]);
+        if (e.pairs.length < 200) { e.pairs.push(x); }
       }
+      agg.forEach(function (e, key) {
+        var a = units[Math.floor(key / U)], b = units[key % U], id = "allowed:" + a + ">" + b;
+        edges[id] = {id: id, source: a, target: b, state: "allowed", count: e.count, classes: e.classes, pairs: e.pairs};
+      });
     }
     if (!only || only === "routes" || only === "denied") {
       data.routes.forEach(function (r, i) {
@@ -226,6 +243,7 @@
     } else {
       Object.keys(edges).forEach(function (id) { addUnit(edges[id].source); addUnit(edges[id].target); });
       N.forEach(function (n, i) { if (state.ns && N[i].s === state.ns) { addUnit(unitOf(i)); } });
+      if (byId[state.sel] !== undefined) { addUnit(unitOf(byId[state.sel])); }    // keep the selection in view
     }
     var els = [];
     order.forEach(function (u) { var d = nodes[u]; els.push({group: "nodes", data: d, classes: d.cls}); });
@@ -247,7 +265,8 @@
     container: document.getElementById("cy"),
     minZoom: 0.05, maxZoom: 4, textureOnViewport: true, hideEdgesOnViewport: true,
     style: [
-      {selector: "node", style: {"shape": "round-rectangle", "width": "data(w)", "height": "data(h)",
+      {selector: "node[w]", style: {"width": "data(w)", "height": "data(h)"}},
+      {selector: "node", style: {"shape": "round-rectangle",
         "label": "data(label)", "text-wrap": "wrap", "text-valign": "center", "text-halign": "center",
         "font-size": 12, "font-family": "sans-serif", "background-color": "#ffffff", "border-width": 1,
         "border-color": "#5f6368", "color": "#202124", "min-zoomed-font-size": 5}},
@@ -274,7 +293,7 @@
     ]
   });
 
-  function seeded(seed) {        // mulberry32: the layout's random numbers, the same on every load
+  function seeded(seed) {        // mulberry32
     return function () {
       seed |= 0; seed = seed + 0x6D2B79F5 | 0;
       var t = Math.imul(seed ^ seed >>> 15, 1 | seed);
@@ -311,12 +330,12 @@
     return out;
   }
 
-  function separate() {
-    // fcose keeps nodes apart but not always their labels in dense areas: push the top-level
-    // units that still overlap apart along the axis of least overlap, on plain boxes, and
-    // move the nodes once at the end (moving a node with thousands of edges is not free).
-    var tops = cy.nodes().orphans(), bb = [], round;
-    tops.forEach(function (n) {
+  function separateSet(nodes) {
+    // Push the overlapping boxes (labels included) of ``nodes`` apart along the axis of least
+    // overlap, on plain boxes, then move each node once (moving a node with thousands of
+    // edges is not free; a compound node moves with its descendants).
+    var bb = [], round;
+    nodes.forEach(function (n) {
       var b = n.boundingBox({includeLabels: true});
       bb.push({n: n, x1: b.x1, x2: b.x2, y1: b.y1, y2: b.y2, dx: 0, dy: 0});
     });
@@ -329,8 +348,7 @@
           if (ox <= 0 || oy <= 0) { continue; }
           var cx = (b.x1 + b.x2 - a.x1 - a.x2) / 2, cyy = (b.y1 + b.y2 - a.y1 - a.y2) / 2;
           var sx = 0, sy = 0;
-          if (ox < oy) { sx = (cx > 0 || (cx === 0 && i < j) ? 1 : -1) * (ox / 2 + 0.5); }
-          else { sy = (cyy > 0 || (cyy === 0 && i < j) ? 1 : -1) * (oy / 2 + 0.5); }
+          if (ox < oy) { sx = (cx >= 0 ? 1 : -1) * (ox / 2 + 0.5); } else { sy = (cyy >= 0 ? 1 : -1) * (oy / 2 + 0.5); }
           a.x1 -= sx; a.x2 -= sx; a.y1 -= sy; a.y2 -= sy; a.dx -= sx; a.dy -= sy;
           b.x1 += sx; b.x2 += sx; b.y1 += sy; b.y2 += sy; b.dx += sx; b.dy += sy;
           moved = true;
@@ -338,10 +356,24 @@
       }
       if (!moved) { break; }
     }
-    cy.startBatch();
-    bb.forEach(function (a) { if (a.dx || a.dy) { a.n.shift({x: a.dx, y: a.dy}); } });
-    cy.endBatch();
+    bb.forEach(function (a) {
+      if (a.dx || a.dy) { (a.n.isParent() ? a.n.descendants() : a.n).shift({x: a.dx, y: a.dy}); }
+    });
     return round;
+  }
+  function separate() {
+    // fcose keeps nodes apart but not always their labels in dense areas: siblings inside
+    // each namespace first (deepest first), then the top-level units.
+    var rounds = 0;
+    cy.startBatch();
+    cy.nodes().filter(function (n) { return n.isParent(); }).forEach(function (p) {
+      rounds = Math.max(rounds, separateSet(p.children()));
+    });
+    cy.endBatch();
+    cy.startBatch();
+    rounds = Math.max(rounds, separateSet(cy.nodes().orphans()));
+    cy.endBatch();
+    return rounds;
   }
 
   function layoutElements() {
@@ -360,8 +392,10 @@
     return cy.nodes().union(keep);
   }
 
+  var renders = 0;
   function render() {
-    var t = performance.now();
+    var t = performance.now(), generation = ++renders;
+    summary.setAttribute("data-rendered", "false");
     var els = build();
     cy.startBatch();
     cy.elements().remove();
@@ -371,28 +405,41 @@
     cy.style().selector("edge").style("curve-style", nEdges > 1500 ? "straight" : "bezier").update();
     stats.buildMs = performance.now() - t;
     t = performance.now();
-    var random = Math.random;
-    Math.random = seeded(18);
-    try {
-      var opts = LAYOUTS[data.layout] || LAYOUTS.fcose;
-      layoutElements().layout(opts).run();
-    } finally {
+    var random = Math.random, layout = layoutElements().layout(LAYOUTS[data.layout] || LAYOUTS.fcose);
+    function finish() {
       Math.random = random;
+      if (generation !== renders) { return; }
+      stats.engineMs = performance.now() - t;
+      stats.scriptMs = t - T0;
+      if (data.measure) { stats.rawOverlaps = overlaps().length; }
+      stats.rounds = separate();
+      stats.layoutMs = performance.now() - t;
+      cy.fit(undefined, 30);
+      if (cy.zoom() > 1.25) { cy.zoom(1.25); cy.center(); }
+      highlightSearch();
+      var sel = selectedElement();
+      if (sel) { sel.select(); showPanel(sel); } else { showDefaultPanel(); }
+      summary.textContent = cy.nodes().length + " nodes, " + nEdges + " edges (" + data.connections +
+        " allowed connections, " + data.routes.length + " traced routes, " + data.changes.length + " changes)";
+      summary.setAttribute("data-nodes", String(cy.nodes().length));
+      summary.setAttribute("data-edges", String(nEdges));
+      summary.setAttribute("data-layout-ms", String(Math.round(stats.layoutMs)));
+      summary.setAttribute("data-rendered", "true");
+      if (!summary.dataset.readyMs) {
+        summary.setAttribute("data-ready-ms", String(Math.round(performance.now() - T0)));
+        requestAnimationFrame(function () { requestAnimationFrame(function () {
+          summary.setAttribute("data-painted-ms", String(Math.round(performance.now())));
+        }); });
+      }
     }
-    stats.fcoseMs = performance.now() - t;
-    stats.rounds = separate();
-    stats.layoutMs = performance.now() - t;
-    cy.fit(undefined, 30);
-    if (cy.zoom() > 1.25) { cy.zoom(1.25); cy.center(); }
-    highlightSearch();
-    var sel = selectedElement();
-    if (sel) { sel.select(); showPanel(sel); } else { showDefaultPanel(); }
-    summary.textContent = cy.nodes().length + " nodes, " + nEdges + " edges (" + data.connections +
-      " allowed connections, " + data.routes.length + " traced routes, " + data.changes.length + " changes)";
-    summary.setAttribute("data-nodes", String(cy.nodes().length));
-    summary.setAttribute("data-edges", String(nEdges));
-    summary.setAttribute("data-layout-ms", String(Math.round(stats.layoutMs)));
-    summary.setAttribute("data-rendered", "true");
+    layout.one("layoutstop", finish);      // synchronous for fcose; ELK finishes later
+    Math.random = seeded(18);              // the layout's random numbers, the same on every load
+    try {
+      layout.run();
+    } catch (err) {
+      Math.random = random;
+      throw err;
+    }
   }
 
   // -- selection and the side panel --------------------------------------------------------
@@ -704,10 +751,6 @@
   readHash();
   syncControls();
   render();
-  summary.setAttribute("data-ready-ms", String(Math.round(performance.now() - T0)));
-  requestAnimationFrame(function () { requestAnimationFrame(function () {
-    summary.setAttribute("data-painted-ms", String(Math.round(performance.now())));
-  }); });
   window.explorer = {cy: cy, state: state, data: data, apply: apply, search: search, toggle: toggle, overlaps: overlaps,
                      svg: svg, png: png, explain: function (a, b) { return explain(byId[a], byId[b]); },
                      stats: stats, matchCount: function () { return matchCount; }};
