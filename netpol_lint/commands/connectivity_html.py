@@ -297,8 +297,9 @@ def lint_findings(args, session) -> list:
     """The default rules' findings over ``session`` (as ``lint`` reports them)."""
     # The lint machinery is imported here, not at module level: commands sit on top of the
     # layers (load -> model -> analysis -> engine/rules -> report -> commands).
-    from .. import linter, origins
-    from ..cli_common import load_config_and_rules
+    from ..engine import linter
+    from ..load import origins
+    from .common import load_config_and_rules
 
     config, registry = load_config_and_rules(args)
     result = linter.run(session, registry, linter.selected_rules(registry, config))
