@@ -43,15 +43,37 @@
     n.riSet = n.ri !== undefined ? new Set(ranges(n.ri)) : null;
   });
   nsList.sort();
-  var ES = [], ED = [], EC = [], pairClass = new Map(), NN = N.length;
-  Object.keys(data.edges).forEach(function (src) {
-    var s = +src;
-    data.edges[src].split(",").forEach(function (tok) {
-      var parts = tok.split(":"), k = +parts[1], ab = parts[0].split("-");
-      var a = +ab[0], b = ab.length > 1 ? +ab[1] : a;
-      for (var d = a; d <= b; d++) { ES.push(s); ED.push(d); EC.push(k); pairClass.set(s * NN + d, k); }
+  // connections as three typed arrays (source, destination, class), grouped by source in
+  // index order; first[s]..first[s + 1] are the connections of source s
+  var NN = N.length, total = 0, parsed = [];
+  for (var src = 0; src < NN; src++) {
+    var toks = data.edges[src] ? data.edges[src].split(",") : [], row = [];
+    toks.forEach(function (tok) {
+      var parts = tok.split(":"), ab = parts[0].split("-"), a = +ab[0], b = ab.length > 1 ? +ab[1] : a;
+      row.push(a, b, +parts[1]);
+      total += b - a + 1;
     });
-  });
+    parsed.push(row);
+  }
+  var ES = new Int32Array(total), ED = new Int32Array(total), EC = new Int32Array(total), first = new Int32Array(NN + 1);
+  for (var s0 = 0, x0 = 0; s0 < NN; s0++) {
+    first[s0] = x0;
+    var r = parsed[s0];
+    for (var t = 0; t < r.length; t += 3) {
+      for (var d0 = r[t]; d0 <= r[t + 1]; d0++) { ES[x0] = s0; ED[x0] = d0; EC[x0] = r[t + 2]; x0++; }
+    }
+  }
+  first[NN] = total;
+  parsed = null;
+  function pairClass(a, b) {         // the class of connection a -> b, or undefined
+    var lo = first[a], hi = first[a + 1] - 1;
+    while (lo <= hi) {
+      var mid = (lo + hi) >> 1;
+      if (ED[mid] === b) { return EC[mid]; }
+      if (ED[mid] < b) { lo = mid + 1; } else { hi = mid - 1; }
+    }
+    return undefined;
+  }
 
   // -- ports ---------------------------------------------------------------------------
   var PROTOS = ["SCTP", "TCP", "UDP"];
@@ -214,9 +236,21 @@
         e.classes.add(EC[x]);
         if (e.pairs.length < 200) { e.pairs.push(x); }
       }
+      // a dense view (the corpus' overview: 5,118 edges) draws one line per pair of units,
+      // both directions together, which halves what the first frame costs
+      var both = agg.size > 1500;
       agg.forEach(function (e, key) {
-        var a = units[Math.floor(key / U)], b = units[key % U], id = "allowed:" + a + ">" + b;
-        edges[id] = {id: id, source: a, target: b, state: "allowed", count: e.count, classes: e.classes, pairs: e.pairs};
+        var ia = Math.floor(key / U), ib = key % U;
+        if (both && ia > ib) { var tmp = ia; ia = ib; ib = tmp; }
+        var a = units[ia], b = units[ib], id = "allowed:" + a + (both ? "<>" : ">") + b, old = edges[id];
+        if (old) {
+          old.count += e.count;
+          e.classes.forEach(function (k) { old.classes.add(k); });
+          old.pairs = old.pairs.concat(e.pairs).slice(0, 200);
+        } else {
+          edges[id] = {id: id, source: a, target: b, state: "allowed", count: e.count, classes: e.classes,
+                       pairs: e.pairs, both: both};
+        }
       });
     }
     if (!only || only === "routes" || only === "denied") {
@@ -253,7 +287,7 @@
       if (!nodes[e.source] || !nodes[e.target]) { return; }
       var width = e.state === "allowed" ? 1 + Math.min(7, Math.log(e.count) * 1.3) : 2.5;
       els.push({group: "edges", classes: e.state,
-                data: {id: id, source: e.source, target: e.target, state: e.state, count: e.count,
+                data: {id: id, source: e.source, target: e.target, state: e.state, count: e.count, both: !!e.both,
                        width: width, ports: e.state === "allowed" ? foldPorts(Array.from(e.classes)) : "",
                        pairs: e.pairs}});
     });
@@ -547,7 +581,7 @@
     return {ok: false, text: "isolated by " + names + "; no rule admits " + N[other].id};
   }
   function explain(a, b) {
-    var k = pairClass.get(a * NN + b), lines = [];
+    var k = pairClass(a, b), lines = [];
     var eg = sideText(a, b, "egress"), ing = sideText(b, a, "ingress");
     if (k !== undefined) {
       lines.push(N[a].id + " -> " + N[b].id + ": ALLOWED on " + foldPorts([k]));
@@ -608,7 +642,7 @@
   }
   function showEdge(el) {
     var d = el.data(), h = [];
-    h.push("<h3 id=\"sel-title\">" + esc(unitLabel(d.source)) + " \u2192 " + esc(unitLabel(d.target)) + "</h3>");
+    h.push("<h3 id=\"sel-title\">" + esc(unitLabel(d.source)) + (d.both ? " \u2194 " : " \u2192 ") + esc(unitLabel(d.target)) + "</h3>");
     h.push("<div>state: <b id=\"edge-state\">" + esc({allowed: "allowed", denied: "needed but denied", route: "route (allowed)",
       "break": "would break with module policies", open: "would open with module policies",
       close: "would close with module policies"}[d.state]) + "</b>, " + d.count + " connection" + (d.count > 1 ? "s" : "") + "</div>");
