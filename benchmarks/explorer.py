@@ -8,8 +8,9 @@ For each input (examples/, a generated 30-workload repository, the corpus) and e
 page is opened collapsed (one node per namespace) and fully expanded (every workload in its
 namespace), and the script prints: layout time (the layout engine alone), overlapping node
 boxes (labels included) straight from the engine and after the page's separation pass,
-nodes and edges drawn.  Then, for the shipped page (fcose): its size and the time from
-navigation to the first painted frame.  Figures go to docs/performance.md by hand.
+nodes and edges drawn.  Then, for the shipped page (fcose): its size, the time from
+navigation to the first painted frame, and the CPU time Chromium spent on it (on a shared
+machine the wall time is longer than on a quiet one; the CPU time is not).  Figures go to docs/performance.md by hand.
 """
 from __future__ import annotations
 
@@ -57,11 +58,33 @@ def measure(browser: Browser, url: str, timeout: float) -> dict:
             "nodes": r["n"], "edges": r["e"]}
 
 
+HZ = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(root: int) -> dict[int, float]:
+    """CPU time (user + system) of ``root`` and its descendants, per process (Linux /proc)."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / HZ)
+    tree, grew = {root}, True
+    while grew:
+        more = {p for p, (pp, _) in parents.items() if pp in tree} - tree
+        tree |= more
+        grew = bool(more)
+    return {p: parents[p][1] for p in tree if p in parents}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", default=str(Path(os.environ.get("NETPOL_LINT_SHARED") or ROOT.parent / "shared") / "corpus"))      # NETPOL_LINT_SHARED as in tests
     ap.add_argument("--layouts", default="fcose,dagre,elk")
     ap.add_argument("--timeout", type=float, default=120)
+    ap.add_argument("--load-only", action="store_true", help="skip the layout comparison")
     args = ap.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="npl-explorer-"))
     vendor = work / "vendor"
@@ -71,7 +94,7 @@ def main(argv=None) -> int:
     print("|---|---|---|---:|---:|---:|---:|---:|")
     with Browser() as browser:
         for name, path in inputs.items():
-            for layout in args.layouts.split(","):
+            for layout in ([] if args.load_only else args.layouts.split(",")):
                 page = work / f"{name}-{layout}.html"
                 build_page(path, layout, vendor, page)
                 for view, frag in (("collapsed", ""), ("expanded", "#e=*")):
@@ -85,20 +108,27 @@ def main(argv=None) -> int:
                         browser.close()
                         browser.__init__()
         print()
-        print("| input | page size | navigation to first paint (median of 5) |")
-        print("|---|---:|---:|")
+        print("| input | page size | navigation to first paint (median of 5) | CPU s, renderer | CPU s, all Chromium processes |")
+        print("|---|---:|---:|---:|---:|")
         for name, path in inputs.items():
             page = work / f"{name}.html"
             text = subprocess.run([sys.executable, "-m", "netpol_lint", "connectivity", str(path), "--format", "html"],
                                   capture_output=True, text=True, check=True).stdout
             page.write_text(text)
-            times = []
+            times, busiest, total = [], [], []
             for _ in range(5):
                 browser.open("about:blank", ready="true")
+                before = _cpu_seconds(browser.proc.pid)
                 start = time.monotonic()
                 browser.open(page.as_uri())
                 times.append(time.monotonic() - start)
-            print(f"| {name} | {len(text.encode()) / 1e6:.2f} MB | {statistics.median(times):.2f} s |", flush=True)
+                after = _cpu_seconds(browser.proc.pid)
+                spent = [after[p] - before.get(p, 0.0) for p in after]
+                busiest.append(max(spent))
+                total.append(sum(spent))
+            # CPU time is what a quiet machine would take; wall time on a shared one is more
+            print(f"| {name} | {len(text.encode()) / 1e6:.2f} MB | {statistics.median(times):.2f} s | "
+                  f"{statistics.median(busiest):.2f} | {statistics.median(total):.2f} |", flush=True)
     return 0
 
 
