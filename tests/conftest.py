@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
-SHARED = ROOT.parent / "shared"
+SHARED = Path(os.environ.get("NETPOL_LINT_SHARED") or ROOT.parent / "shared")   # override: git worktrees elsewhere
 
 
 def run_cli(*args: str, cwd: str | os.PathLike | None = None, stdin: str | None = None,

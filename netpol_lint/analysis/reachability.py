@@ -418,6 +418,13 @@ class Network:
             self._reach_cache[key] = hit
         return hit
 
+    def admitted_peers(self, endpoint: Any, direction: str) -> int:
+        """Mask of the endpoints ``endpoint``'s ``direction`` side may admit as peers on some
+        port (every endpoint when that side is not isolated).  The explorer page uses it to
+        say which side denies a pair."""
+        e = self.endpoint(endpoint)
+        return self.all_mask if e.external else self._reach_mask(_direction(direction), e.index)
+
     def external_atoms(self, direction: str) -> list[Endpoint]:
         """External address ranges split at every ipBlock boundary of ``direction``'s rules.
 

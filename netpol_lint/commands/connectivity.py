@@ -18,8 +18,10 @@ Formats:
   An empty policy list on a side means no policy isolates that side.
 * ``dot`` (Graphviz) and ``mermaid``: namespaces as clusters/subgraphs, Istio components
   highlighted, edges labelled with their ports.
-* ``html``: one self-contained page (inline SVG and script, nothing fetched) drawing the graph;
-  hovering or clicking an edge shows its ports and deciding policies.
+* ``html``: the connectivity explorer, one self-contained page (Cytoscape.js inlined, nothing
+  fetched): namespaces that expand into workloads, needed-but-denied routes, the impact of
+  turning on the module's policies, findings, isolation, search, filters and exports
+  (``connectivity_html.py``).
 
 ``--focus WORKLOAD_OR_NAMESPACE`` keeps the connections touching that workload or namespace.
 """
@@ -31,7 +33,7 @@ import re
 import sys
 
 from ..analysis.reachability import Connection, EndpointError, Network
-from .connectivity_html import render_html
+from .connectivity_html import explorer_inputs, render_html
 from .reach import UsageError, add_network_arguments, assumption_note, build_network, fail
 
 
@@ -57,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
     elif fmt == "mermaid":
         text = render_mermaid(network, connections, every)
     elif fmt == "html":
-        text = render_html(network, connections, note, all_endpoints=every)
+        text = render_html(network, connections, note, all_endpoints=every,
+                           **explorer_inputs(args, session, network, connections))
     else:
         text = render_text(connections, note)
     sys.stdout.write(text)

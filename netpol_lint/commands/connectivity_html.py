@@ -1,218 +1,307 @@
-"""The self-contained HTML page of ``connectivity --format html``.
+"""The connectivity explorer: the self-contained HTML page of ``connectivity --format html``.
 
-One file, no network access: the graph data is embedded as JSON and drawn into inline SVG by
-the page's own script.  Namespaces are boxes; the Istio components (istio-system and the
-module's kyma-system pods) are set apart in a highlighted column on the left, external
-address ranges on the right.  Hovering or clicking an edge shows its ports and the policies
-that decided it on each side; clicking a workload highlights its connections.
+One file that works offline: Cytoscape.js and the fcose layout (vendored, pinned, with their
+licences: ``netpol_lint/data/vendor/VENDOR.json``) and the page's own script and style
+(``netpol_lint/data/explorer/``) are inlined, and the graph is embedded as compact JSON.
 
-When drawing is done the script records what it drew in ``#summary`` (``data-nodes``,
-``data-edges``, ``data-rendered``) and on every element (``g.node[data-id]``,
-``path.edge[data-from][data-to]``), so a headless browser can check the page.
+What the page is given (built here, drawn there):
+
+* every endpoint with its labels, the policies isolating it per direction, its findings
+  (file:line:col, count by severity) and the peers each side may admit (for ``reach``-style
+  explanations of a chosen pair);
+* every allowed connection, range-encoded per source (``3-7:0,9:2`` = destinations 3..7 with
+  port/policy class 0, destination 9 with class 2): the corpus' 67,719 connections fit in a
+  few kilobytes because whole namespaces talk alike;
+* the routes the route tracer finds from istio-ingressgateway, each with the engine's verdict
+  and explanation (denied ones are drawn red: needed but denied);
+* the impact of turning on the module's policies (would break / would open / would close);
+* with ``--focus``, only that workload's (or namespace's) neighbourhood.
+
+The output depends only on the input: same input, byte-identical page (the page seeds the
+layout's random numbers itself, so even the drawing repeats).
 """
 from __future__ import annotations
 
 import html
 import json
+from importlib import resources
+from typing import Iterable
 
-from ..analysis.reachability import Connection, Network
+from ..analysis.reachability import Connection, EndpointError, Network, PortError
+
+MAX_LABELS = 40            # per workload
+MAX_TEXT = 200             # characters of a label value or finding message
+MAX_NODE_FINDINGS = 30     # listed per workload or namespace (all are counted)
+MAX_FINDINGS = 4000        # listed in the whole page
+MAX_ROUTES = 1000
+MAX_CHANGES = 3000
+MAX_EXPLANATION = 1500
+SEVERITIES = ("error", "warning", "info")
+
+VENDOR_DIR = "vendor"
+SHIPPED_JS = ("cytoscape.min.js", "layout-base.js", "cose-base.js", "cytoscape-fcose.js")
+
+
+def _trim(text: str, limit: int = MAX_TEXT) -> str:
+    text = str(text)
+    return text if len(text) <= limit else text[:limit - 1] + "\u2026"
+
+
+def _ranges(indices: Iterable[int]) -> str:
+    """``0-3,7,9-10`` for sorted unique indices."""
+    out, run = [], None
+    for i in indices:
+        if run and i == run[1] + 1:
+            run[1] = i
+        else:
+            if run:
+                out.append(run)
+            run = [i, i]
+    if run:
+        out.append(run)
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in out)
+
+
+def _loc(location) -> str:
+    return f"{location.file}:{location.line}:{location.column}"
+
+
+class _Builder:
+    def __init__(self, network: Network, connections: list[Connection], all_endpoints: bool):
+        self.network = network
+        self.index: dict[str, int] = {}
+        self.endpoints = []
+        if all_endpoints:
+            for e in network.endpoints:
+                self.add(e)
+        for c in connections:
+            self.add(c.src)
+            self.add(c.dst)
+        self.policies: dict[str, int] = {}
+        self.policy_rows: list[list] = []
+        self.locations = {cp.key: _loc(cp.policy.locate()) for cp in network.policies
+                          if getattr(cp.policy, "doc", None) is not None}
+
+    def add(self, e) -> int:
+        if e.id not in self.index:
+            self.index[e.id] = len(self.endpoints)
+            self.endpoints.append(e)
+        return self.index[e.id]
+
+    def policy(self, key: str) -> int:
+        if key not in self.policies:
+            self.policies[key] = len(self.policy_rows)
+            self.policy_rows.append([key, self.locations.get(key, "")])
+        return self.policies[key]
+
+    def mask_indices(self, mask: int) -> list[int]:
+        out = []
+        for i, e in enumerate(self.endpoints):
+            if not e.external and (mask >> e.index) & 1:
+                out.append(i)
+        return out
 
 
 def page_data(network: Network, connections: list[Connection], note: str | None = None,
-              all_endpoints: bool = True) -> dict:
-    drawn = {}
-    for e in (list(network.endpoints) if all_endpoints else []) + [x for c in connections for x in (c.src, c.dst)]:
-        drawn.setdefault(e.id, e)
-    nodes = [{"id": e.id, "name": e.id if e.external else e.name, "namespace": e.namespace or "",
-              "kind": e.kind, "istio": e.istio_component, "synthetic": e.synthetic,
-              "external": e.external, "hostNetwork": e.host_network} for e in drawn.values()]
-    edges = [{"from": c.src.id, "to": c.dst.id, "ports": c.ports.to_text(),
-              "egress": list(c.egress_policies), "ingress": list(c.ingress_policies)} for c in connections]
-    return {"nodes": nodes, "edges": edges, "note": note or ""}
+              all_endpoints: bool = True, *, routes=None, impact=None, findings=(),
+              focus: str | None = None, policies_enabled: bool | None = None) -> dict:
+    """The JSON the page draws (see the module docstring); ``routes`` a RouteTable, ``impact``
+    an ImpactReport, ``findings`` the linter's findings over the same session."""
+    b = _Builder(network, connections, all_endpoints)
+    route_rows = _routes(b, network, routes, focus_ids=None if all_endpoints else set(b.index))
+    change_rows = _changes(b, impact)
+
+    classes: dict[tuple, int] = {}
+    class_rows: list[list] = []
+    out: dict[int, list[tuple[int, int]]] = {}
+    for c in connections:
+        key = (c.ports, c.egress_policies, c.ingress_policies)
+        k = classes.get(key)
+        if k is None:
+            k = classes[key] = len(class_rows)
+            class_rows.append([c.ports.to_json(), [b.policy(p) for p in c.egress_policies],
+                               [b.policy(p) for p in c.ingress_policies]])
+        out.setdefault(b.index[c.src.id], []).append((b.index[c.dst.id], k))
+    edges = {}
+    for src, pairs in out.items():
+        pairs.sort()
+        tokens, i = [], 0
+        while i < len(pairs):
+            j = i
+            while j + 1 < len(pairs) and pairs[j + 1][1] == pairs[i][1] and pairs[j + 1][0] == pairs[j][0] + 1:
+                j += 1
+            a, b_ = pairs[i][0], pairs[j][0]
+            tokens.append(f"{a}:{pairs[i][1]}" if a == b_ else f"{a}-{b_}:{pairs[i][1]}")
+            i = j + 1
+        edges[str(src)] = ",".join(tokens)
+
+    node_findings, ns_findings, finding_rows = _findings(b, findings)
+    nodes = []
+    for i, e in enumerate(b.endpoints):
+        flags = "".join(f for f, on in (("i", e.istio_component), ("y", e.synthetic), ("x", e.external),
+                                         ("h", e.host_network), ("s", e.sidecar)) if on)
+        row = {"id": e.id, "n": e.id if e.external else e.name, "s": "" if e.external else (e.namespace or ""),
+               "k": "" if e.external else e.kind, "f": flags}
+        if not e.external:
+            labels = sorted(e.labels.items())[:MAX_LABELS]
+            row["l"] = {k: _trim(v) for k, v in labels}
+            for direction, key, peers in (("Ingress", "pi", "ri"), ("Egress", "pe", "re")):
+                isolating = network.isolating(e, direction)
+                if isolating:
+                    row[key] = [b.policy(cp.key) for cp in isolating]
+                    row[peers] = _ranges(b.mask_indices(network.admitted_peers(e, direction)))
+        counts, listed = node_findings.get(i, ([0, 0, 0], []))
+        if any(counts):
+            row["fc"], row["fl"] = counts, listed
+        nodes.append(row)
+    return {"version": 1, "note": note or "", "focus": focus or "",
+            "policiesEnabled": bool(policies_enabled), "nodes": nodes, "policies": b.policy_rows,
+            "classes": class_rows, "edges": edges, "routes": route_rows, "changes": change_rows,
+            "findings": finding_rows, "nsFindings": ns_findings, "connections": len(connections)}
+
+
+def _routes(b: _Builder, network: Network, table, focus_ids) -> list[list]:
+    """[gateway, backend, port, route name, allowed, explanation] per traced ingress route backend."""
+    if table is None or network.world is None:
+        return []
+    from ..analysis.istio_world import INGRESS_GATEWAY
+    try:
+        gateway = network.endpoint(f"{INGRESS_GATEWAY.namespace}/{INGRESS_GATEWAY.name}")
+    except EndpointError:
+        return []
+    rows, seen = [], set()
+    for route in table.ingress_routes():
+        for backend in route.backends:
+            if backend.target_port is None:
+                continue
+            try:
+                dst = network.endpoint(backend.workload)
+                verdict = network.allowed(gateway, dst, backend.target_port, "TCP")
+            except (EndpointError, PortError):
+                continue
+            if focus_ids is not None and dst.id not in focus_ids:
+                continue
+            key = (dst.id, backend.target_port, route.name)
+            if key in seen:
+                continue
+            seen.add(key)
+            rows.append([b.add(gateway), b.add(dst), backend.target_port, route.name,
+                         1 if verdict.allowed else 0, _trim(verdict.explanation, MAX_EXPLANATION)])
+    rows.sort(key=lambda r: (r[4], r[1], r[2], r[3]))     # denied first
+    return rows[:MAX_ROUTES]
+
+
+def _changes(b: _Builder, report) -> list[list]:
+    """[source, target, 'break'|'open'|'close', before, after, why] per pair the flip changes."""
+    if report is None:
+        return []
+    from ..analysis.impact import GROUP_TITLES
+    by_pair: dict[tuple[str, str], list] = {}
+    rank = {"break": 0, "open": 1, "close": 2}
+    for entry in report.entries:
+        c = entry.change
+        if c is None or c.src.id not in b.index or c.dst.id not in b.index:
+            continue
+        kind = "break" if entry.breaking else ("open" if c.gained else "close")
+        why = GROUP_TITLES.get(entry.group, entry.group)
+        if entry.breaking:
+            why += f": needs {entry.breaks.to_text()}"
+        row = [b.index[c.src.id], b.index[c.dst.id], kind, c.before.to_text(), c.after.to_text(), _trim(why)]
+        old = by_pair.get((c.src.id, c.dst.id))
+        if old is None or rank[kind] < rank[old[2]]:
+            by_pair[(c.src.id, c.dst.id)] = row
+    rows = sorted(by_pair.values(), key=lambda r: (rank[r[2]], r[0], r[1]))
+    return rows[:MAX_CHANGES]
+
+
+def _findings(b: _Builder, findings) -> tuple[dict, dict, list]:
+    """Findings per workload node and per namespace (resources that are not workloads)."""
+    by_resource: dict[tuple, int] = {}
+    for i, e in enumerate(b.endpoints):
+        for w in e.workloads:
+            by_resource[(w.kind, w.namespace, w.name)] = i
+    per_node: dict[int, tuple[list, list]] = {}
+    per_ns: dict[str, list] = {}
+    rows: list[list] = []
+    for f in findings:
+        r = f.resource or {}
+        sev = SEVERITIES.index(f.severity) if f.severity in SEVERITIES else 2
+        node = by_resource.get((r.get("kind"), r.get("namespace"), r.get("name")))
+        if node is not None:
+            counts, listed = per_node.setdefault(node, ([0, 0, 0], []))
+        else:
+            counts, listed = per_ns.setdefault(r.get("namespace") or "", [[0, 0, 0], []])
+        counts[sev] += 1
+        if len(listed) < MAX_NODE_FINDINGS and len(rows) < MAX_FINDINGS:
+            resource = f"{r.get('kind')} {r.get('namespace') + '/' if r.get('namespace') else ''}{r.get('name')}" if r else ""
+            listed.append(len(rows))
+            rows.append([sev, f.rule, _trim(f.message), _loc(f.location), resource])
+    return per_node, {k: v for k, v in sorted(per_ns.items())}, rows
 
 
 def _script_json(data: dict) -> str:
     """JSON safe inside a <script> element."""
-    return json.dumps(data, sort_keys=True).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return (json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _asset(*parts: str) -> str:
+    return resources.files("netpol_lint.data").joinpath(*parts).read_text(encoding="utf-8")
+
+
+def _inline_script(text: str) -> str:
+    return text.replace("</script", "<\\/script")
 
 
 def render_html(network: Network, connections: list[Connection], note: str | None = None,
-                title: str = "netpol-lint connectivity", all_endpoints: bool = True) -> str:
-    """The page; ``all_endpoints=False`` draws only endpoints that have a connection (focus)."""
-    data = page_data(network, connections, note, all_endpoints)
-    return _TEMPLATE.replace("__TITLE__", html.escape(title)).replace("__DATA__", _script_json(data))
+                title: str = "netpol-lint connectivity", all_endpoints: bool = True, *,
+                vendor_scripts: list[str] | None = None, layout: str = "fcose", measure: bool = False,
+                **extra) -> str:
+    """The page; ``all_endpoints=False`` draws only endpoints that have a connection (focus).
+
+    ``extra`` goes to ``page_data`` (routes, impact, findings, focus, policies_enabled).
+    ``vendor_scripts``/``layout`` let the layout benchmark swap in another layout extension,
+    ``measure`` makes the page count overlaps before its own separation pass.
+    """
+    data = page_data(network, connections, note, all_endpoints, **extra)
+    data["layout"] = layout
+    if measure:
+        data["measure"] = True
+    scripts = vendor_scripts if vendor_scripts is not None else [_asset(VENDOR_DIR, n) for n in SHIPPED_JS]
+    vendor = "\n".join(f"<script>\n{_inline_script(s)}\n</script>" for s in scripts)
+    page = _asset("explorer", "page.html")
+    return (page.replace("__TITLE__", html.escape(title))
+            .replace("/*__STYLE__*/", _asset("explorer", "explorer.css"))
+            .replace("<!--__VENDOR__-->", vendor)
+            .replace("__DATA__", _script_json(data))
+            .replace("/*__SCRIPT__*/", _inline_script(_asset("explorer", "explorer.js"))))
 
 
-_TEMPLATE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>__TITLE__</title>
-<style>
- body { font: 13px system-ui, sans-serif; margin: 0; display: flex; height: 100vh; color: #202124; }
- #canvas { flex: 1; overflow: auto; }
- #side { width: 320px; border-left: 1px solid #dadce0; padding: 12px; overflow: auto; background: #fafafa; }
- #side h2 { font-size: 15px; margin: 0 0 8px; }
- #info { white-space: pre-wrap; font-family: ui-monospace, monospace; font-size: 12px; }
- .box rect { fill: #fff; stroke: #9aa0a6; rx: 6; }
- .box.istio rect { fill: #e8f0fe; stroke: #1a73e8; stroke-width: 2; }
- .box.external rect { fill: #fef7e0; stroke: #f9ab00; }
- .box text { font-weight: 600; fill: #5f6368; }
- .node rect { fill: #fff; stroke: #5f6368; rx: 4; cursor: pointer; }
- .node.istio rect { fill: #c6dafc; stroke: #1a73e8; }
- .node.synthetic rect { stroke-dasharray: 4 2; }
- .node.external rect { fill: #feefc3; }
- .node.hostnet rect { stroke: #d93025; }
- .node text { pointer-events: none; }
- .edge { fill: none; stroke: #80868b; stroke-width: 1.3; opacity: .55; cursor: pointer; }
- .edge.hot { stroke: #d93025; stroke-width: 2.5; opacity: 1; }
- .edge.dim { opacity: .08; }
- .hit { fill: none; stroke: transparent; stroke-width: 9; cursor: pointer; }
- #summary { margin-bottom: 10px; color: #5f6368; }
-</style>
-</head>
-<body>
-<div id="canvas"><svg id="graph" xmlns="http://www.w3.org/2000/svg"></svg></div>
-<div id="side">
- <h2>__TITLE__</h2>
- <div id="summary" data-rendered="false"></div>
- <div id="note"></div>
- <div id="info">Hover or click a connection to see its ports and the policies that decide it.
-Click a workload to highlight its connections.</div>
-</div>
-<script id="data" type="application/json">__DATA__</script>
-<script>
-(function () {
-  "use strict";
-  var data = JSON.parse(document.getElementById("data").textContent);
-  var SVG = "http://www.w3.org/2000/svg";
-  var svg = document.getElementById("graph");
-  var NODE_W = 210, NODE_H = 24, GAP = 8, PAD = 12, HEAD = 22, COL_GAP = 90;
+def explorer_inputs(args, session, network: Network, connections: list[Connection]) -> dict:
+    """Routes, impact and findings for the page (``render_html``'s ``extra``)."""
+    from ..analysis.routes import trace_routes
 
-  function el(name, attrs, parent) {
-    var e = document.createElementNS(SVG, name);
-    for (var k in attrs) { e.setAttribute(k, attrs[k]); }
-    if (parent) { parent.appendChild(e); }
-    return e;
-  }
-  function text(parent, x, y, s) {
-    var t = el("text", {x: x, y: y}, parent);
-    t.textContent = s.length > 30 ? s.slice(0, 29) + "\\u2026" : s;
-    var tip = el("title", {}, t); tip.textContent = s;
-    return t;
-  }
+    extra = {"routes": trace_routes(session), "focus": getattr(args, "focus", None)}
+    kyma = getattr(session, "kyma", None)
+    extra["policies_enabled"] = bool(network.world is not None and kyma is not None and kyma.policies_enabled)
+    if network.world is not None and kyma is not None:
+        from ..analysis import impact
+        extra["impact"] = impact.analyse(session, ipblock_pods=getattr(args, "ipblock_pods", None),
+                                         host_network_enforced=getattr(args, "host_network", "exempt") == "enforced")
+    extra["findings"] = lint_findings(args, session)
+    return extra
 
-  // Groups: Istio components (by namespace) first, then namespaces, then external ranges.
-  var groups = {}, order = [];
-  data.nodes.forEach(function (n) {
-    var key = n.external ? "external" : (n.istio ? "istio:" + n.namespace : "ns:" + n.namespace);
-    if (!groups[key]) { groups[key] = []; order.push(key); }
-    groups[key].push(n);
-  });
-  function rank(k) { return k.indexOf("istio:") === 0 ? 0 : (k === "external" ? 2 : 1); }
-  order.sort(function (a, b) { return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0); });
 
-  var columns = [[], [], []];
-  order.forEach(function (k) { columns[rank(k)].push(k); });
-  var nsKeys = columns[1], perCol = Math.max(1, Math.ceil(Math.sqrt(nsKeys.length)));
-  var layout = [columns[0]];
-  for (var i = 0; i < nsKeys.length; i += perCol) { layout.push(nsKeys.slice(i, i + perCol)); }
-  layout.push(columns[2]);
-  layout = layout.filter(function (c) { return c.length; });
+def lint_findings(args, session) -> list:
+    """The default rules' findings over ``session`` (as ``lint`` reports them)."""
+    # The lint machinery is imported here, not at module level: commands sit on top of the
+    # layers (load -> model -> analysis -> engine/rules -> report -> commands).
+    from ..engine import linter
+    from ..load import origins
+    from .common import load_config_and_rules
 
-  var pos = {}, x = 20, maxY = 0;
-  var boxes = el("g", {id: "boxes"}, svg), edgeLayer = el("g", {id: "edges"}, svg), nodeLayer = el("g", {id: "nodes"}, svg);
-  layout.forEach(function (col) {
-    var y = 20;
-    col.forEach(function (key) {
-      var members = groups[key], h = HEAD + PAD + members.length * (NODE_H + GAP);
-      var cls = "box" + (key.indexOf("istio:") === 0 ? " istio" : "") + (key === "external" ? " external" : "");
-      var box = el("g", {"class": cls, "data-group": key}, boxes);
-      el("rect", {x: x, y: y, width: NODE_W + 2 * PAD, height: h}, box);
-      var label = key === "external" ? "external addresses" :
-        (key.indexOf("istio:") === 0 ? "Istio: " : "namespace ") + key.slice(key.indexOf(":") + 1);
-      text(box, x + PAD, y + 16, label);
-      members.forEach(function (n, j) {
-        var ny = y + HEAD + PAD / 2 + j * (NODE_H + GAP);
-        var cls = "node" + (n.istio ? " istio" : "") + (n.synthetic ? " synthetic" : "") +
-                  (n.external ? " external" : "") + (n.hostNetwork ? " hostnet" : "");
-        var g = el("g", {"class": cls, "data-id": n.id}, nodeLayer);
-        el("rect", {x: x + PAD, y: ny, width: NODE_W, height: NODE_H}, g);
-        text(g, x + PAD + 6, ny + 16, n.name + (n.kind && !n.external ? "  (" + n.kind + ")" : ""));
-        pos[n.id] = {x: x + PAD, y: ny + NODE_H / 2};
-        g.addEventListener("click", function () { focusNode(n.id); });
-      });
-      y += h + 24;
-    });
-    maxY = Math.max(maxY, y);
-    x += NODE_W + 2 * PAD + COL_GAP;
-  });
-  svg.setAttribute("width", x);
-  svg.setAttribute("height", maxY + 20);
-  var defs = el("defs", {}, svg);
-  var marker = el("marker", {id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 6, markerHeight: 6,
-                             orient: "auto-start-reverse"}, defs);
-  el("path", {d: "M 0 0 L 10 5 L 0 10 z", fill: "#80868b"}, marker);
-
-  var info = document.getElementById("info"), pinned = null, edgeEls = [];
-  function describe(e) {
-    return e.from + "  \\u2192  " + e.to + "\\n\\nports: " + e.ports +
-      "\\n\\nsource egress: " + (e.egress.length ? e.egress.join(", ") : "not isolated (all egress allowed)") +
-      "\\ndestination ingress: " + (e.ingress.length ? e.ingress.join(", ") : "not isolated (all ingress allowed)");
-  }
-  function show(e, path) {
-    edgeEls.forEach(function (p) { p.classList.remove("hot"); p.classList.remove("dim"); });
-    path.classList.add("hot");
-    info.textContent = describe(e);
-  }
-  data.edges.forEach(function (e, idx) {
-    var a = pos[e.from], b = pos[e.to];
-    if (!a || !b) { return; }
-    var x1 = a.x + NODE_W, y1 = a.y, x2 = b.x, y2 = b.y, d;
-    if (a.x === b.x) {          // same column: leave and enter on the right, bulging outwards
-      x2 = b.x + NODE_W;
-      var bulge = 30 + Math.min(60, Math.abs(y2 - y1) / 4);
-      d = "M " + x1 + " " + y1 + " C " + (x1 + bulge) + " " + y1 + ", " + (x2 + bulge) + " " + y2 + ", " + x2 + " " + y2;
-    } else {
-      if (x2 < x1) { x1 = a.x; x2 = b.x + NODE_W; }
-      var dx = Math.max(40, Math.abs(x2 - x1) / 2) * (x2 >= x1 ? 1 : -1);
-      d = "M " + x1 + " " + y1 + " C " + (x1 + dx) + " " + y1 + ", " + (x2 - dx) + " " + y2 + ", " + x2 + " " + y2;
-    }
-    var path = el("path", {d: d, "class": "edge", "data-from": e.from, "data-to": e.to, "data-ports": e.ports,
-                           "data-index": idx, "marker-end": "url(#arrow)"}, edgeLayer);
-    var tip = el("title", {}, path); tip.textContent = e.from + " \\u2192 " + e.to + ": " + e.ports;
-    var hit = el("path", {d: d, "class": "hit"}, edgeLayer);
-    edgeEls.push(path);
-    [path, hit].forEach(function (p) {
-      p.addEventListener("mouseenter", function () { if (!pinned) { show(e, path); } });
-      p.addEventListener("click", function (ev) { ev.stopPropagation(); pinned = path; show(e, path); });
-    });
-  });
-  function focusNode(id) {
-    pinned = id;
-    var lines = [];
-    edgeEls.forEach(function (p, i) {
-      var hit = p.getAttribute("data-from") === id || p.getAttribute("data-to") === id;
-      p.classList.toggle("hot", hit); p.classList.toggle("dim", !hit);
-    });
-    data.edges.forEach(function (e) {
-      if (e.from === id) { lines.push("\\u2192 " + e.to + " : " + e.ports); }
-      if (e.to === id) { lines.push("\\u2190 " + e.from + " : " + e.ports); }
-    });
-    info.textContent = id + "\\n\\n" + (lines.length ? lines.join("\\n") : "no allowed connections");
-  }
-  svg.addEventListener("click", function (ev) {
-    if (ev.target === svg) { pinned = null; edgeEls.forEach(function (p) { p.classList.remove("hot", "dim"); }); }
-  });
-
-  document.getElementById("note").textContent = data.note;
-  var summary = document.getElementById("summary");
-  summary.textContent = data.nodes.length + " endpoints, " + edgeEls.length + " connections";
-  summary.setAttribute("data-nodes", String(nodeLayer.querySelectorAll("g.node").length));
-  summary.setAttribute("data-edges", String(edgeEls.length));
-  summary.setAttribute("data-rendered", "true");
-})();
-</script>
-</body>
-</html>
-"""
+    config, registry = load_config_and_rules(args)
+    result = linter.run(session, registry, linter.selected_rules(registry, config))
+    origins.remap(result, session, registry)
+    return list(result.findings)
