@@ -281,27 +281,27 @@ def render_html(network: Network, connections: list[Connection], note: str | Non
 def explorer_inputs(args, session, network: Network, connections: list[Connection]) -> dict:
     """Routes, impact and findings for the page (``render_html``'s ``extra``)."""
     from ..analysis.routes import trace_routes
+    from ..options import Options
 
-    extra = {"routes": trace_routes(session), "focus": getattr(args, "focus", None)}
+    options = Options.from_args(args)
+    extra = {"routes": trace_routes(session), "focus": args.focus}
     kyma = getattr(session, "kyma", None)
     extra["policies_enabled"] = bool(network.world is not None and kyma is not None and kyma.policies_enabled)
     if network.world is not None and kyma is not None:
         from ..analysis import impact
-        extra["impact"] = impact.analyse(session, ipblock_pods=getattr(args, "ipblock_pods", None),
-                                         host_network_enforced=getattr(args, "host_network", "exempt") == "enforced")
-    extra["findings"] = lint_findings(args, session)
+        extra["impact"] = impact.analyse(session, ipblock_pods=options.ipblock_pods,
+                                         host_network_enforced=options.host_network_enforced)
+    extra["findings"] = lint_findings(options, session)
     return extra
 
 
-def lint_findings(args, session) -> list:
+def lint_findings(options, session) -> list:
     """The default rules' findings over ``session`` (as ``lint`` reports them)."""
     # The lint machinery is imported here, not at module level: commands sit on top of the
     # layers (load -> model -> analysis -> engine/rules -> report -> commands).
-    from ..engine import linter
-    from ..load import origins
-    from .common import load_config_and_rules
+    from ..api import load_config_and_rules
+    from ..engine import linter, pipeline
 
-    config, registry = load_config_and_rules(args)
-    result = linter.run(session, registry, linter.selected_rules(registry, config))
-    origins.remap(result, session, registry)
+    config, registry = load_config_and_rules(options)
+    result = pipeline.run(session, registry, linter.selected_rules(registry, config), notify=False)
     return list(result.findings)
