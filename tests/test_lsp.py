@@ -303,6 +303,16 @@ async def test_watched_file_changes(client):
     await wait_for(client, "shop/orders.yaml", lambda ds: not ds)
 
 
+async def test_config_change_reloads_the_workspace(client):
+    config = ".netpol-lint.yaml"
+    (client.root / config).write_text("ignore: [NPL201]\n")
+    client.created.append(config)
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+        types.FileEvent(uri=uri(client, config), type=types.FileChangeType.Created)]))
+    await wait_for(client, "shop/orders.yaml", lambda ds: not ds)
+    assert codes(client.diagnostics[uri(client, "shop/cart.yaml")]) == ["NPL101"]
+
+
 async def test_shutdown(client):
     """Last in the module: it ends the shared server."""
     await client.shutdown_session()

@@ -169,12 +169,13 @@ def code_actions(ws: Workspace, path: str, start: tuple[int, int], end: tuple[in
     if src is None or text is None:
         return []
     out: list[Action] = []
+    before: list = []                     # the text's data, parsed once per request (comment checks)
     for f in findings_at(ws, path, start, end):
-        out.extend(_actions_for(ws, f, src, text))
+        out.extend(_actions_for(ws, f, src, text, before))
     return out
 
 
-def _actions_for(ws: Workspace, f: Finding, src: SourceFile, text: str) -> list[Action]:
+def _actions_for(ws: Workspace, f: Finding, src: SourceFile, text: str, before: list) -> list[Action]:
     out = []
     if isinstance(f.fix, LabelFix) and f.fix.file == src.path and not src.problems:
         try:
@@ -193,7 +194,7 @@ def _actions_for(ws: Workspace, f: Finding, src: SourceFile, text: str) -> list[
         action = _suppress_resource(f, r, src, text)
         if action is not None:
             out.append(action)
-    action = _suppress_line(f, src, text)
+    action = _suppress_line(f, src, text, before)
     if action is not None:
         out.append(action)
     return out
@@ -216,7 +217,7 @@ def _suppress_resource(f: Finding, r: Resource, src: SourceFile, text: str) -> A
                   f, {src.path: _edits(text, plan.edits)})
 
 
-def _suppress_line(f: Finding, src: SourceFile, text: str) -> Action | None:
+def _suppress_line(f: Finding, src: SourceFile, text: str, before: list) -> Action | None:
     """A comment on the line above the finding (its indentation), else at the end of its line;
     whichever leaves every document's data and the file's problems as they were."""
     if src.path.lower().endswith(".json"):
@@ -234,9 +235,10 @@ def _suppress_line(f: Finding, src: SourceFile, text: str) -> Action | None:
     candidates = [(start, start, f"{indent}{comment}{nl}"), (start + len(content), start + len(content), f"  {comment}")]
     if not content.strip():
         candidates = candidates[1:]
-    before = _data_of(src.path, text)
+    if not before:
+        before.append(_data_of(src.path, text))
     for a, b, new in candidates:
-        if _data_of(src.path, text[:a] + new + text[b:]) == before and before is not None:
+        if before[0] is not None and _data_of(src.path, text[:a] + new + text[b:]) == before[0]:
             return Action(f"Suppress {f.rule} on this line (comment)", f, {src.path: _edits(text, [(a, b, new)])})
     return None
 

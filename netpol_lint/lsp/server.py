@@ -272,10 +272,12 @@ def create_server(args) -> NetpolLanguageServer:
     def watched(ls: NetpolLanguageServer, params: types.DidChangeWatchedFilesParams):
         if ls.ws is None:
             return
-        for change in params.changes:
-            path = ls.path_of(change.uri)
-            if path is not None:
-                ls.ws.file_changed(path)
+        paths = [p for p in (ls.path_of(change.uri) for change in params.changes) if p is not None]
+        if any(ls.ws.is_config(p) for p in paths):
+            _reload(ls)
+            return
+        for path in paths:
+            ls.ws.file_changed(path)
         ls.schedule()
 
     @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
@@ -315,6 +317,21 @@ def create_server(args) -> NetpolLanguageServer:
     return server
 
 
+def _reload(ls: NetpolLanguageServer) -> None:
+    """The config changed: load everything again (a broken config: one message, nothing linted)."""
+    before = set(ls.ws.findings)
+    try:
+        ls.ws.reload()
+    except Exception as exc:
+        ls.ws.config = None
+        ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=f"netpol-lint: {exc}"))
+        ls.ws.findings = {}
+        ls.publish(sorted(before))
+        return
+    ls.load_error = None
+    ls.publish(sorted(before | set(ls.ws.findings)))
+
+
 def _navigate(ls: NetpolLanguageServer, params, find):
     path = ls.path_of(params.text_document.uri)
     if path is None or ls.ws is None or ls.ws.session is None:
@@ -352,7 +369,7 @@ def _register_watchers(ls: NetpolLanguageServer) -> None:
     if watched is None or not watched.dynamic_registration:
         return
     opts = types.DidChangeWatchedFilesRegistrationOptions(watchers=[
-        types.FileSystemWatcher(glob_pattern=f"**/*.{ext}") for ext in ("yaml", "yml", "json")])
+        types.FileSystemWatcher(glob_pattern=g) for g in ("**/*.yaml", "**/*.yml", "**/*.json", "**/pyproject.toml")])
     ls.client_register_capability(types.RegistrationParams(registrations=[types.Registration(
         id="netpol-lint-watch", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=opts)]))
 

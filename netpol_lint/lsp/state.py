@@ -93,6 +93,23 @@ class Workspace:
         self.dirty = True
         return self.lint()
 
+    def reload(self) -> RunResult:
+        """Everything again (the config changed): the open buffers keep their text."""
+        buffers = {p: (self.files[p].text, v) for p, v in self.buffers.items() if p in self.files}
+        self._resources, self.buffers = {}, {}
+        self.load()
+        for path, (text, version) in buffers.items():
+            if text is not None:
+                self.set_buffer(path, text, version)
+        return self.lint()
+
+    def is_config(self, path: str) -> bool:
+        """A file whose change changes the config in force (any config file of the tree:
+        discovery may pick one that did not exist before)."""
+        from ..config import CONFIG_NAMES
+        name = path.rsplit("/", 1)[-1]
+        return name in CONFIG_NAMES or name == "pyproject.toml"
+
     def display(self, abs_path: str) -> str:
         return display_path(abs_path, self.root)
 
