@@ -240,7 +240,7 @@ def create_server(args) -> NetpolLanguageServer:
             return
         doc = params.text_document
         src = ls.ws.files.get(path)
-        if src is not None and src.text == doc.text and path in ls.ws.findings:
+        if src is not None and path not in ls.ws.pending and path in ls.ws.findings and src.text == doc.text:
             ls.ws.buffers[path] = doc.version          # what was linted: nothing to redo
             ls.publish([path])
             return

@@ -67,6 +67,7 @@ class Workspace:
         self.generation = 0                          # runs so far (hover caches are per run)
         self.dirty = True
         self.edited: set[str] = set()               # buffers changed since the last run
+        self.pending: dict[str, str] = {}            # their texts, parsed at the next run
         self._context = None
 
     # -- loading ----------------------------------------------------------------------
@@ -95,8 +96,9 @@ class Workspace:
 
     def reload(self) -> RunResult:
         """Everything again (the config changed): the open buffers keep their text."""
-        buffers = {p: (self.files[p].text, v) for p, v in self.buffers.items() if p in self.files}
-        self._resources, self.buffers = {}, {}
+        buffers = {p: (self.pending[p] if p in self.pending else self.files[p].text, v)
+                   for p, v in self.buffers.items() if p in self.files or p in self.pending}
+        self._resources, self.buffers, self.pending = {}, {}, {}
         self.load()
         for path, (text, version) in buffers.items():
             if text is not None:
@@ -133,15 +135,17 @@ class Workspace:
 
     # -- changes ----------------------------------------------------------------------
     def set_buffer(self, path: str, text: str, version: int | None = None) -> None:
-        """An open buffer's unsaved text replaces the file (parsed now, linted at the next run)."""
+        """An open buffer's unsaved text replaces the file (parsed and linted at the next run:
+        a burst of keystrokes is parsed once)."""
         self.buffers[path] = version
-        self.files[path] = self.parse(path, text)
+        self.pending[path] = text
         self.edited.add(path)
         self.dirty = True
 
     def close_buffer(self, path: str) -> None:
         """The buffer is closed: the file on disk is the input again (or nothing, if it is gone)."""
         self.buffers.pop(path, None)
+        self.pending.pop(path, None)
         self.file_changed(path)
 
     def file_changed(self, path: str) -> None:
@@ -178,6 +182,9 @@ class Workspace:
         from ..load import origins
 
         start = time.perf_counter()
+        for path, text in self.pending.items():
+            self.files[path] = self.parse(path, text)
+        self.pending = {}
         files = [self.files[p] for p in sorted(self.files)]
         # the previous run's model, findings and analyses go first (only their signatures are
         # compared): two runs' worth of objects at once would raise the server's peak memory
