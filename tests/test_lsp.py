@@ -184,6 +184,17 @@ async def test_half_typed_yaml_gives_npl001_and_the_server_keeps_answering(clien
     await wait_for(client, path, lambda ds: codes(ds) == ["NPL101"])
 
 
+async def test_positions_are_utf16_for_a_utf16_client(client):
+    """An astral character (two UTF-16 units) in the finding's range: the range counts it twice."""
+    path = "shop/cart.yaml"
+    text = open_doc(client, path)
+    key = "networking.kyma-project.io/from-ingressgateway"
+    replace_doc(client, path, text.replace("        app: cart\n    spec:", f'        app: cart\n        {key}: "\U0001F600"\n    spec:'))
+    (d,) = await wait_for(client, path, lambda ds: codes(ds) == ["NPL003"])
+    assert d.range.start.line == d.range.end.line == 25
+    assert (d.range.start.character, d.range.end.character) == (8 + len(key) + 2, 8 + len(key) + 2 + 4)
+
+
 # -- code actions ------------------------------------------------------------------------------
 
 async def test_fix_action_applied_relints_clean(client):
