@@ -287,6 +287,11 @@ async def test_definitions_and_references(client):
     # APIRule spec.service.name -> the Service (its metadata.name)
     assert where(await client.text_document_definition_async(params("shop/orders.yaml", 9, 12))) == \
         [("shop/orders.yaml", 23)]
+    # VirtualService: the destination under the cursor -> its Service (http[1] -> catalog);
+    # http[0]'s 'reviews.shop' names no Service (NPL109): nothing to go to
+    assert where(await client.text_document_definition_async(params("shop/catalog.yaml", 21, 20))) == \
+        [("shop/catalog.yaml", 28)]
+    assert where(await client.text_document_definition_async(params("shop/catalog.yaml", 16, 20))) == []
     # Service -> the pod template it selects (its labels)
     assert where(await client.text_document_definition_async(params("shop/orders.yaml", 26, 6))) == \
         [("shop/orders.yaml", 45)]

@@ -457,16 +457,27 @@ def definition(ws: Workspace, path: str, line: int, char: int) -> list[Location]
         return []
     ctx = ws.context
     if isinstance(r, (APIRule, VirtualService)):
-        routes = [x for x in ctx.routes.routes if x.source is r and x.service is not None]
-        here = [x for x in routes if tuple(x.path[:len(at)]) == at[:len(x.path)] and at[:len(x.path)] == tuple(x.path)]
-        chosen = here or routes
-        return _unique(x.service.locate("metadata", "name") for x in chosen)
+        routes = [x for x in ctx.routes.routes if x.source is r]
+        # the route whose host node is nearest the cursor (``http[1]`` of a VirtualService:
+        # that route's destination); anywhere else in the resource: all of its Services
+        best = max((_common(at, x.path) for x in routes), default=0)
+        chosen = [x for x in routes if _common(at, x.path) == best] if best >= 3 else routes
+        return _unique(x.service.locate("metadata", "name") for x in chosen if x.service is not None)
     if isinstance(r, Service):
         sel = r.selector
         return _unique(w.labels_location() for w in (ctx.model.workloads_selected(r.namespace, sel) if sel else []))
     if isinstance(r, NetworkPolicy):
         return _unique(w.labels_location() for w in _policy_targets(ctx, r, at))
     return []
+
+
+def _common(a: tuple, b: tuple) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def _policy_targets(ctx, p: NetworkPolicy, at: tuple) -> list[Workload]:
