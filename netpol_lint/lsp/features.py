@@ -406,7 +406,7 @@ def _hover_route_source(ctx, r: Resource) -> str:
         gws = ", ".join(g.describe() for g in route.gateways) or "no gateway"
         out.append(f"- {route.describe()} — {gws}")
         if route.service is None:
-            out.append("  - the Service is not in the workspace")
+            out.append("  - names no Service of the workspace")
         for b in route.backends:
             out.append(f"  - backend {b.workload.kind} {b.workload.ns_name}"
                        + (f" on TCP {b.target_port}" if b.target_port is not None else ""))
