@@ -21,6 +21,8 @@ def run(args) -> int:
               "install netpol-lint[lsp] (pip install 'netpol-lint[lsp]')", file=sys.stderr)
         return 2
     from ..lsp.server import serve
+    from ..options import Options
 
+    options = Options.from_args(args)
     gc.enable()          # cli.main pauses the collector for one run; a server runs for hours
-    return serve(args)
+    return serve(options)

@@ -32,6 +32,7 @@ from pygls.workspace.position_codec import PositionCodec
 from .. import __version__
 from ..engine.findings import Finding
 from ..load.documents import Location
+from ..options import Options
 from ..report.sarif import help_uri
 from . import features
 from .state import Workspace
@@ -42,9 +43,9 @@ DEFAULT_DEBOUNCE_MS = 50
 
 
 class NetpolLanguageServer(LanguageServer):
-    def __init__(self, args):
+    def __init__(self, options: Options):
         super().__init__("netpol-lint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
-        self.args = args
+        self.options = options
         self.ws: Workspace | None = None
         self.debounce = DEFAULT_DEBOUNCE_MS / 1000
         self._timer: asyncio.TimerHandle | None = None
@@ -199,8 +200,8 @@ def _root_of(params: types.InitializeParams) -> str:
     return params.root_path or os.getcwd()
 
 
-def create_server(args) -> NetpolLanguageServer:
-    server = NetpolLanguageServer(args)
+def create_server(options: Options) -> NetpolLanguageServer:
+    server = NetpolLanguageServer(options)
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: NetpolLanguageServer, params: types.InitializeParams):
@@ -213,7 +214,7 @@ def create_server(args) -> NetpolLanguageServer:
     @server.feature(types.INITIALIZED)
     def initialized(ls: NetpolLanguageServer, params: types.InitializedParams):
         ls.codec = ls.workspace.position_codec
-        ls.ws = Workspace(ls._root, ls.args)
+        ls.ws = Workspace(ls._root, ls.options)
         try:
             result = ls.ws.load()
         except Exception as exc:     # a bad config: say so, lint nothing (like the CLI's exit 2)
@@ -374,8 +375,8 @@ def _register_watchers(ls: NetpolLanguageServer) -> None:
         id="netpol-lint-watch", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=opts)]))
 
 
-def serve(args) -> int:
+def serve(options: Options) -> int:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    server = create_server(args)
+    server = create_server(options)
     server.start_io()
     return 0

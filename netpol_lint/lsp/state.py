@@ -27,7 +27,10 @@ from ..load.loader import (MANIFEST_SUFFIXES, InputProblem, Limits, SourceFile, 
                            parse_text)
 from ..model.index import Model
 from ..model.kyma import settings
-from ..model.session import Session, read_all, read_paths
+from ..load.reader import read, read_all
+from ..model.resources import packable
+from ..model.session import Session
+from ..options import Options
 
 
 def _input_problem(path: str, message: str) -> SourceFile:
@@ -48,9 +51,9 @@ class RunResult:
 class Workspace:
     """Parsed files, open buffers and the findings over them."""
 
-    def __init__(self, root: str, args: Any):
+    def __init__(self, root: str, options: Options = Options()):
         self.root = os.path.realpath(root)
-        self.args = args
+        self.options = options
         self.config = None
         self.registry = None
         self.rules: list = []
@@ -68,28 +71,27 @@ class Workspace:
         self.dirty = True
         self.edited: set[str] = set()               # buffers changed since the last run
         self.pending: dict[str, str] = {}            # their texts, parsed at the next run
-        self._context = None
 
     # -- loading ----------------------------------------------------------------------
     def load(self) -> RunResult:
         """Read the whole folder (like ``netpol-lint lint .`` run from the root) and lint it.
 
-        Raises what the CLI exits 2 for (ConfigError, PluginError, RuleFileError, InputError).
+        Config, rules and input limits come from the library (``api.load_config_and_rules``,
+        ``Options.from_args``), as for every command.  Raises what the CLI exits 2 for
+        (``NetpolLintError``: a bad config, an unknown rule, an unreadable path).
         """
-        from ..commands.common import input_limits, load_config_and_rules
-        from ..engine import linter
-        from ..commands.common import split_rule_refs
+        from .. import api
+        from ..engine.linter import selected_rules
 
         os.chdir(self.root)             # display paths and config discovery are relative to it
-        self.config, self.registry = load_config_and_rules(self.args)
-        self.limits = input_limits(self.args)
-        self.excludes = list(self.config.exclude) + list(getattr(self.args, "exclude", None) or [])
-        self.rules = linter.selected_rules(self.registry, self.config, split_rule_refs(getattr(self.args, "select", "") or ""),
-                                           split_rule_refs(getattr(self.args, "ignore", "") or ""))
-        paths = list(getattr(self.args, "paths", None) or []) or ["."]
-        self._inputs = [os.path.abspath(p) for p in paths]
-        files = read_paths(paths, self.config, excludes=list(getattr(self.args, "exclude", None) or []),
-                           jobs=getattr(self.args, "jobs", None), limits=self.limits)
+        options = self.options
+        self.config, self.registry = api.load_config_and_rules(options)
+        api.check_rule_refs(self.registry, options.select + options.ignore)
+        self.limits = options.limits
+        self.excludes = list(self.config.exclude) + list(options.exclude)
+        self.rules = selected_rules(self.registry, self.config, options.select, options.ignore)
+        self._inputs = [os.path.abspath(p) for p in options.paths]
+        files = read(list(options.paths), self.limits, options.jobs, excludes=self.excludes, packable=packable)
         self.files = {f.path: f for f in files}
         self.dirty = True
         return self.lint()
@@ -159,7 +161,7 @@ class Workspace:
             return
         if not self.in_workspace(path):
             return
-        src = read_all([path], None, 1, self.limits)[0]
+        src = read_all([path], None, 1, self.limits, packable)[0]
         self.files[src.path] = src
         self.dirty = True
 
@@ -178,8 +180,7 @@ class Workspace:
         """Rebuild the model over the parsed files, run the rules, and say which files' findings
         changed (files without findings any more included)."""
         import time
-        from ..engine import linter
-        from ..load import origins
+        from ..engine import pipeline
 
         start = time.perf_counter()
         for path, text in self.pending.items():
@@ -188,14 +189,13 @@ class Workspace:
         files = [self.files[p] for p in sorted(self.files)]
         # the previous run's model, findings and analyses go first (only their signatures are
         # compared): two runs' worth of objects at once would raise the server's peak memory
-        self.session = self.result = self._context = None
+        self.session = self.result = None
         self.findings = {}
         was_enabled = gc.isenabled()
         gc.disable()                # like the CLI (cli.main): a run builds no cycles
         try:
             session = self._session(files)
-            result = linter.run(session, self.registry, self.rules)
-            origins.remap(result, session, self.registry)
+            result = pipeline.run(session, self.registry, self.rules, verbose=self.options.verbose)
         finally:
             if was_enabled:
                 gc.enable()
@@ -211,7 +211,6 @@ class Workspace:
         self.session, self.result, self.findings, self._signatures = session, result, by_file, signatures
         self.generation += 1
         self.dirty = False
-        self._context = None
         return RunResult(changed, time.perf_counter() - start, list(result.rule_errors))
 
     def _session(self, files: list[SourceFile]) -> Session:
@@ -220,7 +219,7 @@ class Workspace:
         NPL003's validation: ~40% of a run over parsed files) is not computed again.  A
         resource's cached values depend on its own document only; everything that relates
         resources (the model's indexes, the network, routes) is built anew each run."""
-        ns = getattr(self.args, "default_namespace", None) or self.config.default_namespace
+        ns = self.options.default_namespace or self.config.default_namespace
         model = Model(default_namespace=ns, configured_namespaces=dict(self.config.namespaces or {}))
         kept: dict[int, tuple[SourceFile, list, int]] = {}
         for f in files:
@@ -241,18 +240,16 @@ class Workspace:
                 model._add_document(doc)
             kept[id(f)] = (f, model.resources[first:], model.non_kubernetes_documents - other)
         self._resources = kept
-        kyma = settings(model, getattr(self.args, "assume_network_policies", None), self.config.network_policies,
+        kyma = settings(model, self.options.assume_network_policies, self.config.network_policies,
                         self.config.api_server_port)
         return Session([f for f in files if f.skipped is None], model, kyma, self.config,
                        [f for f in files if f.skipped is not None])
 
     @property
     def context(self):
-        """The analyses over the last run's model (network, routes), built on first use."""
-        if self._context is None:
-            from ..engine.linter import LintContext
-            self._context = LintContext(self.session, self.registry)
-        return self._context
+        """The last run's ``LintContext``: the model, and the network and routes the rules
+        built (hover and navigation answer from the same analyses as the diagnostics)."""
+        return self.result.context
 
     def rule(self, rule_id: str):
         return self.registry.rules.get(rule_id) if self.registry is not None else None
