@@ -145,7 +145,40 @@ def _fix_file(path, src, fixes, write) -> FileResult:
         raise FixError("changed since it was linted; not touched")
     if write and not _writable(path):
         raise FixError("read-only; not touched")
-    is_json = path.lower().endswith(".json")
+    plan = plan_text(src, text, fixes)
+    if not plan.edits:
+        if plan.notes:
+            raise FixError("; ".join(plan.notes))
+        return FileResult(path, "unchanged", "the fixes change nothing")
+    new_text, notes, count = plan.new_text, plan.notes, plan.findings
+    data = (codecs.BOM_UTF8 if bom else b"") + new_text.encode("utf-8")
+    diff = unified_diff(path, text, new_text)
+    if not write:
+        return FileResult(path, "would-fix", "", count, diff, notes)
+    if _read(path) != raw:
+        raise FixError("changed during the run; not touched")
+    write_atomic(os.path.realpath(path), data)        # through a symlink, not over it
+    return FileResult(path, "fixed", "", count, diff, notes)
+
+
+@dataclass
+class TextPlan:
+    """The verified edits for one file's text: ``(start, end, new)`` at character offsets
+    (code points) into the text, the text they give, the fixes left out and why, and how
+    many findings the edits fix."""
+
+    edits: list[tuple[int, int, str]]
+    new_text: str
+    notes: list[str]
+    findings: int = 0
+
+
+def plan_text(src: SourceFile, text: str, fixes: list[tuple[Finding, LabelFix]]) -> TextPlan:
+    """Plan and verify the ``fixes`` of one file against ``text`` (what ``src`` was parsed
+    from), writing nothing: the same edits ``--fix`` makes, for callers that apply them
+    elsewhere (the language server's code actions).  Raises ``FixError`` only for fixes
+    that contradict each other; every other reason a fix is left out is in ``notes``."""
+    is_json = src.path.lower().endswith(".json")
     docs = {d.index: d for d in src.documents}
     roots = _compose_all(text)
     planned, notes = [], []
@@ -161,20 +194,16 @@ def _fix_file(path, src, fixes, write) -> FileResult:
             notes.append(f"{_who(who)}: {exc}")
             continue
         planned.append(_Planned(doc_index, fpath, sets, removes, edits, who))
-    kept, new_text = _verified(path, text, is_json, docs, planned, notes)
-    if not kept:
-        if notes:
-            raise FixError("; ".join(notes))
-        return FileResult(path, "unchanged", "the fixes change nothing")
-    count = sum(len(p.who) for p in kept)
-    data = (codecs.BOM_UTF8 if bom else b"") + new_text.encode("utf-8")
-    diff = unified_diff(path, text, new_text)
-    if not write:
-        return FileResult(path, "would-fix", "", count, diff, notes)
-    if _read(path) != raw:
-        raise FixError("changed during the run; not touched")
-    write_atomic(os.path.realpath(path), data)        # through a symlink, not over it
-    return FileResult(path, "fixed", "", count, diff, notes)
+    kept, new_text = _verified(src.path, text, is_json, docs, planned, notes)
+    edits = sorted((e for p in kept for e in p.edits), key=lambda e: (e[0], e[1]))
+    return TextPlan(edits, new_text, notes, sum(len(p.who) for p in kept))
+
+
+def edits_for(finding: Finding, src: SourceFile, text: str) -> TextPlan:
+    """The verified edits that fix one ``finding`` in ``text`` (nothing is written)."""
+    if not isinstance(finding.fix, LabelFix):
+        return TextPlan([], text, ["not fixable"])
+    return plan_text(src, text, [(finding, finding.fix)])
 
 
 @dataclass
