@@ -39,6 +39,7 @@ class Config:
     ipblock_pods: str = "by-ip"
     rules: list[str] = field(default_factory=list)
     external_services: list[str] = field(default_factory=list)   # "ns/name": installed from elsewhere (NPL109)
+    expectations: str | None = None              # connectivity expectations file, as written
 
     @property
     def base_dir(self) -> str:
@@ -150,6 +151,10 @@ def from_mapping(data: Any, where: str, known_rule: callable = lambda r: True) -
             cfg.rules = _str_list(v or [], key, where)
         elif key == "external_services":
             cfg.external_services = _external_services(v, where)
+        elif key == "expectations":
+            if not isinstance(v, str) or not v.strip():
+                raise ConfigError(f"{where}: 'expectations' must be the path of an expectations file")
+            cfg.expectations = v
         else:
             raise ConfigError(f"{where}: unknown key '{key}'")
     return cfg
