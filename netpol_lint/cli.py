@@ -23,6 +23,7 @@ COMMANDS = {
     "explain": "netpol_lint.commands.explain",
     "reach": "netpol_lint.commands.reach",
     "connectivity": "netpol_lint.commands.connectivity",
+    "expect": "netpol_lint.commands.expect",
 }
 # subcommands whose module may be absent in a partial install are simply not offered
 OPTIONAL_COMMANDS = ("impact", "diff", "diff-managed")

@@ -231,6 +231,8 @@ def _parse_item(doc, i: int, item: Any, fail) -> Expectation:
         fail(base, "'from' is required (it may be left out only with a host: destination)")
     if src.form == "host":
         fail(base + ("from",), "host: is a destination only (traffic to a host comes from ingress-gateway)")
+    if src.form in ("internet", "ip") and dst.form in ("internet", "ip"):
+        fail(base, "both sides are outside the cluster: no NetworkPolicy governs that traffic")
     if dst.form == "host" and src.form != "ingress-gateway":
         fail(base + ("from",), "a host: destination is reached from ingress-gateway (leave 'from' out)")
     ports: tuple = ()
