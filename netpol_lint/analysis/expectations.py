@@ -444,16 +444,22 @@ def evaluator(session, current: Network | None = None) -> Evaluator:
     return ev
 
 
-def flag_flip_changes(session) -> list[tuple[Expectation, Failure | None, Failure | None]]:
+def flag_flip_changes(session, off: Network | None = None,
+                      on: Network | None = None) -> list[tuple[Expectation, Failure | None, Failure | None]]:
     """Expectations whose outcome differs between module policies disabled and enabled, as
     (expectation, failure with policies off, failure with policies on): what setting
     ``networkPoliciesEnabled: true`` breaks (off holds, on fails) or repairs.  Expectations
     checked only with policies disabled are left out (the flip does not concern them); a
-    side that selects nothing is not a change."""
+    side that selects nothing is not a change.  ``off``/``on``: networks already built for the
+    two states (``impact`` passes its own, built with its options)."""
     exps = getattr(session, "expectations", None)
     if not exps:
         return []
-    ev = evaluator(session)
+    if off is not None and on is not None:
+        ev = Evaluator(session)
+        ev._networks.update({False: off, True: on})
+    else:
+        ev = evaluator(session)
     out = []
     for exp in exps:
         if exp.when == "policies-disabled":

@@ -21,7 +21,7 @@ import re
 import sys
 
 from ..analysis.expectations import STATE_WORDS, evaluator, route_hosts
-from ..model.expectations import EndpointSpec, Expectation
+from ..model.expectations import DNS_LABEL_RE, HOST_RE, KEYWORDS, EndpointSpec, Expectation
 from .common import UsageError, load_config_and_rules, load_session
 
 ISTIOD_XDS = 15012
@@ -120,7 +120,7 @@ def _expectation(fields: dict) -> Expectation:
     def spec(v) -> EndpointSpec:
         if isinstance(v, dict):
             return EndpointSpec("selector", selector=json.dumps(v, sort_keys=True))
-        if v in ("ingress-gateway", "egress-gateway", "istiod", "kube-dns", "internet"):
+        if v in KEYWORDS:
             return EndpointSpec(v)
         prefix, sep, rest = v.partition(":")
         return EndpointSpec(prefix, rest) if sep else EndpointSpec("workload", v)
@@ -143,12 +143,12 @@ def _routes(ev) -> list[_Entry]:
         if hosts:
             for h in hosts:
                 key = ("host", h)
-                if key in seen or h.startswith("*"):
+                if key in seen or h.startswith("*") or not HOST_RE.match(h):
                     continue
                 seen.add(key)
                 out.append(_Entry({"name": f"{h} is reachable through the ingress gateway", "to": f"host:{h}",
                                    "allow": True}, [where]))
-        elif r.service is not None and r.host.is_service:
+        elif r.service is not None and r.host.is_service and _dns(r.host.namespace, r.host.name):
             key = ("svc", r.service_ref, r.port)
             if key in seen:
                 continue
@@ -163,7 +163,7 @@ def _routes(ev) -> list[_Entry]:
 
 
 def _input_namespaces(net) -> list[str]:
-    return sorted({e.namespace for e in net.endpoints if not e.synthetic and not e.external and e.namespace})
+    return sorted({e.namespace for e in net.endpoints if not e.synthetic and not e.external and _dns(e.namespace)})
 
 
 def _isolated(ev, current: bool) -> list[_Entry]:
@@ -182,7 +182,8 @@ def _isolated(ev, current: bool) -> list[_Entry]:
 def _sidecars(ev) -> list[_Entry]:
     net = ev.network(True)
     out = []
-    sidecar_ns = sorted({e.namespace for e in net.endpoints if e.sidecar and not e.synthetic and not e.external})
+    sidecar_ns = sorted({e.namespace for e in net.endpoints
+                         if e.sidecar and not e.synthetic and not e.external and _dns(e.namespace)})
     dns = [e for e in net.endpoints if e.namespace == "kube-system" and e.labels.get("k8s-app") == "kube-dns"]
     dns_ports = sorted({p.port for e in dns for p in e.ports if p.protocol == "UDP"}) or [53]
     for ns in sidecar_ns:
@@ -192,6 +193,11 @@ def _sidecars(ev) -> list[_Entry]:
             out.append(_Entry({"name": f"pods in {ns} reach DNS", "from": f"ns:{ns}", "to": "kube-dns",
                                "ports": dns_ports, "protocol": "UDP", "allow": True}, []))
     return out
+
+
+def _dns(*names) -> bool:
+    """Names an expectation can spell (unrendered templates like ``${NAMESPACE}`` cannot)."""
+    return all(isinstance(n, str) and DNS_LABEL_RE.match(n) for n in names)
 
 
 def _yaml(v) -> str:

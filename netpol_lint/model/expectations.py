@@ -37,9 +37,9 @@ QUANTIFIERS = ("every", "some")
 PROTOCOLS = ("TCP", "UDP", "SCTP")
 ITEM_KEYS = ("name", "reason", "from", "to", "ports", "protocol", "allow", "when", "quantifier")
 SELECTOR_KEYS = ("namespace", "namespaceSelector", "matchLabels", "matchExpressions")
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _PORT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_HOST = re.compile(r"^(\*\.)?[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*$")
+HOST_RE = re.compile(r"^(\*\.)?[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*$")
 _KIND = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 
 
@@ -288,13 +288,13 @@ def _endpoint(raw: Any, at: tuple, fail) -> EndpointSpec:
             fail(at, f"unknown endpoint prefix '{prefix}:' (use svc:, ns:, host: or ip:)")
         if prefix == "svc":
             parts = rest.split("/")
-            if len(parts) != 2 or not all(_DNS_LABEL.match(p) for p in parts):
+            if len(parts) != 2 or not all(DNS_LABEL_RE.match(p) for p in parts):
                 fail(at, f"'{text}': a Service is svc:NAMESPACE/NAME")
         elif prefix == "ns":
-            if not _DNS_LABEL.match(rest):
+            if not DNS_LABEL_RE.match(rest):
                 fail(at, f"'{text}': a namespace is ns:NAME (a DNS label)")
         elif prefix == "host":
-            if not _HOST.match(rest):
+            if not HOST_RE.match(rest):
                 fail(at, f"'{text}': a host is host:HOSTNAME (e.g. host:shop.example.com)")
             rest = rest.lower()
         else:
@@ -306,10 +306,10 @@ def _endpoint(raw: Any, at: tuple, fail) -> EndpointSpec:
     parts = text.split("/")
     ok = len(parts) in (2, 3) and all(parts)
     if ok and len(parts) == 2:
-        ok = all(_DNS_LABEL.match(p) for p in parts)
+        ok = all(DNS_LABEL_RE.match(p) for p in parts)
     elif ok:
-        ok = (_DNS_LABEL.match(parts[0]) and _KIND.match(parts[1]) or _KIND.match(parts[0])
-              and _DNS_LABEL.match(parts[1])) and _DNS_LABEL.match(parts[2])
+        ok = (DNS_LABEL_RE.match(parts[0]) and _KIND.match(parts[1]) or _KIND.match(parts[0])
+              and DNS_LABEL_RE.match(parts[1])) and DNS_LABEL_RE.match(parts[2])
     if not ok:
         fail(at, f"'{text}' is not an endpoint: use NAMESPACE/NAME (or NAMESPACE/KIND/NAME) of a workload, "
                  f"svc:NS/NAME, ns:NS, host:HOST, ip:CIDR or one of {', '.join(KEYWORDS)}")
@@ -322,7 +322,7 @@ def _selector(raw: dict, at: tuple, fail) -> EndpointSpec:
             fail(at + (k,), f"unknown selector key '{k}' (expected {', '.join(SELECTOR_KEYS)})", key=True)
     if not raw:
         fail(at, "an empty selector selects every pod of every namespace; name a namespace or labels")
-    if "namespace" in raw and (not isinstance(raw["namespace"], str) or not _DNS_LABEL.match(raw["namespace"])):
+    if "namespace" in raw and (not isinstance(raw["namespace"], str) or not DNS_LABEL_RE.match(raw["namespace"])):
         fail(at + ("namespace",), "must be a namespace name")
     if "namespace" in raw and "namespaceSelector" in raw:
         fail(at + ("namespaceSelector",), "give either namespace or namespaceSelector, not both")
