@@ -415,7 +415,7 @@ class Evaluator:
             related += _deciding(verdict)
         elif allowed:                                    # any port, must be denied: explain one open port
             ports = net.reachable_ports(s, d)
-            proto0 = proto or ports.protocols()[0]
+            proto0 = proto or ("TCP" if ports.ranges("TCP") else ports.protocols[0])
             lo = ports.ranges(proto0)[0][0]
             v = net.allowed(s, d, lo, proto0)
             detail = f"open: {ports.to_text()}; e.g. {proto0} {lo}: " + _verdict_detail(v)
