@@ -34,7 +34,7 @@ from ..model.resources import Workload
 from .endpoints import Endpoint, external_endpoint, external_range
 from .ipblocks import PRIVATE, IPSet, split_atoms
 from .istio_world import SYNTHETIC_PATH
-from .portsets import resolve_named_port
+from .portsets import PROTOCOLS, resolve_named_port
 from .reachability import Network, PortError, Verdict
 from .selectors import parse_selector
 
@@ -274,7 +274,7 @@ class Evaluator:
                 _number(p.get("port")) for p in entries if _number(p.get("port")) is not None))
             for want in wanted:
                 hits = [p for p in entries if (p.get("port") == want or p.get("name") == want)
-                        and (exp.protocol is None or _proto(p) == exp.protocol)]
+                        and (exp.protocol is None or _proto(p) == exp.protocol) and _proto(p) in PROTOCOLS]
                 if not hits:
                     missing.append(f"Service {ref} has no port {want}" + (f"/{exp.protocol}" if exp.protocol else ""))
                 for p in hits:
@@ -400,7 +400,10 @@ class Evaluator:
     def _failure(self, exp, state, net, s, t, port, proto, allowed, verdict, what) -> Failure:
         d = t.endpoint
         if verdict is None and port is not None and not what:
-            verdict = net.allowed(s, d, port, proto or "TCP")       # denied by the masks: explain it
+            try:                                                     # denied by the masks: explain it
+                verdict = net.allowed(s, d, port, proto or "TCP")
+            except PortError as exc:
+                what = str(exc)
         if port is None:
             port_text = f"{proto} (any port)" if proto else "any port"
         elif verdict is not None:

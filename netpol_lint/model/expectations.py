@@ -27,7 +27,7 @@ from typing import Any
 
 from ..config import Config, ConfigError
 from ..load.documents import Location
-from ..load.loader import Limits, SourceFile, read_file
+from ..load.loader import Limits, SourceFile, parse_text, read_file
 
 EXPECT_NAMES = (".netpol-lint-expect.yaml", ".netpol-lint-expect.yml")
 KEYWORDS = ("ingress-gateway", "egress-gateway", "istiod", "kube-dns", "internet")
@@ -166,6 +166,10 @@ def read_expectations(path: str, limits: Limits = Limits()) -> ExpectationSet:
     shown = src.path
     if src.skipped:
         raise ExpectationsError(f"{shown}: cannot read expectations: {src.skipped}")
+    if not src.problems and src.text is not None:
+        # parsed again keeping the node trees: every expectation is located (three lookups
+        # each), and the streamed lookups of the fast path cost a pass over the document each
+        src = parse_text(SourceFile(shown), src.text, limits, keep_nodes=True, templates=False)
     if src.problems:
         p = src.problems[0]
         raise ExpectationsError(f"{p.location.file}:{p.location.line}:{p.location.column}: {p.message}")
