@@ -207,7 +207,7 @@ class Evaluator:
             eps = self._service_endpoints(svc, net)
             return eps, "" if eps else f"Service {spec.ref} selects no pod template of the input"
         if form == "ns":
-            eps = tuple(e for e in net.endpoints if e.namespace == spec.ref and not e.external)
+            eps = self._namespace(net, spec.ref)
             return eps, "" if eps else f"no workload in namespace {spec.ref}"
         if form == "selector":
             return self._selected(spec, net)
@@ -226,13 +226,24 @@ class Evaluator:
                 "kube-dns": f" (no pod template labelled {key}: {value} in {ns})"}.get(form, "")
         return (), f"no {form} in the input{hint}"
 
+    def _namespace(self, net: Network, namespace: str) -> tuple:
+        """The endpoints of ``namespace`` (an index per network, built on first use)."""
+        index = self._atoms.get(("ns", id(net)))
+        if index is None:
+            index = {}
+            for e in net.endpoints:
+                if not e.external:
+                    index.setdefault(e.namespace, []).append(e)
+            index = self._atoms[("ns", id(net))] = {k: tuple(v) for k, v in index.items()}
+        return index.get(namespace, ())
+
     def _selected(self, spec: EndpointSpec, net: Network) -> tuple[tuple, str]:
         raw = spec.selector_data()
         pods = parse_selector({k: v for k, v in raw.items() if k in ("matchLabels", "matchExpressions")})
         nss = parse_selector(raw["namespaceSelector"]) if "namespaceSelector" in raw else None
         ns = raw.get("namespace")
         out, ns_ok = [], {}
-        for e in net.endpoints:
+        for e in (self._namespace(net, ns) if ns is not None else net.endpoints):
             if e.external:
                 continue
             if ns is not None and e.namespace != ns:
