@@ -577,3 +577,78 @@ def test_init_never_overwrites_and_is_deterministic(tmp_path):
     assert code == 2 and "out.yaml exists" in err and (repo / "out.yaml").read_text() == "mine\n"
     code, _, err = cli("expect", ".", cwd=repo)
     assert code == 2 and "expect needs --init" in err
+
+
+# -- bad input never crashes -------------------------------------------------------------------
+def test_arbitrary_expectation_files_give_expectations_or_one_clear_error(tmp_path_factory):
+    hypothesis = pytest.importorskip("hypothesis")
+    from hypothesis import strategies as st
+
+    from netpol_lint.model.expectations import ITEM_KEYS, ExpectationsError, read_expectations
+
+    scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 70000), st.text(max_size=12),
+                        st.sampled_from(["shop/web", "ns:shop", "svc:a/b", "host:x.example.com", "ip:10.0.0.0/8",
+                                         "internet", "kube-dns", "host:", "ip:", "a/b/c/d", "Deployment/a/b"]))
+    values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                           st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+                          max_leaves=8)
+    items = st.dictionaries(st.sampled_from(ITEM_KEYS + ("namespace", "matchLabels")), values, max_size=7)
+    docs = st.one_of(st.fixed_dictionaries({"expectations": st.lists(items, max_size=3)}), values)
+    path = tmp_path_factory.mktemp("fuzz") / "e.yaml"
+
+    @hypothesis.settings(max_examples=300, deadline=None, derandomize=True)
+    @hypothesis.given(docs)
+    def check(doc):
+        path.write_text(yaml.safe_dump(doc))
+        try:
+            exps = read_expectations(str(path))
+        except ExpectationsError as exc:
+            assert "\n" not in str(exc) and str(exc).startswith(path.name) or str(exc).startswith(str(path))
+            return
+        for e in exps:
+            assert e.location is not None and e.dst_location is not None
+
+    check()
+
+
+def test_any_valid_expectation_is_evaluated_without_error(world_repo):
+    hypothesis = pytest.importorskip("hypothesis")
+    from hypothesis import strategies as st
+
+    from netpol_lint.analysis.expectations import Evaluator
+    from netpol_lint.config import Config
+    from netpol_lint.model.expectations import parse_document
+    from netpol_lint.model.session import Session
+    from netpol_lint.load.documents import Document
+
+    session = Session.load([str(world_repo)], Config())
+    ev = Evaluator(session)
+    sides = st.sampled_from(["shop/web", "shop/api", "data/db", "kube-system/coredns", "ns:shop", "ns:data",
+                             "ns:istio-system", "svc:shop/web", "svc:shop/api", "ingress-gateway", "egress-gateway",
+                             "istiod", "kube-dns", "internet", "ip:203.0.113.0/24", "ip:10.1.2.3",
+                             {"namespace": "shop", "matchLabels": {"tier": "back"}},
+                             {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "data"}}}])
+    item = st.fixed_dictionaries(
+        {"from": sides, "to": st.one_of(sides, st.sampled_from(["host:web.example.com", "host:api.example.com"])),
+         "allow": st.booleans()},
+        optional={"ports": st.lists(st.sampled_from([53, 80, 8080, 9000, 5432, 15012, "http", "grpc", "dns"]),
+                                    min_size=1, max_size=3),
+                  "protocol": st.sampled_from(["TCP", "UDP"]),
+                  "when": st.sampled_from(["always", "policies-enabled", "policies-disabled"]),
+                  "quantifier": st.sampled_from(["every", "some"])})
+
+    @hypothesis.settings(max_examples=200, deadline=None, derandomize=True)
+    @hypothesis.given(item)
+    def check(exp):
+        if str(exp["to"]).startswith("host:"):
+            exp.pop("ports", None)
+            exp["from"] = "ingress-gateway"
+        if str(exp["from"]).startswith(("internet", "ip:")) and str(exp["to"]).startswith(("internet", "ip:")):
+            return
+        (e,) = parse_document(Document("e.yaml", 0, {"expectations": [exp]}))
+        out = ev.outcome(e)
+        assert bool(out.empty) + bool(out.failures) <= 1
+        for f in out.failures:
+            assert f.detail and "\n" not in f.detail and f.allowed != e.allow
+
+    check()
