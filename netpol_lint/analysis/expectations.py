@@ -109,6 +109,7 @@ class Evaluator:
         self._routes = None
         self._sides: dict[tuple, Side] = {}
         self._atoms: dict[tuple, tuple] = {}
+        self._by_namespace: dict[int, dict[str, tuple]] = {}
         self._outcomes: dict[int, Outcome] = {}
 
     # -- set-up -------------------------------------------------------------------------
@@ -142,7 +143,7 @@ class Evaluator:
         """The failure of ``exp`` in ``state`` regardless of its ``when`` (None: it holds;
         False: a side selects nothing)."""
         net = self.network(state)
-        srcs, dsts = self.sources(exp.src, state, exp), self.targets(exp, state)
+        srcs, dsts = self.sources(exp.src, state), self.targets(exp, state)
         if not srcs.items or not dsts.items:
             return False
         return self._evaluate(exp, state, net, srcs.items, dsts.items)
@@ -150,7 +151,7 @@ class Evaluator:
     def _check(self, exp: Expectation) -> Outcome:
         out = Outcome(exp)
         states = exp.states()
-        srcs = self.sources(exp.src, states[0], exp)
+        srcs = self.sources(exp.src, states[0])
         dsts = self.targets(exp, states[0])
         if not srcs.items:
             out.empty.append(("from", srcs.why))
@@ -165,7 +166,7 @@ class Evaluator:
         return out
 
     # -- resolving sides ----------------------------------------------------------------
-    def sources(self, spec: EndpointSpec, state: bool, exp: Expectation | None = None) -> Side:
+    def sources(self, spec: EndpointSpec, state: bool) -> Side:
         key = ("src", spec, state)
         hit = self._sides.get(key)
         if hit is None:
@@ -228,13 +229,13 @@ class Evaluator:
 
     def _namespace(self, net: Network, namespace: str) -> tuple:
         """The endpoints of ``namespace`` (an index per network, built on first use)."""
-        index = self._atoms.get(("ns", id(net)))
+        index = self._by_namespace.get(id(net))
         if index is None:
             index = {}
             for e in net.endpoints:
                 if not e.external:
                     index.setdefault(e.namespace, []).append(e)
-            index = self._atoms[("ns", id(net))] = {k: tuple(v) for k, v in index.items()}
+            index = self._by_namespace[id(net)] = {k: tuple(v) for k, v in index.items()}
         return index.get(namespace, ())
 
     def _selected(self, spec: EndpointSpec, net: Network) -> tuple[tuple, str]:

@@ -42,8 +42,8 @@ from ..model.resources import (
     FROM_INGRESSGATEWAY, ISTIO_METRICS, METRICS_SCRAPING, TO_EGRESSGATEWAY, Resource, Workload, get,
 )
 from .conndiff import ConnChange, compare
-from .expectations import flag_flip_changes
 from .endpoints import TLS_MODE_LABEL, Endpoint
+from .expectations import flag_flip_changes
 from .istio_world import ISTIO_SYSTEM
 from .portsets import EMPTY, PortSet
 from .reachability import EndpointError, Network
