@@ -652,3 +652,20 @@ def test_any_valid_expectation_is_evaluated_without_error(world_repo):
             assert f.detail and "\n" not in f.detail and f.allowed != e.allow
 
     check()
+
+
+def test_diff_against_a_git_revision_reports_the_broken_expectation(tmp_path):
+    import subprocess
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    repo = write_repo(tmp_path, world(), [{"name": "web is reachable", "to": "host:web.example.com", "allow": True}])
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false"]
+    subprocess.run(git + ["init", "-q"], cwd=repo, check=True)
+    subprocess.run(git + ["add", "-A"], cwd=repo, check=True)
+    subprocess.run(git + ["commit", "-qm", "base"], cwd=repo, check=True)
+    _break_web_policy(repo)
+    code, out, err = cli("diff", "--base", "HEAD", "--select", "NPL601", "--format", "json", cwd=repo)
+    doc = json.loads(out)
+    assert [(f["rule"], f["file"], f["line"]) for f in doc["findings"]["introduced"]] == [
+        ("NPL601", ".netpol-lint-expect.yaml", 2)]
+    assert doc["findings"]["fixed"] == [] and code == 1
