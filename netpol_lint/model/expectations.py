@@ -274,7 +274,7 @@ def _parse_item(doc, i: int, item: Any, fail) -> Expectation:
     protocol = None
     if "protocol" in item:
         proto = item["protocol"]
-        if not isinstance(proto, str) or proto.upper() not in PROTOCOLS:
+        if not isinstance(proto, str) or proto.upper() not in PROTOCOLS or proto not in (proto.upper(), proto.lower()):
             fail(base + ("protocol",), f"must be one of {', '.join(PROTOCOLS)}")
         protocol = proto.upper()
     when = item.get("when", "always")
