@@ -22,7 +22,9 @@ import sys
 
 from ..analysis.expectations import STATE_WORDS, evaluator, route_hosts
 from ..model.expectations import DNS_LABEL_RE, HOST_RE, KEYWORDS, EndpointSpec, Expectation
-from .common import UsageError, load_config_and_rules, load_session
+from ..api import load_config_and_rules, load_session
+from ..errors import UsageError
+from ..options import Options
 
 ISTIOD_XDS = 15012
 TLS_MODE = "security.istio.io/tlsMode"
@@ -40,8 +42,9 @@ def run(args) -> int:
         raise UsageError("expect needs --init (expectations are checked by lint: NPL601/NPL602)")
     if args.output and os.path.lexists(args.output):
         raise UsageError(f"{args.output} exists; remove it or choose another --output (it is never overwritten)")
-    config, _ = load_config_and_rules(args)
-    session = load_session(args, config)
+    options = Options.from_args(args)
+    config, _ = load_config_and_rules(options)
+    session = load_session(options, config)
     text = starter(session, list(args.paths) or ["."])
     if args.output:
         try:
