@@ -28,7 +28,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from ..engine.findings import Related
+from ..load.documents import Related
 from ..model.expectations import EndpointSpec, Expectation, ExpectationSet
 from ..model.resources import Workload
 from .endpoints import Endpoint, external_endpoint, external_range
