@@ -101,7 +101,7 @@ def load_session(options: Options, config: Config | None = None, paths: Iterable
         from .load import kustomize
         files, skipped = kustomize.read_rendered(paths, list(config.exclude) + list(options.exclude), options.jobs,
                                                  options.limits, options.stdin_text)
-        return Session.from_files(files, config, skipped=skipped, **settings)
+        return Session.from_files(files, config, skipped=skipped, limits=options.limits, **settings)
     return Session.load(paths, config, excludes=list(options.exclude), jobs=options.jobs, limits=options.limits,
                         stdin_text=options.stdin_text, **settings)
 

@@ -24,6 +24,7 @@ COMMANDS = {
     "reach": "netpol_lint.commands.reach",
     "connectivity": "netpol_lint.commands.connectivity",
     "lsp": "netpol_lint.commands.lsp",
+    "expect": "netpol_lint.commands.expect",
 }
 # subcommands whose module may be absent in a partial install are simply not offered
 OPTIONAL_COMMANDS = ("impact", "diff", "diff-managed")

@@ -42,6 +42,7 @@ class Config:
     rules: list[str] = field(default_factory=list)
     external_services: list[str] = field(default_factory=list)   # "ns/name": installed from elsewhere (NPL109)
     platform: str = "gardener"                   # RULES.md "The platform": gardener | generic
+    expectations: str | None = None              # connectivity expectations file, as written
 
     @property
     def base_dir(self) -> str:
@@ -157,6 +158,10 @@ def from_mapping(data: Any, where: str, known_rule: callable = lambda r: True) -
             if v not in PLATFORMS:
                 raise ConfigError(f"{where}: 'platform' must be one of {', '.join(PLATFORMS)}")
             cfg.platform = v
+        elif key == "expectations":
+            if not isinstance(v, str) or not v.strip():
+                raise ConfigError(f"{where}: 'expectations' must be the path of an expectations file")
+            cfg.expectations = v
         else:
             raise ConfigError(f"{where}: unknown key '{key}'")
     return cfg

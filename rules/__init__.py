@@ -38,6 +38,8 @@ PYTHON_RULES = (
     "npl208_webhook_blocked",
     "npl501_policy_selects_nothing",
     "npl502_named_port_not_found",
+    "npl601_expectation_violated",
+    "npl602_expectation_matches_nothing",
     "rego001_rego_deny",
     "rego002_rego_warn",
     "npl003_invalid_resource",

@@ -224,3 +224,32 @@ def test_pre_commit_whole_repository_hook_reports_everything(repo, hook_repo, pr
     lines = _finding_lines(out)
     assert any(ln.startswith("shop/web.yaml:4:9: NPL004 [error]") for ln in lines), out
     assert any(ln.startswith("shop/frontend.yaml:14:57: NPL103 [error]") for ln in lines), out
+
+
+# -- connectivity expectations (issue 17) -----------------------------------------------------
+def test_pre_commit_reports_an_expectation_a_policy_edit_breaks(tmp_path, hook_repo, pre_commit_home):
+    """The commit touches only a NetworkPolicy; the expectation it breaks lives in the unchanged
+    .netpol-lint-expect.yaml and is still reported (its related locations are the policy)."""
+    from test_expectations import world, write_repo
+
+    repo = write_repo(tmp_path, world(), "expectations:\n"
+                                         "  - name: web is reachable through its APIRule\n"
+                                         "    to: host:web.example.com\n"
+                                         "    allow: true\n")
+    (repo / ".netpol-lint.yaml").write_text("select: [NPL601, NPL602]\n")
+    _git("init", "-q", cwd=repo)
+    _git("add", "-A", cwd=repo)
+    _git("commit", "-q", "-m", "state of today", cwd=repo)
+    clean = _try_repo(hook_repo, pre_commit_home, repo, "netpol-lint", "--files", "shop/policies.yaml")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    policies = repo / "shop" / "policies.yaml"
+    policies.write_text(policies.read_text().replace("port: 8080", "port: 8081"))
+    _git("add", "-A", cwd=repo)
+    proc = _try_repo(hook_repo, pre_commit_home, repo, "netpol-lint", "--files", "shop/policies.yaml")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    lines = _finding_lines(out)
+    assert len(lines) == 1, out
+    assert lines[0].startswith(".netpol-lint-expect.yaml:2:5: NPL601 [error] expectation 'web is reachable through "
+                               "its APIRule' is violated with module policies enabled and disabled: for "
+                               "istio-system/istio-ingressgateway -> shop/web TCP 8080: denied, must be allowed"), out

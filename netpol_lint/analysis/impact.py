@@ -51,6 +51,7 @@ from ..model.resources import (
 )
 from .conndiff import ConnChange, compare
 from .endpoints import TLS_MODE_LABEL, Endpoint
+from .expectations import flag_flip_changes
 from .istio_world import ISTIO_SYSTEM
 from .portsets import EMPTY, PortSet
 from .reachability import EndpointError, Network
@@ -132,6 +133,9 @@ class ImpactReport:
     entries: list[ImpactEntry]
     istio_cr: Resource | None                     # the CR the module reconciles, if the input has one
     changes: list[ConnChange]
+    # connectivity expectations the flip breaks or repairs: (expectation, failure with policies
+    # off, failure with policies on), one of the two None (analysis/expectations.py)
+    expectations: list = field(default_factory=list)
 
     def group(self, gid: str) -> list[ImpactEntry]:
         return [e for e in self.entries if e.group == gid]
@@ -188,7 +192,7 @@ def analyse(session, *, prometheus_findings: Iterable[Any] = (), ipblock_pods: s
     entries.extend(grouper.already_broken())
     order = {g: i for i, (g, _, _) in enumerate(GROUPS)}
     entries.sort(key=lambda e: (order[e.group], e.sort_key()))
-    return ImpactReport(entries, kyma.istio_cr, changes)
+    return ImpactReport(entries, kyma.istio_cr, changes, flag_flip_changes(session, off, on))
 
 
 class _Grouper:

@@ -306,6 +306,11 @@ class Network:
         hits = self._lookup.find(self.platform.dns.id)
         return hits[0] if len(hits) == 1 else None
 
+    def find(self, text: str) -> list[Endpoint]:
+        """Every endpoint a workload spelling (``ns/name``, ``ns/kind/name``, ``kind/ns/name``)
+        names, in index order: several when a name is shared by workloads of different kinds."""
+        return sorted(self._lookup.find(text), key=lambda e: e.index)
+
     def isolated(self, endpoint: Any, direction: str) -> list[NetworkPolicy]:
         """The policies isolating ``endpoint`` for ``direction`` ("Ingress" or "Egress")."""
         e = self.endpoint(endpoint)

@@ -149,7 +149,7 @@ def compare_findings(old: list[Finding], new: list[Finding]) -> tuple[list[Findi
 def make_session(files, config, options: Options) -> Session:
     """A session over already-read files, set up the way ``Session.load`` sets one up."""
     return Session.from_files(files, config, default_namespace=options.default_namespace,
-                              assume_network_policies=options.assume_network_policies)
+                              assume_network_policies=options.assume_network_policies, limits=options.limits)
 
 
 def _read(paths: list[str], excludes: list[str], root: str, limits: Limits) -> tuple[list, list[str]]:

@@ -44,7 +44,7 @@ def run(args) -> int:
     render = {"json": render_json, "markdown": render_markdown}.get(args.format, render_text)
     sys.stdout.write(render(report))
     sys.stdout.flush()
-    return 1 if report.breaks else 0
+    return 1 if report.breaks or expectations_broken(report) else 0
 
 
 def _metrics_findings(session, registry) -> list:
@@ -151,6 +151,7 @@ def render_text(report: ImpactReport) -> str:
             for f in e.fixes:
                 lines.append(f"    fix {f.text()}")
         lines.append("")
+    lines += expectations_text(report)
     lines.append("")
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
@@ -174,11 +175,76 @@ def document(report: ImpactReport) -> dict:
             "summary": {"breaking": len(report.breaking), "already_broken": len(report.already_broken),
                         "other": len(report.group(OTHER)),
                         "changed_connections": len(report.changes),
-                        **{gid: len(report.group(gid)) for gid, _, _ in GROUPS if gid not in (OTHER, ALREADY)}}}
+                        **{gid: len(report.group(gid)) for gid, _, _ in GROUPS if gid not in (OTHER, ALREADY)}},
+            **expectations_json(report)}
 
 
 def render_json(report: ImpactReport) -> str:
     return json.dumps(document(report), indent=2, ensure_ascii=False) + "\n"
+
+
+# -- connectivity expectations the flip breaks or repairs -----------------------------------
+def expectations_broken(report: ImpactReport) -> list:
+    """(expectation, failure with policies on) for expectations that hold with the module's
+    policies off and fail with them on."""
+    return [(exp, on) for exp, off, on in getattr(report, "expectations", ()) if off is None]
+
+
+def expectations_repaired(report: ImpactReport) -> list:
+    return [(exp, off) for exp, off, on in getattr(report, "expectations", ()) if on is None]
+
+
+def _expectation_line(exp, failure) -> str:
+    loc = exp.location
+    where = f"{loc.file}:{loc.line}:{loc.column} " if loc is not None else ""
+    return (f"{where}expectation {exp.title}: {failure.src.id} -> {failure.dst.id} {failure.port} "
+            f"{'allowed' if failure.allowed else 'denied'} ({failure.detail})")
+
+
+def expectations_text(report: ImpactReport) -> list[str]:
+    """The text section on expectations (nothing when the flip changes none)."""
+    lines = []
+    for title, items in (("Connectivity expectations the flip breaks", expectations_broken(report)),
+                         ("Connectivity expectations the flip repairs", expectations_repaired(report))):
+        if items:
+            lines.append(f"{title} ({len(items)}):")
+            lines += [f"  {_expectation_line(exp, f)}" for exp, f in items]
+            lines.append("")
+    return lines
+
+
+def _expectation_json(exp, failure) -> dict:
+    loc = exp.location
+    return {"name": exp.name, "from": exp.src.text, "to": exp.dst.text, "allow": exp.allow, "when": exp.when,
+            "file": loc.file if loc else None, "line": loc.line if loc else None,
+            "column": loc.column if loc else None,
+            "pair": {"from": failure.src.id, "to": failure.dst.id, "port": failure.port,
+                     "allowed": failure.allowed, "explanation": failure.detail}}
+
+
+def expectations_json(report: ImpactReport) -> dict:
+    """Keys of the JSON document for expectations (none when the input has no expectations)."""
+    if not getattr(report, "expectations", None):
+        return {}
+    return {"expectations": {"broken": [_expectation_json(e, f) for e, f in expectations_broken(report)],
+                             "repaired": [_expectation_json(e, f) for e, f in expectations_repaired(report)]}}
+
+
+def expectations_markdown(report: ImpactReport) -> list[str]:
+    out = []
+    for title, items in (("Connectivity expectations the flip breaks", expectations_broken(report)),
+                         ("Connectivity expectations the flip repairs", expectations_repaired(report))):
+        if not items:
+            continue
+        out += [f"#### {title}", "", "| expectation | where | pair | why |", "|---|---|---|---|"]
+        for exp, f in items:
+            loc = exp.location
+            where = f"{loc.file}:{loc.line}" if loc else ""
+            out.append(f"| {md_cell(exp.title)} | {md_code(where)} | "
+                       f"{md_code(f'{f.src.id} -> {f.dst.id} {f.port}')} {'allowed' if f.allowed else 'denied'} | "
+                       f"{md_cell(f.detail)} |")
+        out.append("")
+    return out
 
 
 # -- Markdown ----------------------------------------------------------------------------
@@ -222,6 +288,7 @@ def render_markdown(report: ImpactReport) -> str:
             out.append(f"| {md_code(e.source)} | {md_code(e.target)} | {md_cell(ports)} | {md_cell(e.breaks.to_text())} "
                        f"| {md_cell(chr(10).join(e.reasons))} | {md_cell(chr(10).join(f.text() for f in e.fixes))} |")
         out.append("")
+    out += expectations_markdown(report)
     other = report.group(OTHER)
     if other:
         out += [f"<details><summary>{GROUP_TITLES[OTHER]}: {len(other)}</summary>", "",

@@ -14,6 +14,7 @@ from ..load.reader import read
 from .index import Model
 from .resources import packable
 from .kyma import KymaSettings, settings
+from .expectations import ExpectationSet, load_expectations
 
 
 @dataclass
@@ -23,6 +24,7 @@ class Session:
     kyma: KymaSettings
     config: Config
     skipped: list[SourceFile] = field(default_factory=list)
+    expectations: ExpectationSet | None = None      # connectivity expectations (NPL601/NPL602)
 
     @classmethod
     def load(cls, paths: list[str], config: Config | None = None, *, default_namespace: str | None = None,
@@ -32,17 +34,20 @@ class Session:
         files = read(paths, limits, jobs, excludes=list(config.exclude) + list(excludes), stdin_text=stdin_text,
                      packable=packable)
         return cls.from_files(files, config, default_namespace=default_namespace,
-                              assume_network_policies=assume_network_policies)
+                              assume_network_policies=assume_network_policies, limits=limits)
 
     @classmethod
     def from_files(cls, files: list[SourceFile], config: Config, *, default_namespace: str | None = None,
                    assume_network_policies: str | None = None,
-                   skipped: list[SourceFile] | None = None) -> "Session":
+                   skipped: list[SourceFile] | None = None, limits: Limits = Limits()) -> "Session":
         """A session over files already read: the model is built over ``files`` in their order.
-        Skipped files among them are moved to ``skipped`` (default), or ``skipped`` is given."""
+        Skipped files among them are moved to ``skipped`` (default), or ``skipped`` is given.
+        The connectivity expectations the config leads to are read too (``ExpectationsError``,
+        a ``ConfigError``, when that file is invalid)."""
+        expectations = load_expectations(config, limits)
         ns = default_namespace or config.default_namespace
         model = Model.build(files, ns, config.namespaces, config.platform)
         kyma = settings(model, assume_network_policies, config.network_policies, config.api_server_port)
         if skipped is None:
             skipped = [f for f in files if f.skipped]
-        return cls([f for f in files if f.skipped is None], model, kyma, config, skipped)
+        return cls([f for f in files if f.skipped is None], model, kyma, config, skipped, expectations)
