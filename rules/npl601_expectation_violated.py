@@ -9,9 +9,9 @@ class ExpectationViolated(Rule):
     id = "NPL601"
     name = "expectation-violated"
     severity = "error"
-    # --changed-only: a policy edit that breaks an expectation is reported although the
-    # expectations file did not change (the deciding policies are related locations)
-    scope_includes_related = True
+    # --changed-only keeps a finding whose related locations touch a changed file (engine/
+    # changed.py), so a policy edit that breaks an expectation is reported although the
+    # expectations file did not change: the deciding policies are related locations.
     summary = ("Checks the connectivity expectations of `.netpol-lint-expect.yaml` (or config `expectations:`): "
                "traffic that must be allowed is denied, or traffic that must be denied is allowed.")
     rationale = ("Expectations state the traffic a team needs (the gateway reaches the storefront, every pod "
