@@ -7,7 +7,9 @@ one endpoint per owner, named after the owner with the owner's kind, the way net
 name them; their known addresses are pooled.
 
 Sidecar-injected pods (RULES.md vocabulary) get ``security.istio.io/tlsMode: istio`` added
-because Istio's injector adds it and the module's istiod policy selects on it.
+because Istio's injector adds it and the module's istiod policy selects on it -- unless the
+network is plain Kubernetes (``--no-istio``, ``istio=False``): then no pod has a sidecar and
+every pod carries exactly the labels of its manifest.
 
 Ids are ``NAMESPACE/NAME``; when two endpoints share that (say a Deployment and a
 StatefulSet of one name) both become ``NAMESPACE/Kind/NAME``.  ``resolve_endpoint_id``
@@ -96,10 +98,12 @@ def _tie_break(w: Workload) -> str:
         return repr(w.template)
 
 
-def build_endpoints(workloads: Iterable[Workload], namespace_labels, synthetic: Iterable[Workload] = ()) -> list[Endpoint]:
+def build_endpoints(workloads: Iterable[Workload], namespace_labels, synthetic: Iterable[Workload] = (),
+                    istio: bool = True) -> list[Endpoint]:
     """Endpoints for ``workloads`` (+ ``synthetic`` ones), sorted by namespace, name, kind.
 
-    ``namespace_labels(ns)`` gives a namespace's labels (for sidecar detection).
+    ``namespace_labels(ns)`` gives a namespace's labels (for sidecar detection); without
+    ``istio`` (plain Kubernetes) nothing is injected: no sidecar, no added label.
     """
     groups: dict[tuple[str, str, str], list[Workload]] = {}
     synthetic_ids = {id(w) for w in synthetic}
@@ -120,7 +124,7 @@ def build_endpoints(workloads: Iterable[Workload], namespace_labels, synthetic: 
         own = [w for w in members if (w.namespace or "default", w.name, w.kind) == (ns, name, kind)]
         rep = own[-1] if own else min(members, key=lambda w: (w.name, _tie_break(w)))
         labels = dict(rep.pod_labels)
-        sidecar = is_sidecar_injected(namespace_labels(ns), labels, rep.pod_annotations)
+        sidecar = istio and is_sidecar_injected(namespace_labels(ns), labels, rep.pod_annotations)
         if sidecar:
             # the injector keeps a value the template sets (`... | default "istio"`)
             labels.setdefault(TLS_MODE_LABEL, "istio")
