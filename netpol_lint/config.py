@@ -39,6 +39,7 @@ class Config:
     ipblock_pods: str = "by-ip"
     rules: list[str] = field(default_factory=list)
     external_services: list[str] = field(default_factory=list)   # "ns/name": installed from elsewhere (NPL109)
+    units: list[str] | None = None               # unit globs; None: the automatic split
 
     @property
     def base_dir(self) -> str:
@@ -150,6 +151,8 @@ def from_mapping(data: Any, where: str, known_rule: callable = lambda r: True) -
             cfg.rules = _str_list(v or [], key, where)
         elif key == "external_services":
             cfg.external_services = _external_services(v, where)
+        elif key == "units":
+            cfg.units = _str_list(v if v is not None else [], key, where)
         else:
             raise ConfigError(f"{where}: unknown key '{key}'")
     return cfg

@@ -8,7 +8,7 @@ together: unrelated files relating.  A finding only the per-directory runs repor
 whole tree hides (e.g. an NPL004 twin elsewhere, a route now resolving to another directory's
 Service).
 
-    python scripts/corpus_units.py [ROOT] [--netpol-lint CMD] [--show N] [--markdown]
+    python scripts/corpus_units.py [ROOT] [--netpol-lint CMD] [--show N] [--markdown] [-- LINT-OPTIONS]
 
 Prints a table per rule (whole, per-directory sum, only-whole, only-per-directory) and the
 first N differing findings of each side.  Nothing from ROOT is executed; the linter is run
@@ -27,8 +27,8 @@ from collections import Counter
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def lint(cmd: list[str], path: str) -> list[dict]:
-    out = subprocess.run(cmd + ["lint", "--format", "json", "--fail-on", "never", path],
+def lint(cmd: list[str], path: str, extra: list[str]) -> list[dict]:
+    out = subprocess.run(cmd + ["lint", "--format", "json", "--fail-on", "never", *extra, path],
                          capture_output=True, text=True, check=False)
     if out.returncode != 0:
         sys.exit(f"{' '.join(cmd)} {path}: exit {out.returncode}\n{out.stderr}")
@@ -46,16 +46,18 @@ def main(argv: list[str] | None = None) -> int:
                     help="how to run the linter (default: this Python's netpol_lint)")
     ap.add_argument("--show", type=int, default=20, help="differing findings listed per side")
     ap.add_argument("--markdown", action="store_true", help="the table as Markdown")
-    args = ap.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    extra = argv[argv.index("--") + 1:] if "--" in argv else []
+    args = ap.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
     cmd = shlex.split(args.netpol_lint)
     root = os.path.abspath(args.root)
     if not os.path.isdir(root):
         sys.exit(f"not a directory: {root}")
-    whole = lint(cmd, root)
+    whole = lint(cmd, root, extra)
     parts: list[dict] = []
     for name in sorted(os.listdir(root)):
         if os.path.isdir(os.path.join(root, name)) and not name.startswith("."):
-            parts += lint(cmd, os.path.join(root, name))
+            parts += lint(cmd, os.path.join(root, name), extra)
     # files directly in ROOT are linted by the whole-tree run only; leave them out of both
     inside = [f for f in whole if os.path.dirname(f["file"]) != root]
     w, p = Counter(map(key, inside)), Counter(map(key, parts))

@@ -14,6 +14,7 @@ from ..load.reader import read
 from .index import Model
 from .resources import packable
 from .kyma import KymaSettings, settings
+from .units import Placement
 
 
 @dataclass
@@ -41,7 +42,12 @@ class Session:
         """A session over files already read: the model is built over ``files`` in their order.
         Skipped files among them are moved to ``skipped`` (default), or ``skipped`` is given."""
         ns = default_namespace or config.default_namespace
-        model = Model.build(files, ns, config.namespaces)
+        placement = Placement.build(files, config)
+        for f in files:
+            if f.path in placement.patches and f.skipped is None:
+                # a kustomization's patch is a change to another object, not an object
+                f.skipped = "a kustomization uses it as a patch: not a resource of its own"
+        model = Model.build(files, ns, config.namespaces, placement)
         kyma = settings(model, assume_network_policies, config.network_policies, config.api_server_port)
         if skipped is None:
             skipped = [f for f in files if f.skipped]
