@@ -195,7 +195,8 @@ class Model:
         "Deployment units")."""
         first = self.services_by_ns.get(namespace, {}).get(name)
         if first is None:
-            if near is None or not isinstance(namespace, UnitNamespace) or self.services_by_ns.get(namespace):
+            if (near is None or not isinstance(namespace, str) or not str.__eq__(namespace, self.default_namespace)
+                    or self.services_by_ns.get(namespace)):
                 return []
             candidates = self._default_services().get((str.__str__(namespace), name), [])
         elif near is None or (namespace, name) not in self._service_twins:
