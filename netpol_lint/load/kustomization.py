@@ -78,10 +78,15 @@ def kustomization_in(directory: str) -> str | None:
 def read_placements(files: list[str]) -> Placements:
     """Placements for ``files`` (absolute, normalised paths of the files read)."""
     read = set(files)
-    dirs = {os.path.dirname(f) for f in files}
+    # kustomization.yaml/.yml are among the files read (the walker reads every *.yaml); only
+    # the extension-less ``Kustomization`` costs a look per directory
+    named = {os.path.dirname(f): f for f in files if os.path.basename(f) in KUSTOMIZATION_NAMES[:2]}
     found: dict[str, _Kustomization] = {}
-    for d in sorted(dirs):
-        path = kustomization_in(d)
+    for d in sorted({os.path.dirname(f) for f in files}):
+        path = named.get(d)
+        if path is None:
+            candidate = os.path.join(d, KUSTOMIZATION_NAMES[2])
+            path = candidate if os.path.isfile(candidate) else None
         if path is not None:
             k = _read(path, read)
             if k is not None:

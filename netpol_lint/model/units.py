@@ -196,8 +196,7 @@ class Placement:
         """Units and kustomization transforms for the files of a run (``SourceFile``s)."""
         from ..load.kustomization import read_placements
 
-        paths = {f.path: os.path.normpath(os.path.abspath(f.path)) for f in files
-                 if f.path != "-" and not f.skipped}
+        paths = {f.path: os.path.abspath(f.path) for f in files if f.path != "-" and not f.skipped}
         on_disk = [paths[f.path] for f in files if f.path in paths and getattr(f, "_origin", None) is not None]
         kust = read_placements(on_disk)
         roots: dict[str, str] = {}
