@@ -2,9 +2,11 @@
 
 When a directory is linted without ``--kustomize``, the files a ``kustomization.yaml``
 lists are still read one by one; their resources often carry no ``metadata.namespace``
-because the kustomization's ``namespace:`` sets it.  This module reads the kustomization
-files themselves -- YAML data only, with the loader's limits; nothing is built, fetched or
-executed (no generators, patches, plugins or remote bases) -- and says, for every file
+because the kustomization's ``namespace:`` sets it.  This module reads the kustomizations
+themselves -- the data the loader already parsed from ``kustomization.yaml``/``.yml`` (so a
+git revision's are read like the working tree's), and an extension-less ``Kustomization``
+from disk with the loader's limits; nothing is built, fetched or executed (no generators,
+plugins or remote bases) -- and says, for every file
 listed (``resources``, ``bases``, ``components``; directories recursively through their
 own kustomization), which ``namespace``, ``namePrefix`` and ``nameSuffix`` apply:
 
@@ -67,30 +69,31 @@ class Placements:
     patches: set[str] = field(default_factory=set)    # files used only as patches (not resources)
 
 
-def kustomization_in(directory: str) -> str | None:
-    for name in KUSTOMIZATION_NAMES:
-        candidate = os.path.join(directory, name)
-        if os.path.isfile(candidate):
-            return candidate
-    return None
+def read_placements(files: list[str], parsed: dict[str, object] | None = None,
+                    on_disk: set[str] | frozenset = frozenset()) -> Placements:
+    """Placements for ``files`` (absolute paths of the files read).
 
-
-def read_placements(files: list[str]) -> Placements:
-    """Placements for ``files`` (absolute, normalised paths of the files read)."""
+    ``parsed`` maps the path of each ``kustomization.yaml``/``.yml`` among them to its data
+    (the loader read them like any YAML file, from disk or from git objects alike); only the
+    extension-less ``Kustomization``, which the walker does not read, is looked for on disk,
+    in the directories of ``on_disk`` files.
+    """
     read = set(files)
-    # kustomization.yaml/.yml are among the files read (the walker reads every *.yaml); only
-    # the extension-less ``Kustomization`` costs a look per directory
-    named = {os.path.dirname(f): f for f in files if os.path.basename(f) in KUSTOMIZATION_NAMES[:2]}
+    parsed = parsed or {}
     found: dict[str, _Kustomization] = {}
     for d in sorted({os.path.dirname(f) for f in files}):
-        path = named.get(d)
-        if path is None:
+        k = None
+        for name in KUSTOMIZATION_NAMES[:2]:
+            path = os.path.join(d, name)
+            if path in parsed:
+                k = _from_data(path, parsed[path], read)
+                break
+        if k is None and d in on_disk:
             candidate = os.path.join(d, KUSTOMIZATION_NAMES[2])
-            path = candidate if os.path.isfile(candidate) else None
-        if path is not None:
-            k = _read(path, read)
-            if k is not None:
-                found[d] = k
+            if os.path.isfile(candidate):
+                k = _read(candidate, read)
+        if k is not None:
+            found[d] = k
     if not found:
         return Placements()
     parents: dict[str, list[str]] = {}
@@ -149,6 +152,10 @@ def _read(path: str, read: set[str]) -> _Kustomization | None:
         data = load_yaml_data(raw.decode("utf-8"), Limits(max_file_bytes=MAX_BYTES))
     except (YAMLDataError, UnicodeDecodeError):
         return None
+    return _from_data(path, data, read)
+
+
+def _from_data(path: str, data, read: set[str]) -> _Kustomization | None:
     if not isinstance(data, dict):
         return None
 
@@ -175,6 +182,6 @@ def _read(path: str, read: set[str]) -> _Kustomization | None:
             target = os.path.normpath(os.path.join(here, entry))
             if target in read:
                 k.files.append(target)
-            elif os.path.isdir(target):
+            else:                          # a directory: followed when it has a kustomization
                 k.children.append(target)
     return k

@@ -194,11 +194,19 @@ class Placement:
     @classmethod
     def build(cls, files, config) -> "Placement":
         """Units and kustomization transforms for the files of a run (``SourceFile``s)."""
-        from ..load.kustomization import read_placements
+        from ..load.kustomization import KUSTOMIZATION_NAMES, read_placements
+
+        KUSTOMIZATION_FILES = KUSTOMIZATION_NAMES[:2]
 
         paths = {f.path: os.path.abspath(f.path) for f in files if f.path != "-" and not f.skipped}
-        on_disk = [paths[f.path] for f in files if f.path in paths and getattr(f, "_origin", None) is not None]
-        kust = read_placements(on_disk)
+        parsed = {}
+        for f in files:
+            p = paths.get(f.path)
+            if p is not None and os.path.basename(p) in KUSTOMIZATION_FILES and f.documents and not f.problems:
+                parsed[p] = f.documents[0].data
+        on_disk = {os.path.dirname(paths[f.path]) for f in files
+                   if f.path in paths and getattr(f, "_origin", None) is not None}
+        kust = read_placements(list(paths.values()), parsed, on_disk)
         roots: dict[str, str] = {}
         configured = getattr(config, "units", None)
         if configured:
