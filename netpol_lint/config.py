@@ -43,6 +43,7 @@ class Config:
     external_services: list[str] = field(default_factory=list)   # "ns/name": installed from elsewhere (NPL109)
     platform: str = "gardener"                   # RULES.md "The platform": gardener | generic
     expectations: str | None = None              # connectivity expectations file, as written
+    units: list[str] | None = None               # unit globs; None: the automatic split
 
     @property
     def base_dir(self) -> str:
@@ -162,6 +163,8 @@ def from_mapping(data: Any, where: str, known_rule: callable = lambda r: True) -
             if not isinstance(v, str) or not v.strip():
                 raise ConfigError(f"{where}: 'expectations' must be the path of an expectations file")
             cfg.expectations = v
+        elif key == "units":
+            cfg.units = _str_list(v if v is not None else [], key, where)
         else:
             raise ConfigError(f"{where}: unknown key '{key}'")
     return cfg

@@ -15,6 +15,7 @@ PYTHON_RULES = (
     "npl001_yaml_syntax_error",
     "npl002_unrendered_template",
     "npl004_duplicate_resource",
+    "npl005_unknown_suppression",
     "npl102_label_not_on_pod_template",
     "npl401_invalid_istio_cr",
     "npl301_managed_resource_in_manifests",

@@ -42,7 +42,7 @@ class NetworkPoliciesDisabled(Rule):
             parts.append(f"{n} workload{'s' * (n != 1)} carr{'ies' if n == 1 else 'y'} Kyma networking labels "
                          f"(e.g. {labelled[0].kind} {labelled[0].ns_name})")
         if denying:
-            namespaces = sorted({p.namespace for p in denying})
+            namespaces = sorted({str(p.namespace) for p in denying})   # units' "default" once
             parts.append(f"namespace{'s' * (len(namespaces) != 1)} {', '.join(namespaces)} "
                          f"ha{'ve' if len(namespaces) != 1 else 's'} deny-by-default policies")
         state = "false" if FLAG in cr.spec else "unset (default false)"

@@ -348,7 +348,7 @@ def test_a_tree_of_hostile_files_still_lints_the_good_one(repo):
     (repo / "bin.yaml").write_bytes(os.urandom(4096) + b"\x00")
     (repo / "latin1.yaml").write_bytes("a: caf\xe9\n".encode("latin-1"))
     (repo / "tabs.yaml").write_text("a:\n\tb: c\n")
-    (repo / "helm.yaml").write_text("metadata:\n  name: {{ .Release.Name }}\n")
+    (repo / "helm.yaml").write_text("apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}\n")
     (repo / "empty.yaml").write_text("")
     (repo / "nul.json").write_bytes(b'{"a": 1}\x00')
     os.mkfifo(repo / "fifo.yml")

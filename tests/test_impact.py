@@ -206,8 +206,8 @@ def test_sidecar_that_loses_istiod_is_grouped_and_breaks(tmp_path, monkeypatch):
 
     real = reachability.build_endpoints
 
-    def injector_keeps_explicit_tls_mode(workloads, namespace_labels, synthetic=()):
-        eps = real(workloads, namespace_labels, synthetic)
+    def injector_keeps_explicit_tls_mode(workloads, namespace_labels, synthetic=(), istio=True):
+        eps = real(workloads, namespace_labels, synthetic, istio=istio)
         for e in eps:
             explicit = e.workload.pod_labels.get("security.istio.io/tlsMode") if e.workload else None
             if e.sidecar and explicit:

@@ -100,6 +100,45 @@ def test_helm_template_is_npl002_not_npl001():
     assert [p.rule for p in src.problems] == ["NPL002"] and not src.documents
 
 
+def test_quoted_placeholder_names_are_npl002_and_nothing_else(tmp_path):
+    """Issue 14 item 6: every default rule over the NPL002 bad fixture's quoted placeholders
+    reports NPL002 once per file and never NPL003/NPL004 about '{{ .Values.name }}'."""
+    from conftest import FIXTURES, lint_json
+    _, report = lint_json("bad/quoted-names.yaml", "bad/quoted-selector.yaml", "--select", "NPL",
+                          cwd=FIXTURES / "npl002")
+    assert [(f["rule"], f["file"]) for f in report["findings"]] == [
+        ("NPL002", "bad/quoted-names.yaml"), ("NPL002", "bad/quoted-selector.yaml")]
+
+
+def test_quoted_markers_elsewhere_keep_the_manifest():
+    text = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations: {a: '{{ .X }}'}\n"
+            "data: {t: '{{ .Name }}'}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: w}\n"
+            "spec:\n  template:\n    metadata: {labels: {app: w}, annotations: {t: '{{ .Y }}'}}\n"
+            "    spec: {containers: [{name: c, args: ['{{.Level}}']}]}\n")
+    src = _parse(text)
+    assert src.problems == [] and len(src.documents) == 2
+    for field in ("metadata: {name: w, labels: {app: '{{ .A }}'}}",
+                  "metadata: {name: w}\nspec: {template: {spec: {containers: [{ports: [{name: '{{ .P }}'}]}]}}}",
+                  "metadata: {name: w}\nspec: {jobTemplate: {spec: {template: {metadata: {labels: {a: '{{.B}}'}}}}}}"):
+        src = _parse("apiVersion: batch/v1\nkind: CronJob\n" + field + "\n")
+        assert [p.rule for p in src.problems] == ["NPL002"] and not src.documents, field
+
+
+def test_values_yaml_and_tool_json_are_not_manifests(tmp_path):
+    """No apiVersion/kind: a values.yaml (even one the markers make unreadable) and a broken
+    package.json are skip notes, not NPL001/NPL002; a broken JSON that looks like a manifest
+    is still NPL001."""
+    (tmp_path / "values.yaml").write_text("name: {{ .Release.Name }}\ntag: '{{ .Chart.AppVersion }}'\n")
+    (tmp_path / "quoted-values.yaml").write_text("tag: '{{ .Chart.AppVersion }}'\n")
+    (tmp_path / "package.json").write_text('{"name": "x",}\n')
+    (tmp_path / "svc.json").write_text('{"kind": "Service",}\n')
+    got = {p.name: read_file(str(p)) for p in tmp_path.iterdir()}
+    assert got["values.yaml"].problems == [] and "not a manifest" in got["values.yaml"].skipped
+    assert got["quoted-values.yaml"].problems == [] and got["quoted-values.yaml"].skipped is None
+    assert got["package.json"].problems == [] and "not a manifest" in got["package.json"].skipped
+    assert [p.rule for p in got["svc.json"].problems] == ["NPL001"] and got["svc.json"].skipped is None
+
+
 def test_discover_walks_recursively_skips_hidden_and_excluded(tmp_path):
     for rel in ("a.yaml", "b.yml", "c.json", "d.txt", ".hidden/e.yaml", "sub/f.yaml", "charts/x/g.yaml"):
         p = tmp_path / rel

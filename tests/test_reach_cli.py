@@ -152,3 +152,45 @@ def test_connectivity_focus_and_no_istio(shop):
     assert not any(c["from"].startswith("istio-system/") or c["to"].startswith("istio-system/") for c in data)
     r = run_cli("connectivity", path, "--focus", "nowhere", cwd=shop)
     assert r.returncode == 2 and "nowhere" in r.stderr and "Traceback" not in r.stderr
+
+
+TLS_MODE = """
+apiVersion: v1
+kind: Namespace
+metadata: {name: mesh, labels: {istio-injection: enabled}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: client, namespace: mesh}
+spec:
+  template:
+    metadata: {labels: {app: client}}
+    spec: {containers: [{name: c}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: server, namespace: mesh}
+spec:
+  template:
+    metadata: {labels: {app: server}}
+    spec: {containers: [{name: c, ports: [{containerPort: 8080}]}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: only-meshed, namespace: mesh}
+spec:
+  podSelector: {matchLabels: {app: server}}
+  ingress: [{from: [{podSelector: {matchLabels: {security.istio.io/tlsMode: istio}}}]}]
+"""
+
+
+def test_no_istio_adds_no_injected_label(tmp_path):
+    """--no-istio is plain Kubernetes: the injector's tlsMode label is not added, so a policy
+    admitting only meshed pods admits no pod of the input (with Istio it admits the client)."""
+    (tmp_path / "mesh.yaml").write_text(TLS_MODE)
+    probe = ("reach", "mesh.yaml", "--from", "mesh/client", "--to", "mesh/server", "--port", "8080",
+             "--format", "json")
+    with_istio = json.loads(run_cli(*probe, cwd=tmp_path).stdout)
+    plain = json.loads(run_cli(*probe, "--no-istio", cwd=tmp_path).stdout)
+    assert with_istio["allowed"] is True
+    assert plain["allowed"] is False and plain["ingress"]["policies"] == ["mesh/only-meshed"]

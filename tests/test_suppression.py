@@ -85,3 +85,22 @@ def test_unused_suppression_reported_with_verbose(tmp_path):
     proc = run_cli("d.yaml", "--verbose", cwd=tmp_path)
     assert "suppression matches nothing" in proc.stderr and "netpol-lint.io/ignore" in proc.stderr
     assert "suppression" not in run_cli("d.yaml", cwd=tmp_path).stderr
+
+
+def test_npl005_messages_and_a_typo_suppresses_nothing():
+    """NPL005: each unknown reference is a finding at its annotation (the value) or comment
+    (the reference itself), with the closest rule or the prefix explained."""
+    from conftest import FIXTURES, lint_json
+    code, report = lint_json("bad", "--select", "NPL005", "--fail-on", "info", cwd=FIXTURES / "npl005")
+    got = [(f["line"], f["column"], f["end_column"], f["message"]) for f in report["findings"]]
+    ann = "suppression annotation netpol-lint.io/ignore names"
+    assert got == [
+        (7, 28, 71, f"{ann} 'NPL10l', which is no rule: it suppresses nothing; did you mean 'NPL101'?"),
+        (7, 28, 71, f"{ann} 'missing-from-ingress-label', which is no rule: it suppresses nothing; "
+                    "did you mean 'missing-from-ingressgateway-label'?"),
+        (14, 32, 36, f"{ann} 'NPL2', a rule prefix: suppressions take rule ids or names (or all), so it "
+                     "suppresses nothing; list the rules (NPL201,NPL202,NPL203,...)"),
+        (21, 51, 74, "suppression comment names 'unresolvable-route-hots', which is no rule: it suppresses "
+                     "nothing; did you mean 'unresolvable-route-host'?"),
+    ]
+    assert code == 1

@@ -89,7 +89,11 @@ def test_invalid_label_values(value):
 @pytest.mark.parametrize("text, network", [
     ("10.0.0.0/8", "10.0.0.0/8"),
     ("10.0.0.1/24", "10.0.0.0/24"),       # host bits set: accepted (the API server only warns)
-    ("010.000.0.0/08", "10.0.0.0/8"),     # Go's sloppy parser: decimal leading zeros
+    ("10.0.0.0/08", "10.0.0.0/8"),        # Go's dtoi reads leading zeros in the prefix
+    ("::ffff:10.0.0.1/120", "::ffff:a00:0/120"),   # embedded IPv4 (an IPv6 network)
+    ("::1.2.3.4/128", "::102:304/128"),
+    ("1:2:3:4:5:6:1.2.3.4/96", "1:2:3:4:5:6::/96"),
+    ("1::/16", "1::/16"),
     ("0.0.0.0/0", "0.0.0.0/0"),
     ("::/0", "::/0"),
     ("2001:db8::1/64", "2001:db8::/64"),
@@ -101,7 +105,11 @@ def test_cidrs_the_api_server_accepts(text, network):
 
 @pytest.mark.parametrize("text", ["10.0.0.0", "10.0.0.0/33", "10.0.0/8", "256.0.0.0/8", "10.0.0.0/255.0.0.0",
                                   " 10.0.0.0/8", "10.0.0.0/8 ", "fe80::1%eth0/64", "2001:db8::/129", "", "/8",
-                                  "10.0.0.0/-1", "10.0.0.0/+8", "10.0.0.0/8/8", "a.b.c.d/8"])
+                                  "10.0.0.0/-1", "10.0.0.0/+8", "10.0.0.0/8/8", "a.b.c.d/8",
+                                  # Go >= 1.17 rejects IPv4 leading zeros (ambiguous octal)
+                                  "010.0.0.0/8", "10.00.0.0/16", "10.0.0.00/32", "::ffff:010.0.0.1/128",
+                                  "\t10.0.0.0/8", "10.0.0.0/8\n", "1:2:3:4:5:6:7::8/64", "1.2.3.4::/64",
+                                  "::1.2.3.4:0/128", "12345::/16", "1:::2/64", "١٠.0.0.0/8", "10.0.0.0/٨"])
 def test_cidrs_the_api_server_rejects(text):
     assert parse_cidr(text) is None
 

@@ -7,7 +7,9 @@ one endpoint per owner, named after the owner with the owner's kind, the way net
 name them; their known addresses are pooled.
 
 Sidecar-injected pods (RULES.md vocabulary) get ``security.istio.io/tlsMode: istio`` added
-because Istio's injector adds it and the module's istiod policy selects on it.
+because Istio's injector adds it and the module's istiod policy selects on it -- unless the
+network is plain Kubernetes (``--no-istio``, ``istio=False``): then no pod has a sidecar and
+every pod carries exactly the labels of its manifest.
 
 Ids are ``NAMESPACE/NAME``; when two endpoints share that (say a Deployment and a
 StatefulSet of one name) both become ``NAMESPACE/Kind/NAME``.  ``resolve_endpoint_id``
@@ -17,10 +19,12 @@ endpoints, created on demand.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from typing import Iterable
 
 from ..model.resources import CLUSTER_SCOPED, ContainerPort, Workload
+from ..model.units import unit_of
 from .ipblocks import range_text, to_int
 
 TLS_MODE_LABEL = "security.istio.io/tlsMode"
@@ -103,10 +107,12 @@ def _tie_break(w: Workload) -> str:
         return repr(w.template)
 
 
-def build_endpoints(workloads: Iterable[Workload], namespace_labels, synthetic: Iterable[Workload] = ()) -> list[Endpoint]:
+def build_endpoints(workloads: Iterable[Workload], namespace_labels, synthetic: Iterable[Workload] = (),
+                    istio: bool = True) -> list[Endpoint]:
     """Endpoints for ``workloads`` (+ ``synthetic`` ones), sorted by namespace, name, kind.
 
-    ``namespace_labels(ns)`` gives a namespace's labels (for sidecar detection).
+    ``namespace_labels(ns)`` gives a namespace's labels (for sidecar detection); without
+    ``istio`` (plain Kubernetes) nothing is injected: no sidecar, no added label.
     """
     groups: dict[tuple[str, str, str], list[Workload]] = {}
     synthetic_ids = {id(w) for w in synthetic}
@@ -127,14 +133,14 @@ def build_endpoints(workloads: Iterable[Workload], namespace_labels, synthetic: 
         own = [w for w in members if (w.namespace or "default", w.name, w.kind) == (ns, name, kind)]
         rep = own[-1] if own else min(members, key=lambda w: (w.name, _tie_break(w)))
         labels = dict(rep.pod_labels)
-        sidecar = is_sidecar_injected(namespace_labels(ns), labels, rep.pod_annotations)
+        sidecar = istio and is_sidecar_injected(namespace_labels(ns), labels, rep.pod_annotations)
         if sidecar:
             # the injector keeps a value the template sets (`... | default "istio"`)
             labels.setdefault(TLS_MODE_LABEL, "istio")
         ips = tuple(sorted({ip for w in members for ip in w.pod_ips}))
         ordered = tuple(sorted(members, key=lambda w: (w is not rep, w.kind, w.name)))
         endpoints.append(Endpoint(
-            id=f"{ns}/{name}", namespace=ns, name=name, kind=kind, labels=labels,
+            id=f"{ns}/{name}{_unit_suffix(ns)}", namespace=ns, name=name, kind=kind, labels=labels,
             ports=rep.container_ports, host_network=rep.host_network, ips=ips,
             synthetic=all(id(w) in synthetic_ids for w in members), sidecar=sidecar, workloads=ordered))
 
@@ -144,9 +150,19 @@ def build_endpoints(workloads: Iterable[Workload], namespace_labels, synthetic: 
         seen[e.id] = seen.get(e.id, 0) + 1
     for i, e in enumerate(endpoints):
         if seen[e.id] > 1:
-            e.id = f"{e.namespace}/{e.kind}/{e.name}"
+            e.id = f"{e.namespace}/{e.kind}/{e.name}{_unit_suffix(e.namespace)}"
         e.index = i
     return endpoints
+
+
+def _unit_suffix(ns) -> str:
+    """``@UNIT`` for an endpoint in the default namespace of a deployment unit other than
+    the main one (model/units.py), so that ids stay unique: ``default/web@samples/a``."""
+    unit = unit_of(ns)
+    if not unit:
+        return ""
+    rel = os.path.relpath(unit)
+    return "@" + (unit if rel.startswith("..") else rel).replace(os.sep, "/")
 
 
 class EndpointLookup:
@@ -155,12 +171,15 @@ class EndpointLookup:
     def __init__(self, endpoints: list[Endpoint], default_namespace: str = "default"):
         self.default_namespace = default_namespace
         self._by_key: dict[tuple, list[Endpoint]] = {}
+        self._by_id = {e.id: e for e in endpoints}
         for e in endpoints:
             self._by_key.setdefault((e.namespace, e.name), []).append(e)
             self._by_key.setdefault((e.namespace, e.kind.lower(), e.name), []).append(e)
 
     def find(self, text: str) -> list[Endpoint]:
         """Candidates for ``ns/name``, ``ns/kind/name``, ``kind/ns/name`` or a bare ``name``."""
+        if text.strip() in self._by_id:       # the id as printed (``default/web@samples/a``)
+            return [self._by_id[text.strip()]]
         parts = text.strip().split("/")
         if len(parts) == 1:
             return self._by_key.get((self.default_namespace, parts[0]), [])

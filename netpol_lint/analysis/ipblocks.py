@@ -18,6 +18,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any, Iterable
 
+from ..model.cidr import parse_cidr
 from .intervals import intersect, subtract
 
 V6_OFFSET = 1 << 32
@@ -57,8 +58,11 @@ class IPSet:
 
     @classmethod
     def from_cidr(cls, cidr: str) -> "IPSet":
-        """Set of a CIDR (host bits allowed, as Go's ``net.ParseCIDR``); ValueError if invalid."""
-        net = ipaddress.ip_network(cidr.strip(), strict=False)
+        """Set of a CIDR (``model/cidr.py``: Go's ``net.ParseCIDR``, host bits allowed);
+        ValueError if invalid."""
+        net = parse_cidr(cidr)
+        if net is None:
+            raise ValueError(f"not a CIDR: {cidr!r}")
         base = 0 if net.version == 4 else V6_OFFSET
         return cls([(base + int(net.network_address), base + int(net.broadcast_address))])
 
@@ -149,9 +153,8 @@ class IPBlock:
         if not isinstance(cidr, str):
             self.problem = "ipBlock.cidr is missing"
             return
-        try:
-            net = ipaddress.ip_network(cidr.strip(), strict=False)
-        except ValueError:
+        net = parse_cidr(cidr)
+        if net is None:
             self.problem = f"bad CIDR {cidr!r}"
             return
         self.cidr_text, self.cidr, self.prefix_len = cidr, IPSet.from_cidr(cidr), net.prefixlen
@@ -161,10 +164,7 @@ class IPBlock:
                 self.problem = "ipBlock.except is not a list"
                 return
             for e in excepts:
-                try:
-                    enet = ipaddress.ip_network(e.strip(), strict=False) if isinstance(e, str) else None
-                except ValueError:
-                    enet = None
+                enet = parse_cidr(e)
                 if enet is None or enet.version != net.version or not enet.subnet_of(net) or enet.prefixlen <= net.prefixlen:
                     self.problem = f"except {e!r} is not a strict subset of {cidr}"
                     return

@@ -27,11 +27,11 @@ unequal to the module's values; nothing raises.
 from __future__ import annotations
 
 import copy
-import ipaddress
 import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from ..model.cidr import parse_cidr
 from ..model.validate import is_int
 from .istio_world import API_SERVER_PORT_POLICIES, module_policy_items, substitute_api_server_port
 from .portsets import MAX_PORT, MIN_PORT, PROTOCOLS, PortSet, valid_port_name
@@ -245,10 +245,8 @@ def _canonical_ipblock(raw: Any) -> tuple:
 
 
 def _cidr(text: str) -> str:
-    try:
-        return str(ipaddress.ip_network(text.strip(), strict=False))
-    except ValueError:
-        return text
+    net = parse_cidr(text)
+    return str(net) if net is not None else text
 
 
 def describe_peer(peer: tuple, direction: str = "Ingress") -> str:

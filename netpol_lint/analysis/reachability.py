@@ -228,7 +228,8 @@ class Network:
         """A network from a ``Session`` or a ``Model``.
 
         ``kyma`` (KymaSettings) and ``config`` default to the session's; ``istio_world=False``
-        builds exactly the input (conformance suites, non-Kyma users).  Pods on the host
+        builds exactly the input (conformance suites, non-Kyma users): plain Kubernetes, without
+        the sidecar injector's ``security.istio.io/tlsMode`` label either.  Pods on the host
         network are outside policy enforcement unless ``host_network_enforced`` (see
         ``compiled.py``).
         """
@@ -251,7 +252,7 @@ class Network:
         for w in list(model.workloads) + synthetic:
             if w.namespace and w.namespace not in namespaces:
                 namespaces[w.namespace] = model.namespace_labels(w.namespace)
-        endpoints = build_endpoints(model.workloads, model.namespace_labels, synthetic)
+        endpoints = build_endpoints(model.workloads, model.namespace_labels, synthetic, istio=istio_world)
         return cls(endpoints, policies, namespaces, ipblock_pods=ipblock_pods or config.ipblock_pods,
                    pod_cidrs=config.pod_cidrs if pod_cidrs is None else pod_cidrs,
                    default_namespace=model.default_namespace, world=world,

@@ -24,7 +24,7 @@ gateway sends traffic, but they do count as "something routes here" (NPL107 stay
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 from ..load.documents import Related
@@ -260,6 +260,10 @@ class Tracer:
             egress.extend(vs_egress)
         routes.extend(self._authorizers())
         for r in routes:
+            if r.host.namespace is not None:    # "default" named inside a unit is the unit's
+                ns = self.model.in_unit(r.host.namespace, r.source)
+                if ns is not r.host.namespace:
+                    r.host = replace(r.host, namespace=ns)
             self._resolve_backends(r)
         return RouteTable(routes, egress)
 
@@ -447,8 +451,9 @@ class Tracer:
     def _resolve_backends(self, route: Route) -> None:
         if not route.host.is_service:
             return
-        service = self.model.service(route.host.namespace, route.host.name)
-        route.service = service
+        # the definition nearest to the route (model.service_definitions): ties are all checked
+        services = self.model.service_definitions(route.host.namespace, route.host.name, near=route.source)
+        service = route.service = services[0] if services else None
         if service is None:
             # A Function of another version than v1alpha2 (not modelled as a workload: only
             # v1alpha2 is served) still names the Service serverless would create: the route is
@@ -460,9 +465,17 @@ class Tracer:
                         self._functions.setdefault((f.namespace, f.name), f)
             route.provider = self._functions.get((route.host.namespace, route.host.name))
             return
+        backends, seen = [], set()
+        for svc in services:                 # equally near definitions in other units too
+            if svc.namespace not in seen:    # (twins in one namespace share its pods)
+                seen.add(svc.namespace)
+                backends.extend(self._backends(route, svc))
+        route.backends = tuple(backends)
+
+    def _backends(self, route: Route, service: Service) -> list[Backend]:
         selector = service.selector
         if not selector or service.spec.get("type") == "ExternalName":
-            return
+            return []
         ports = [(i, p) for i, p in service.ports() if _protocol(p) == "TCP"]
         if route.port is not None:
             chosen = [(i, p) for i, p in ports if _port_number(p.get("port")) == route.port]
@@ -474,7 +487,7 @@ class Tracer:
                 backends.append(Backend(w, service, route.port, None))
             for i, p in chosen:
                 backends.append(Backend(w, service, _port_number(p.get("port")), _target_port(p, w), i))
-        route.backends = tuple(backends)
+        return backends
 
 
 def _match_gateways(entry: dict, bound: list, namespace: str) -> list:

@@ -27,7 +27,8 @@ def add_network_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ipblock-pods", choices=("by-ip", "never"), default=None,
                         help="whether ipBlocks select pods by address (default: config, else by-ip)")
     parser.add_argument("--no-istio", action="store_true",
-                        help="analyse only the input: no Istio components, no module policies")
+                        help="plain Kubernetes, only the input: no Istio components, no module policies, "
+                             "no sidecar injection (no security.istio.io/tlsMode label added)")
     parser.add_argument("--host-network", choices=("exempt", "enforced"), default="exempt",
                         help="pods with hostNetwork: outside policy enforcement (default, the common CNI "
                              "behaviour) or treated like other pods (netpol-analyzer's assumption)")

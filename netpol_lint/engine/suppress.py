@@ -8,15 +8,52 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
+from typing import Callable, Iterator
 
 from .findings import Finding
 from ..load.loader import DIRECTIVE_MARK, SourceFile
 from ..model.index import Model
-from ..model.resources import Workload
+from ..model.resources import Resource, Workload
 
 IGNORE_ANNOTATION = "netpol-lint.io/ignore"
 IGNORE_REASON_ANNOTATION = "netpol-lint.io/ignore-reason"
 _DIRECTIVE_RE = re.compile(r"#\s*netpol-lint:\s*(disable-file|disable=([A-Za-z0-9_,\- ]+))")
+
+
+def directive_refs(text: str) -> Iterator[tuple[int, int, str]]:
+    """``(line, column, ref)`` of every rule reference in the ``# netpol-lint: disable=...``
+    comments of ``text`` (1-based; the column of the reference itself), in order."""
+    if DIRECTIVE_MARK not in text:
+        return
+    for i, line in enumerate(text.splitlines(), start=1):
+        for m in _DIRECTIVE_RE.finditer(line):
+            if m.group(2) is None:
+                continue
+            start = m.start(2)
+            for part in m.group(2).split(","):
+                ref = part.strip()
+                if ref:
+                    yield i, start + part.index(ref) + 1, ref
+                start += len(part) + 1
+
+
+def ignore_annotations(r: Resource) -> list[tuple[tuple, str]]:
+    """``(path, value)`` of the resource's ``netpol-lint.io/ignore`` annotations: its own and,
+    for a workload, its pod template's."""
+    out = []
+    value = r.annotations.get(IGNORE_ANNOTATION)
+    if value:
+        out.append((("metadata", "annotations", IGNORE_ANNOTATION), value))
+    if isinstance(r, Workload) and r.template_path:
+        value = r.pod_annotations.get(IGNORE_ANNOTATION)
+        if value:
+            out.append((r.template_path + ("metadata", "annotations", IGNORE_ANNOTATION), value))
+    return out
+
+
+def known_ref(ref: str, resolve: Callable[[str], object]) -> bool:
+    """Does a suppression's rule reference name something (``all``, a rule id or name)?"""
+    return ref.strip().lower() == "all" or resolve(ref.strip()) is not None
 
 
 @dataclass
@@ -47,14 +84,12 @@ class Suppressor:
             text = (src.text or "") if src is not None and src.may_have_directives else ""
             whole, lines = False, {}
             if DIRECTIVE_MARK in text:
-                for i, line in enumerate(text.splitlines(), start=1):
+                for line in text.splitlines():
                     for m in _DIRECTIVE_RE.finditer(line):
-                        if m.group(1) == "disable-file":
-                            if line.lstrip().startswith("#"):
-                                whole = True
-                        else:
-                            ids = {self._norm(x) for x in m.group(2).split(",") if x.strip()}
-                            lines.setdefault(i, set()).update(ids)
+                        if m.group(1) == "disable-file" and line.lstrip().startswith("#"):
+                            whole = True
+                for i, _column, ref in directive_refs(text):
+                    lines.setdefault(i, set()).add(self._norm(ref))
             hit = self._comments[path] = (whole, lines)
         return hit
 
@@ -96,10 +131,12 @@ class Suppressor:
             self._index = {}
             for kind_name, rs in self.model.by_kind.items():
                 for r in rs:
-                    if r.annotations.get(IGNORE_ANNOTATION) or (
-                            isinstance(r, Workload) and r.template_path and r.pod_annotations.get(IGNORE_ANNOTATION)):
-                        self._index.setdefault((kind_name, r.name, r.namespace, r.file), []).append(r)
-        return self._index.get((kind, name, namespace, file), ())
+                    if ignore_annotations(r):
+                        # the namespace as shown: a unit's default namespace (model/units.py)
+                        # shows as "default", and the file tells the units apart
+                        ns = str(r.namespace) if r.namespace is not None else None
+                        self._index.setdefault((kind_name, r.name, ns, r.file), []).append(r)
+        return self._index.get((kind, name, str(namespace) if namespace is not None else None, file), ())
 
     # -- config -----------------------------------------------------------------------
     def _by_config(self, f: Finding) -> str | None:
@@ -126,8 +163,7 @@ class Suppressor:
                 out.append(f"{path}: disable-file")
             out.extend(f"{path}:{ln}: disable" for ln in sorted(lines))
         for r in self.model.resources:
-            for ann in ([r.annotations] + ([r.pod_annotations] if isinstance(r, Workload) and r.template_path else [])):
-                if ann.get(IGNORE_ANNOTATION):
-                    out.append(f"{r.ref}: annotation {IGNORE_ANNOTATION}")
+            if ignore_annotations(r):
+                out.append(f"{r.ref}: annotation {IGNORE_ANNOTATION}")
         out.extend(f"config per_file_ignores {g}" for g in self.per_file_ignores)
         return sorted(set(out))

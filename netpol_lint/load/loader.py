@@ -417,6 +417,12 @@ def parse_json(src: SourceFile, text: str, limits: Limits = Limits()) -> SourceF
         json.loads(text)
     except json.JSONDecodeError as exc:
         src.text = text
+        if _JSON_MANIFEST_KEY_RE.search(text) is None:
+            # package.json with a trailing comma, tsconfig.json with comments, ...: no sign of
+            # a Kubernetes object, so a skip note (-v), not NPL001 (docs/limits.md)
+            src.skipped = (f"not valid JSON ({exc.msg} at {exc.lineno}:{exc.colno}) and no \"apiVersion\" or "
+                           "\"kind\" key: not a manifest")
+            return src
         src.problems.append(InputProblem("NPL001", f"JSON syntax error: {exc.msg}",
                                          Location.whole_file(src.path, exc.lineno, exc.colno)))
         return src
@@ -523,6 +529,16 @@ def parse_text(src: SourceFile, text: str, limits: Limits = Limits(), is_json: b
             break
         line += text.count("\n", pos, nxt.start())
         pos = nxt.start()
+    if ctx.has_markers and not _looks_like_manifest(text) and not any(_is_manifest(d.head) for d in src.documents):
+        # a Helm values.yaml, a template of something else: not a manifest, no finding
+        # (RULES.md NPL002).  Parsed, it is non-Kubernetes documents like any other file;
+        # unreadable because of its markers, it is a skip note.
+        if any(p.rule == "NPL002" for p in src.problems):
+            src.problems = [p for p in src.problems if p.rule != "NPL002"]
+            if not src.problems:
+                src.documents.clear()
+                src.skipped = "template markers ({{ ... }}) without apiVersion/kind: not a manifest"
+        return src
     if ctx.template_values and not src.problems:
         src.problems.append(InputProblem(
             "NPL002", "file holds Helm/Go template markers ({{ ... }}) and is not a rendered manifest; "
@@ -646,7 +662,8 @@ def _parse_chunk(src: SourceFile, stream, index: int, pos: int, line_offset: int
             if data is None or data == "":
                 index += 1
                 continue  # bare '---' or comment-only document
-            if ctx.has_markers and not ctx.template_values and _has_template_values(node):
+            if ctx.has_markers and not ctx.template_values and _is_manifest(data) and (
+                    _has_template_values(node) or _template_in_read_fields(data)):
                 ctx.template_values = True
             origin = origin_at(origins, node.start_mark.line) if origins else None
             start = (pos + composer.doc_start[0], composer.doc_start[1])
@@ -696,6 +713,78 @@ def _template_or_syntax(msg: str, loc: Location, has_markers: bool) -> InputProb
             "NPL002", "file holds Helm/Go template markers ({{ ... }}) and cannot be read as manifests; "
             "lint the output of `helm template ... | netpol-lint -` instead", Location.whole_file(loc.file))
     return InputProblem("NPL001", msg, loc)
+
+
+_JSON_MANIFEST_KEY_RE = re.compile(r'"(?:apiVersion|kind)"\s*:')
+_API_VERSION_KEY_RE = re.compile(r'^[ \t{,\[-]*"?apiVersion"?[ \t]*:', re.M)
+_KIND_KEY_RE = re.compile(r'^[ \t{,\[-]*"?kind"?[ \t]*:', re.M)
+
+
+def _looks_like_manifest(text: str) -> bool:
+    """Does the text hold an ``apiVersion`` and a ``kind`` key (at a line start, YAML or
+    JSON)?  What a file that cannot be fully read must show to be taken for a manifest."""
+    return _API_VERSION_KEY_RE.search(text) is not None and _KIND_KEY_RE.search(text) is not None
+
+
+def _is_manifest(data: Any) -> bool:
+    """A Kubernetes object: a mapping with string ``apiVersion`` and ``kind``."""
+    return (isinstance(data, dict) and isinstance(data.get("apiVersion"), str) and data["apiVersion"] != ""
+            and isinstance(data.get("kind"), str) and data["kind"] != "")
+
+
+# Kinds whose whole ``spec`` the linter reads (selectors, ports, peers, hosts, gateways).
+_SPEC_READ_KINDS = frozenset({"NetworkPolicy", "Service", "Gateway", "VirtualService", "APIRule", "Istio"})
+# Where a workload's pod template is (model/resources.py POD_TEMPLATE_PATHS; load/ is below
+# the model, so the two paths a template can have are spelt out here).
+_TEMPLATE_PATHS = (("spec", "template"), ("spec", "jobTemplate", "spec", "template"))
+
+
+def _template_in_read_fields(data: dict) -> bool:
+    """Template markers -- quoted, so the document parsed -- in a field rules read: the
+    identity (apiVersion, kind, name, namespace), labels, a pod template's labels and
+    container ports, the spec of the kinds whose spec is read.  Such a document is a
+    template with placeholder names, not a manifest (NPL002, never NPL003/NPL004 about
+    ``{{ .Values.name }}``).  Other fields (annotations, ConfigMap data, container args,
+    PrometheusRule texts) hold ``{{`` legitimately in rendered manifests and are not looked at."""
+    meta = data.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
+    if any(_marked(v) for v in (data["apiVersion"], data["kind"], meta.get("name"), meta.get("namespace"),
+                                meta.get("labels"))):
+        return True
+    spec = data.get("spec")
+    if data["kind"] in _SPEC_READ_KINDS:
+        return _marked(spec)
+    for path in _TEMPLATE_PATHS:
+        tpl = data
+        for step in path:
+            tpl = tpl.get(step) if isinstance(tpl, dict) else None
+        if isinstance(tpl, dict):
+            tmeta = tpl.get("metadata")
+            if isinstance(tmeta, dict) and _marked(tmeta.get("labels")):
+                return True
+            pod = tpl.get("spec")
+            containers = pod.get("containers") if isinstance(pod, dict) else None
+            for c in containers if isinstance(containers, list) else ():
+                if isinstance(c, dict) and _marked(c.get("ports")):
+                    return True
+    return False
+
+
+def _marked(value: Any, budget: int = 10_000) -> bool:
+    """A template marker in a string of ``value`` (keys included), looked at up to ``budget`` nodes."""
+    stack = [value]
+    while stack and budget > 0:
+        budget -= 1
+        v = stack.pop()
+        if isinstance(v, str):
+            if "{{" in v and _TEMPLATE_RE.search(v):
+                return True
+        elif isinstance(v, dict):
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return False
 
 
 def _has_template_values(root: yaml.Node) -> bool:

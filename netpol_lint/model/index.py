@@ -11,10 +11,14 @@ from typing import Iterable
 from ..load.documents import Document
 from ..load.loader import SourceFile
 from .platform import DEFAULT_PLATFORM, namespace_labels as platform_namespace_labels
+from .units import MAIN, Placement, UnitNamespace, tree_distance, unit_namespace
 from .resources import (
     NAMESPACE_NAME_LABEL, APIRule, Function, FunctionService, Gateway, IstioCR, Namespace, NetworkPolicy,
     Resource, Service, VirtualService, Workload, resource_class, str_map, unrecognised_version,
 )
+
+# Kinds a kustomization's namePrefix/nameSuffix leaves alone.
+_NOT_RENAMED = frozenset({"Namespace", "CustomResourceDefinition"})
 
 # Namespaces every Kyma cluster has, whether or not the input defines them.
 SYSTEM_NAMESPACES = ("istio-system", "kyma-system", "kube-system")
@@ -29,6 +33,10 @@ class Model:
     files: int = 0
     configured_namespaces: dict[str, dict[str, str]] = field(default_factory=dict)
     platform: str = DEFAULT_PLATFORM      # RULES.md "The platform": its namespaces' labels
+
+    placement: Placement = field(default_factory=Placement)
+    _unit: str = MAIN
+    _transform: object = None
 
     def __post_init__(self):
         self.by_kind: dict[str, list[Resource]] = defaultdict(list)
@@ -47,25 +55,37 @@ class Model:
         # read: not traced, and named in the summary (RULES.md: never skipped silently)
         self.unrecognised: list[Resource] = []
         self._pairs_by_ns: dict[str, tuple] = {}    # workloads_selected's index
+        self._service_twins: dict[tuple, list[Service]] = {}
+        self._services_of_defaults: dict | None = None
 
     # -- building ---------------------------------------------------------------------
     @classmethod
     def build(cls, files: Iterable[SourceFile], default_namespace: str = "default",
-              configured_namespaces: dict | None = None, platform: str = DEFAULT_PLATFORM) -> "Model":
+              configured_namespaces: dict | None = None, placement: Placement | None = None,
+              platform: str = DEFAULT_PLATFORM) -> "Model":
+        """The model of ``files``; ``placement`` (model/units.py) puts each file's resources
+        into its deployment unit and applies its kustomization's namespace and name
+        prefix/suffix (None: one unit, no kustomization read)."""
         m = cls(default_namespace=default_namespace, configured_namespaces=dict(configured_namespaces or {}),
                 platform=platform)
+        m.placement = placement or Placement()
         for f in files:
             m.files += 1
+            if f.skipped:                      # (a kustomization patch keeps its documents)
+                continue
+            unit = m.placement.unit(f.path)
+            transform = m.placement.transforms.get(f.path)
             for doc in f.documents:
                 m.documents += 1
-                m._add_document(doc)
+                m._add_document(doc, unit, transform)
         return m
 
-    def _add_document(self, doc: Document) -> None:
+    def _add_document(self, doc: Document, unit: str = MAIN, transform=None) -> None:
         head = doc.head                   # a packed document is identified without unpacking
         if not _is_kubernetes(head):
             self.non_kubernetes_documents += 1
             return
+        self._unit, self._transform = unit, transform
         self._add_object(doc, (), head, 0)
 
     def _add_object(self, doc: Document, base: tuple, data: dict, depth: int) -> None:
@@ -81,7 +101,21 @@ class Model:
                     if _is_kubernetes(item):
                         self._add_object(doc, base + ("items", i), item, depth + 1)
             return
-        self.add(resource_class(data["apiVersion"], kind)(doc, base, data, self.default_namespace))
+        r = resource_class(data["apiVersion"], kind)(doc, base, data, self.default_namespace)
+        if self._unit != MAIN or self._transform is not None:
+            self._place(r)
+        self.add(r)
+
+    def _place(self, r: Resource) -> None:
+        """Apply the file's kustomization (namespace, name prefix/suffix) and unit."""
+        t = self._transform
+        if r.namespace is not None:
+            if t is not None and t.namespace:
+                r.namespace = t.namespace
+            if r.namespace == self.default_namespace:
+                r.namespace = unit_namespace(self.default_namespace, self._unit)
+        if t is not None and (t.prefix or t.suffix) and r.name and r.kind not in _NOT_RENAMED:
+            r.name = f"{t.prefix}{r.name}{t.suffix}"
 
     def add(self, r: Resource) -> None:
         self.resources.append(r)
@@ -119,7 +153,10 @@ class Model:
             if by_name.get(svc.name).__class__ is not FunctionService:
                 by_name[svc.name] = svc
         else:
-            by_name.setdefault(svc.name, svc)
+            seen = by_name.setdefault(svc.name, svc)
+            if seen is not svc and seen.__class__ is not FunctionService:
+                # a twin (NPL004): kept for nearest-definition lookups (``service_definitions``)
+                self._service_twins.setdefault((svc.namespace, svc.name), [seen]).append(svc)
 
     # -- lookups ----------------------------------------------------------------------
     def find(self, kind: str, namespace: str | None, name: str, group: str | None = None) -> Resource | None:
@@ -133,18 +170,67 @@ class Model:
         # built when asked (once, by NPL004) rather than kept: an identity index over every
         # resource cost ~3% of a large run's peak memory
         groups: dict[tuple, Resource | list[Resource]] = {}
+        unit = self.placement.unit
         for r in self.resources:
-            ident = (r.group, r.kind, r.namespace, r.name)
+            # within one deployment unit (RULES.md NPL004); a unit's own default namespace
+            # differs from every other already, shared namespaces need the unit too
+            ident = (unit(r.file), r.group, r.kind, r.namespace, r.name)
             seen = groups.setdefault(ident, r)
             if seen is not r:
                 if seen.__class__ is list:
                     seen.append(r)
                 else:
                     groups[ident] = [seen, r]
-        return [rs for key, rs in groups.items() if rs.__class__ is list and key[3]]
+        return [rs for key, rs in groups.items() if rs.__class__ is list and key[4]]
 
-    def service(self, namespace: str, name: str) -> Service | None:
-        return self.services_by_ns.get(namespace, {}).get(name)
+    def service(self, namespace: str, name: str, near: Resource | None = None) -> Service | None:
+        """Service ``namespace/name``; defined several times (NPL004), the definition nearest
+        in the directory tree to ``near`` (the referring resource), else the first."""
+        found = self.service_definitions(namespace, name, near)
+        return found[0] if found else None
+
+    def service_definitions(self, namespace: str, name: str, near: Resource | None = None) -> list[Service]:
+        """The definitions of Service ``namespace/name`` a reference from ``near`` means:
+        the nearest in the directory tree among its twins (NPL004; ties: all of them).
+
+        A reference from a unit whose default namespace holds no Service at all (a directory
+        of routes only, such as ``istio-manifests/`` beside ``kubernetes-manifests/``) means
+        the nearest definition in any unit's default namespace (docs/accuracy.md,
+        "Deployment units")."""
+        first = self.services_by_ns.get(namespace, {}).get(name)
+        if first is None:
+            if (near is None or not isinstance(namespace, str) or not str.__eq__(namespace, self.default_namespace)
+                    or self.services_by_ns.get(namespace)):
+                return []
+            candidates = self._default_services().get((str.__str__(namespace), name), [])
+        elif near is None or (namespace, name) not in self._service_twins:
+            return [first]
+        else:
+            candidates = self._service_twins[(namespace, name)]
+        if not candidates:
+            return []
+        distance = {id(s): tree_distance(s.file, near.file) for s in candidates}
+        best = min(distance.values())
+        return [s for s in candidates if distance[id(s)] == best]
+
+    def _default_services(self) -> dict[tuple, list[Service]]:
+        """Services of every unit's default namespace by (namespace name, name), built once."""
+        if self._services_of_defaults is None:
+            out: dict[tuple, list[Service]] = {}
+            for s in self.services:
+                if s.namespace == self.default_namespace or isinstance(s.namespace, UnitNamespace):
+                    out.setdefault((str.__str__(s.namespace), s.name), []).append(s)
+            self._services_of_defaults = out
+        return self._services_of_defaults
+
+    def in_unit(self, namespace: str | None, referrer: Resource) -> str | None:
+        """A namespace that ``referrer`` names (``svc.default.svc.cluster.local``,
+        ``default/gateway``): the default namespace means the one of ``referrer``'s unit."""
+        if namespace.__class__ is str and namespace == self.default_namespace:
+            unit = self.placement.unit(referrer.file)
+            if unit != MAIN:
+                return unit_namespace(namespace, unit)
+        return namespace
 
     @property
     def used_namespaces(self) -> set[str]:

@@ -498,6 +498,7 @@ class FunctionService(Service):
 
     def __init__(self, function: Function, data: dict):
         super().__init__(function.doc, function.base, data, function.namespace or "default")
+        self.namespace = function.namespace     # as placed: a deployment unit's own (model/units.py)
         self.function = function
 
     def locate(self, *path, key: bool = False) -> Location:

@@ -15,6 +15,7 @@ from .index import Model
 from .resources import packable
 from .kyma import KymaSettings, settings
 from .expectations import ExpectationSet, load_expectations
+from .units import Placement
 
 
 @dataclass
@@ -46,7 +47,12 @@ class Session:
         a ``ConfigError``, when that file is invalid)."""
         expectations = load_expectations(config, limits)
         ns = default_namespace or config.default_namespace
-        model = Model.build(files, ns, config.namespaces, config.platform)
+        placement = Placement.build(files, config)
+        for f in files:
+            if f.path in placement.patches and f.skipped is None:
+                # a kustomization's patch is a change to another object, not an object
+                f.skipped = "a kustomization uses it as a patch: not a resource of its own"
+        model = Model.build(files, ns, config.namespaces, placement, config.platform)
         kyma = settings(model, assume_network_policies, config.network_policies, config.api_server_port)
         if skipped is None:
             skipped = [f for f in files if f.skipped]

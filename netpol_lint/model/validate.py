@@ -12,9 +12,11 @@ The checks follow Kubernetes' validation code (``pkg/apis/networking/validation`
 reads, plus the JSON decoding step (a YAML boolean where a string is expected is rejected by
 the decoder with "cannot unmarshal bool into ... of type string").  Semantics worth knowing:
 
-* ``ipBlock.cidr`` is parsed like Go's sloppy ``ParseCIDR``: host bits set
-  (``10.0.0.1/24``) and leading zeros are accepted (the API server only warns); an
-  ``except`` must be strictly inside the block (same family, longer prefix).
+* ``ipBlock.cidr`` is parsed like Go's ``net.ParseCIDR`` (``cidr.py``, the parser the
+  engine uses too): host bits may be set (``10.0.0.1/24``), but IPv4 leading zeros
+  (``010.0.0.0/8``) and surrounding blanks are rejected -- a CNI parsing the block with Go
+  fails on them, and the engine could only match nothing; an ``except`` must be strictly
+  inside the block (same family, longer prefix).
 * A Service's ``targetPort`` of ``0`` or ``""`` is defaulted to ``port``, so it is valid.
 * A ``null`` label value decodes to ``""`` and is valid; a ``null`` peer in ``from``/``to``
   decodes to an empty peer, which the API server rejects ("must specify a peer").
@@ -36,6 +38,7 @@ from typing import Any, Iterable, NamedTuple
 
 import yaml
 
+from .cidr import parse_address, parse_cidr  # noqa: F401 - parse_cidr is this module's API too
 from .resources import (
     APIRule, Function, Gateway, IstioCR, Namespace, NetworkPolicy, Resource, Service, VirtualService, Workload,
 )
@@ -185,41 +188,9 @@ def label_value_problem(value: str) -> str | None:
     return None
 
 
-def parse_cidr(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
-    """A CIDR the way the API server parses it (Go ``ParseCIDRSloppy``), else None.
-
-    Accepts host bits (``10.0.0.1/24`` means ``10.0.0.0/24``) and decimal leading zeros in
-    IPv4 octets and in the prefix length; rejects what Go rejects and Python would accept
-    (no prefix, netmask notation, surrounding spaces, IPv6 zones).
-    """
-    if not isinstance(text, str) or text.count("/") != 1:
-        return None
-    addr, prefix = text.split("/")
-    if not prefix.isascii() or not prefix.isdigit() or len(prefix) > 4 or "%" in addr:
-        return None
-    if "." in addr and ":" not in addr:
-        octets = addr.split(".")
-        if len(octets) != 4 or not all(o.isascii() and o.isdigit() and 0 < len(o) <= 3 for o in octets):
-            return None
-        addr = ".".join(str(int(o)) for o in octets)
-    elif not addr.isascii() or any(c.isspace() for c in addr):
-        return None
-    try:
-        ip = ipaddress.ip_address(addr)
-    except ValueError:
-        return None
-    bits = int(prefix)
-    if bits > ip.max_prefixlen:
-        return None
-    return ipaddress.ip_network(f"{ip}/{bits}", strict=False)
-
-
 def parse_ip(text: Any) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    """An IP address as the API server parses it (sloppy: IPv4 leading zeros allowed)."""
-    if not isinstance(text, str):
-        return None
-    net = parse_cidr(f"{text}/{128 if ':' in text else 32}")
-    return net.network_address if net is not None else None
+    """An IP address as Go parses it (``cidr.parse_address``), else None."""
+    return parse_address(text)
 
 
 # -- the collector ---------------------------------------------------------------------
