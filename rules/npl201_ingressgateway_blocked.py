@@ -26,8 +26,8 @@ class IngressgatewayBlocked(Rule):
                     "      podSelector:\n        matchLabels: {istio: ingressgateway}\n"
                     "    ports:\n    - {protocol: TCP, port: 8080}\n")
     fix_text = ("Add a NetworkPolicy in the workload's namespace that admits pods `istio: ingressgateway` of "
-                "namespace istio-system (both selectors in ONE peer) on the container (target) port; the finding "
-                "prints one ready to apply.")
+                "namespace istio-system (both selectors in ONE peer) on the container (target) port; each finding "
+                "carries one ready to apply (`--format full`, and `detail` in JSON output).")
     tags = ("reachability", "routes", "ingress")
 
     def check(self, ctx):
@@ -57,8 +57,8 @@ class IngressgatewayBlocked(Rule):
                 f"{w.kind} {w.ns_name} is the backend of {', '.join(routes)} but "
                 f"{'NetworkPolicy ' if len(policies) == 1 else 'NetworkPolicies '}"
                 f"{', '.join(n for n, _ in policies)} isolate{'s' if len(policies) == 1 else ''} it for ingress "
-                f"and no policy of namespace {e.namespace} admits istio-ingressgateway on {port_text}. "
-                f"Allow it with:\n{policy_yaml}",
+                f"and no policy of namespace {e.namespace} admits istio-ingressgateway on {port_text}; "
+                f"the fix is a policy that admits it (--format full prints it)",
                 related=input_related(related),
                 node_hint=[routes, ports],
                 explained_by=causes,
@@ -66,6 +66,7 @@ class IngressgatewayBlocked(Rule):
                 explained_note=(f"it leaves {w.kind} {w.ns_name}, the backend of {', '.join(routes)}, "
                                 f"unreachable for istio-ingressgateway on {port_text}")
                 if any(rule != "NPL203" for rule, _, _ in causes) else "",
+                detail=policy_yaml,
             )
 
 

@@ -265,7 +265,7 @@ def allow_policy_yaml(namespace: str, service: Service, ports: list[int], existi
 
     One peer holds both selectors (AND: the gateway pods *of* istio-system), the pod selector
     is the Service's, the ports are the target ports the gateway's traffic arrives on.  The
-    last line is a YAML comment so text output's trailing "(Kind ns/name)" lands inside it.
+    last line, a YAML comment, says where the policy came from.
     """
     base = f"allow-istio-ingressgateway-to-{service.name}"[:240].rstrip("-.")
     name, n = base, 2
@@ -287,7 +287,7 @@ def allow_policy_yaml(namespace: str, service: Service, ports: list[int], existi
             }],
         },
     }
-    return _policy_text(doc) + "# suggested by netpol-lint NPL201"
+    return _policy_text(doc) + "# suggested by netpol-lint NPL201\n"
 
 
 # Strings that YAML writes plain or single-quoted, nothing else: label syntax (RULES.md,

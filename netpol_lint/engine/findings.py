@@ -76,6 +76,7 @@ class Finding:
     explained_by: tuple[tuple[str, str, int], ...] = ()
     explained_note: str = ""                # what the explaining finding adds to its message
     explains: tuple["Finding", ...] = ()    # the findings folded into this one
+    detail: str | None = None               # long text that is not the one-line message (NPL201's policy)
 
     @property
     def file(self) -> str:
@@ -104,4 +105,6 @@ class Finding:
         if self.related:
             out["related"] = [{"file": r.location.file, "line": r.location.line, "column": r.location.column,
                                "message": r.message} for r in self.related]
+        if self.detail is not None:
+            out["detail"] = self.detail
         return out

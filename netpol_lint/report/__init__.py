@@ -31,8 +31,8 @@ class ReportInput:
 
 
 def renderer(fmt: str):
-    from . import json_report, sarif, text
-    table = {"text": text.render, "json": json_report.render, "sarif": sarif.render}
+    from . import full, json_report, sarif, text
+    table = {"text": text.render, "full": full.render, "json": json_report.render, "sarif": sarif.render}
     try:
         from . import github, junit
         table["github"] = github.render
@@ -52,7 +52,7 @@ def chunks(fmt: str, inp: ReportInput):
 
 def formats() -> list[str]:
     import importlib.util
-    out = ["text", "json", "sarif"]
+    out = ["text", "full", "json", "sarif"]
     for extra in ("github", "junit"):
         if importlib.util.find_spec(f"{__name__}.{extra}") is not None:
             out.append(extra)
