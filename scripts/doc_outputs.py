@@ -11,7 +11,7 @@ any other command (``git commit``, ``pre-commit``, ``helm``: a user's repository
 one) is an illustration and is not run.
 
     python scripts/doc_outputs.py            # check: list the blocks that differ, exit 1 if any
-    python scripts/doc_outputs.py --write    # rewrite them with the real output (not the … ones)
+    python scripts/doc_outputs.py --write docs/output.md   # rewrite that file's transcripts (not … ones)
 
 tests/test_doc_commands.py runs the check.
 """
@@ -136,11 +136,14 @@ def matches(expected: list[str], actual: list[str]) -> bool:
     return re.fullmatch(pattern, "".join(line + "\n" for line in actual), re.S) is not None
 
 
-def check(write: bool = False) -> list[str]:
+def check(write: bool = False, only: list[str] | None = None) -> list[str]:
     """Problems, one line each (empty: every transcript is true)."""
     problems = []
     cwd = scratch_copy()
+    chosen = {(ROOT / p).resolve() for p in only} if only else None
     for doc in documents():
+        if chosen is not None and doc.resolve() not in chosen:
+            continue
         commands = console_commands(doc)
         text = doc.read_text(encoding="utf-8")
         for c in commands:
@@ -161,7 +164,10 @@ def check(write: bool = False) -> list[str]:
 
 
 if __name__ == "__main__":
-    found = check(write="--write" in sys.argv[1:])
+    argv = sys.argv[1:]
+    if "--write" in argv and all(a.startswith("--") for a in argv):
+        sys.exit("--write needs the documents to rewrite (their transcripts are replaced by real output)")
+    found = check(write="--write" in argv, only=[a for a in argv if not a.startswith("--")] or None)
     for p in found:
         print(p)
     sys.exit(1 if found else 0)

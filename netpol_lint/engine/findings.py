@@ -18,13 +18,15 @@ class LabelFix:
     """Set/remove labels in one mapping of one document (what every fixable rule needs).
 
     ``path`` leads from the document root to the *mapping that holds the labels*; missing
-    mappings on the way are created by the fixer.
+    mappings on the way are created by the fixer.  Besides labels, the same edit sets a key of
+    any mapping (NPL204 renames a namespaceSelector key, NPL203 sets a policy's ``port``, an
+    int value).
     """
 
     file: str
     doc_index: int
     path: tuple
-    set: tuple[tuple[str, str], ...] = ()
+    set: tuple[tuple[str, str | int], ...] = ()
     remove: tuple[str, ...] = ()
 
     @classmethod

@@ -19,6 +19,7 @@ class ReportInput:
     color: bool = False
     quiet: bool = False
     statistics: bool = False
+    full: bool = False              # --format full: findings already show their detail
 
     def summary(self) -> dict:
         r, s = self.result, self.session

@@ -27,6 +27,7 @@ MAX_SPAN_LINES = 6     # a longer span shows its first and last lines around a "
 def render(inp: ReportInput) -> str:
     if inp.statistics:
         return render_statistics(inp)
+    inp.full = True
     sources = _Sources(inp.session)
     blocks = [finding_block(f, sources, inp.registry, inp.color) for f in inp.result.findings]
     out = "\n".join(blocks)

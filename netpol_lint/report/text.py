@@ -78,6 +78,10 @@ def _summary_lines(inp: ReportInput) -> list[str]:
     fixable = sum(1 for f in r.findings if f.fixable)
     if fixable:
         out.append(f"[*] {fixable} fixable with `netpol-lint --fix`.")
+    detailed = sum(1 for f in r.findings if f.detail)
+    if detailed and not inp.full:
+        out.append(f"{detailed} finding{'s carry' if detailed != 1 else ' carries'} a ready-to-apply fix "
+                   f"(NPL201's NetworkPolicy): `--format full` prints {'them' if detailed != 1 else 'it'}.")
     k = inp.session.kyma
     if k.assumed:
         out.append("Note: no Istio CR in the input and nothing configured: assuming the Istio module's network "
