@@ -151,8 +151,23 @@ def from_mapping(data: Any, where: str, known_rule: callable = lambda r: True) -
         elif key == "external_services":
             cfg.external_services = _external_services(v, where)
         else:
-            raise ConfigError(f"{where}: unknown key '{key}'")
+            raise ConfigError(f"{where}: unknown key '{key}'{did_you_mean(str(key), KNOWN_KEYS)}")
     return cfg
+
+
+# Every key the loop above accepts (CONTRACT.md "Config file"); for the did-you-mean hint only.
+KNOWN_KEYS = ("network_policies", "default_namespace", "fail_on", "select", "ignore", "severity", "exclude",
+              "per_file_ignores", "namespaces", "scrapers", "api_server_port", "pod_cidrs", "ipblock_pods",
+              "rules", "platform", "units", "external_services", "expectations")
+
+
+def did_you_mean(word: str, choices) -> str:
+    """``; did you mean 'x'?`` for the closest choice (case and ``-``/``_`` ignored), else ``""``."""
+    import difflib
+
+    norm = {c.lower().replace("-", "_"): c for c in choices}
+    close = difflib.get_close_matches(word.lower().replace("-", "_"), list(norm), 1, 0.7)
+    return f"; did you mean '{norm[close[0]]}'?" if close else ""
 
 
 def discover_config(start: str | None = None) -> str | None:

@@ -1,4 +1,4 @@
-"""``netpol-lint connectivity``: every allowed connection of the input, as text, JSON or a graph.
+"""Every allowed connection of the input, as text, JSON or a graph.
 
 Formats:
 
@@ -60,6 +60,9 @@ def run(args: argparse.Namespace) -> int:
         text = render_html(network, connections, note, all_endpoints=every)
     else:
         text = render_text(connections, note)
+    if fmt == "text":
+        from ..analysis.ipblocks import readable_ranges
+        text = readable_ranges(text)
     sys.stdout.write(text)
     return 0
 

@@ -117,7 +117,9 @@ def run(args) -> int:
     introduced, fixed = compare_findings(results[0].findings, results[1].findings)
     report = DiffReport(base, head, compare(*nets), introduced, fixed)
     render = {"json": render_json, "markdown": render_markdown}.get(args.format, render_text)
-    sys.stdout.write(render(report))
+    from ..analysis.ipblocks import readable_ranges
+    text = render(report)
+    sys.stdout.write(text if args.format == "json" else readable_ranges(text))
     sys.stdout.flush()
     return exit_code(report, options.fail_on or config.fail_on, args.fail_on_removed)
 

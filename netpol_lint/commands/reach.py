@@ -1,4 +1,4 @@
-"""``netpol-lint reach``: may SRC open a connection to DST on PORT, and which policy decides?
+"""May SRC open a connection to DST on PORT, and which policy decides?
 
 Single probe (``--from --to --port [--protocol]``) or a batch (``--probes FILE|-``, a JSON
 list of ``{"from", "to", "port", "protocol"}``).  ``--format json`` prints the CONTRACT.md
