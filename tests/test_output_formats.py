@@ -79,3 +79,20 @@ def test_docs_output_md_shows_concise_and_full_for_the_same_input():
     doc = (ROOT / "docs" / "output.md").read_text()
     assert "$ netpol-lint examples/shop\n" in doc and "$ netpol-lint examples/shop --format full\n" in doc
     # tests/test_doc_commands.py checks that what is shown is what they print
+
+
+def test_json_format_doc_names_every_field_the_report_has():
+    doc = (ROOT / "docs" / "json-format.md").read_text()
+    _, report = lint_json("examples", "--fail-on", "never", cwd=ROOT)
+    keys = set(report) | set(report["summary"]) | {k for f in report["findings"] for k in f}
+    missing = [k for k in sorted(keys) if f"`{k}`" not in doc]
+    assert not missing, missing
+    assert "docs/json-format.md" in (ROOT / "README.md").read_text()
+
+
+def test_short_output_option_and_jobs_below_one(tmp_path):
+    proc = run_cli("lint", "examples/shop", "-o", str(tmp_path / "r.json"), "--format", "json", cwd=ROOT)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert (tmp_path / "r.json").read_text().startswith("{")
+    proc = run_cli("lint", "examples/shop", "--jobs", "0", cwd=ROOT)
+    assert proc.returncode == 2 and "--jobs: expected a positive integer" in proc.stderr

@@ -15,7 +15,7 @@ from ..report import ReportInput, chunks, formats
 
 def add_arguments(p) -> None:
     p.add_argument("--format", default="text", choices=formats(), help="output format (default: text)")
-    p.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
     p.add_argument("--fail-on", choices=("error", "warning", "info", "never"),
                    help="lowest severity that makes the exit code 1 (default: error)")
     p.add_argument("--select", default="", metavar="RULES", help="comma-separated rule ids or names to run")

@@ -479,7 +479,7 @@ def parse_text(src: SourceFile, text: str, limits: Limits = Limits(), is_json: b
     shown = src.path
     origins = _helm_sources(text) if "# Source: " in text else None
     ctx = _ChunkContext(limits, is_json, origins, keep_nodes, templates and bool(_TEMPLATE_RE.search(text)))
-    ctx.text = text
+    ctx.text = text if "\t" in text else None      # only a file with tabs can have tab indentation
     index = 0
     pos = line = 0                      # where the current chunk starts: offset and line
     bad = None if _plain_ascii(text, raw) else _BAD_CHAR_RE.search(text)
@@ -686,7 +686,8 @@ def _yaml_problem(exc: yaml.YAMLError, shown: str, has_markers: bool, line_offse
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
     msg = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
-    if mark is not None and text is not None and _tab_indented(text, mark.line + line_offset):
+    if (mark is not None and text is not None and ("token" in problem or "tab" in problem)
+            and _tab_indented(text, mark.line + line_offset)):
         msg += "; the line is indented with a tab, and YAML indents with spaces only"
     if mark is not None:
         loc = Location.whole_file(shown, mark.line + line_offset + 1, mark.column + 1)
