@@ -5,7 +5,8 @@ repository root (``netpol-lint`` is the one installed next to this Python), and 
 after it, up to the next ``$`` line, are exactly what it prints (stdout; add ``2>&1`` to
 show stderr).  A line holding only ``…`` stands for any number of lines left out.
 
-Only ``netpol-lint`` commands (and ``echo $?`` after one) are run, in a scratch copy of the
+Only ``netpol-lint`` commands (optionally after ``cd DIR &&``, DIR inside the repository), and
+``echo $?`` after one, are run, in a scratch copy of the
 repository's files, so a transcript that writes a file changes nothing here.  A block with
 any other command (``git commit``, ``pre-commit``, ``helm``: a user's repository, not this
 one) is an illustration and is not run.
@@ -77,6 +78,12 @@ def console_commands(doc: Path) -> list[Command]:
 
 
 def runnable(command: str) -> bool:
+    """``netpol-lint ...``, ``cd DIR && netpol-lint ...`` (DIR inside the repository), ``echo $?``."""
+    m = re.match(r"cd ([\w./-]+) && (.*)$", command)
+    if m:
+        if m.group(1).startswith(("/", "..")) or "/../" in m.group(1):
+            return False
+        command = m.group(2)
     return command.startswith("netpol-lint ") or command == "netpol-lint" or command.strip() == "echo $?"
 
 
@@ -128,6 +135,13 @@ def run(command: str, cwd: Path) -> str:
     return proc.stdout
 
 
+def output_of(command: str, previous: str, cwd: Path) -> list[str]:
+    """The lines ``command`` prints; ``echo $?`` reports the exit code of the command before it."""
+    if command.strip() == "echo $?":
+        command = f"{previous} >/dev/null 2>&1; echo $?"
+    return run(command, cwd).rstrip("\n").splitlines()
+
+
 def matches(expected: list[str], actual: list[str]) -> bool:
     """``expected`` equals ``actual``, each ``…`` line standing for any run of lines."""
     if ELLIPSIS not in expected:
@@ -146,8 +160,10 @@ def check(write: bool = False, only: list[str] | None = None) -> list[str]:
             continue
         commands = console_commands(doc)
         text = doc.read_text(encoding="utf-8")
+        prev = ""
         for c in commands:
-            actual = run(c.command, cwd).rstrip("\n").splitlines()
+            actual = output_of(c.command, prev, cwd)
+            prev = c.command
             if matches(c.expected, actual):
                 continue
             rel = doc.relative_to(ROOT)
