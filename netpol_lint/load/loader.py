@@ -205,7 +205,15 @@ def discover(paths: list[str], excludes: list[str] = (), cwd: str | None = None)
         if not excludes:
             return False
         d = display_path(p, cwd)
-        return any(fnmatch(d, g) or fnmatch(d, g.rstrip("/") + "/*") or fnmatch(os.path.basename(p), g) for g in excludes)
+        a = None
+        for g in excludes:
+            if os.path.isabs(g):        # a config file's glob, anchored at its directory
+                a = a or os.path.abspath(p).replace(os.sep, "/")
+                if fnmatch(a, g) or fnmatch(a, g.rstrip("/") + "/*"):
+                    return True
+            elif fnmatch(d, g) or fnmatch(d, g.rstrip("/") + "/*") or fnmatch(os.path.basename(p), g):
+                return True
+        return False
 
     shown: dict[str, str] = {}          # display paths known from the walk (for the sort)
 

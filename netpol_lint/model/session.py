@@ -5,6 +5,7 @@ see the same input the same way.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 from ..config import Config
@@ -29,7 +30,7 @@ class Session:
              excludes: list[str] = (), assume_network_policies: str | None = None,
              stdin_text: str | None = None, jobs: int | None = None, limits: Limits = Limits()) -> "Session":
         config = config or Config()
-        files = read(paths, limits, jobs, excludes=list(config.exclude) + list(excludes), stdin_text=stdin_text,
+        files = read(paths, limits, jobs, excludes=config.anchored_excludes + list(excludes), stdin_text=stdin_text,
                      packable=packable)
         return cls.from_files(files, config, default_namespace=default_namespace,
                               assume_network_policies=assume_network_policies)
@@ -46,3 +47,23 @@ class Session:
         if skipped is None:
             skipped = [f for f in files if f.skipped]
         return cls([f for f in files if f.skipped is None], model, kyma, config, skipped)
+
+
+def paths_without_manifests(paths: list[str], session: "Session") -> list[str]:
+    """The given PATHs from which nothing was read as Kubernetes input: no resource and no
+    NPL001/NPL002 problem in any file under them (a mistyped CI path must not pass)."""
+    yielded = {r.file for r in session.model.resources}
+    yielded.update(f.path for f in session.files if f.problems)
+    if not yielded:
+        return ["standard input" if p == "-" else p for p in paths]
+    out = []
+    for p in paths:
+        if p == "-":
+            if "-" not in yielded:
+                out.append("standard input")
+            continue
+        norm = os.path.normpath(p)
+        prefix = "" if norm == "." else norm.rstrip("/") + "/"
+        if not any(os.path.normpath(f) == norm or os.path.normpath(f).startswith(prefix) for f in yielded):
+            out.append(p)
+    return out
