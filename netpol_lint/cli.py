@@ -27,6 +27,7 @@ COMMANDS = {
 # subcommands whose module may be absent in a partial install are simply not offered
 OPTIONAL_COMMANDS = ("impact", "diff", "diff-managed")
 NO_INPUT = ("rules", "explain")
+NO_RULES = ("reach", "connectivity")          # read manifests, run no rule
 
 
 def build_parser(only: str | None = None) -> Parser:
@@ -41,7 +42,7 @@ def build_parser(only: str | None = None) -> Parser:
         summary = plain(mod.__doc__.strip().splitlines()[0]) if mod.__doc__ else None
         sp = sub.add_parser(name, help=summary, description=summary)
         if name not in NO_INPUT:
-            add_input_options(sp)
+            add_input_options(sp, rules=name not in NO_RULES)
         mod.add_arguments(sp)
         sp.set_defaults(_run=mod.run)
     return p

@@ -101,3 +101,11 @@ def test_npl001_names_tab_indentation(tmp_path):
     assert out[0].startswith("a.yaml:4:1: NPL001") and out[0].endswith("indented with a tab, and YAML indents "
                                                                        "with spaces only")
     assert "tab" not in out[1]
+
+
+def test_reach_and_connectivity_help_list_only_their_options():
+    for cmd in ("reach", "connectivity"):
+        out = run_cli(cmd, "--help").stdout
+        assert "--rules" not in out and "--trust-config" not in out, cmd
+        assert "--config" in out and "--exclude" in out
+    assert "--rules" in run_cli("lint", "--help").stdout

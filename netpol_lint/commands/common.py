@@ -20,16 +20,19 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def add_input_options(p: argparse.ArgumentParser) -> None:
+def add_input_options(p: argparse.ArgumentParser, rules: bool = True) -> None:
+    """The options of every command that reads manifests; ``rules=False`` for commands that
+    run no rule (reach, connectivity: their --help lists only what they use)."""
     p.add_argument("paths", nargs="*", metavar="PATH", help="files, directories, or - for stdin")
     p.add_argument("--config", metavar="FILE", help="config file (default: discovered .netpol-lint.yaml / pyproject.toml)")
     p.add_argument("--default-namespace", metavar="NS", help="namespace for resources without one (default: default)")
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip paths matching GLOB (repeatable)")
     p.add_argument("--assume-network-policies", choices=("enabled", "disabled"),
                    help="override what the input's Istio CR says")
-    p.add_argument("--rules", action="append", default=[], metavar="DIR", help="load extra rules from DIR")
-    p.add_argument("--trust-config", action="store_true",
-                   help="allow Python rule files from directories named in the config file")
+    if rules:
+        p.add_argument("--rules", action="append", default=[], metavar="DIR", help="load extra rules from DIR")
+        p.add_argument("--trust-config", action="store_true",
+                       help="allow Python rule files from directories named in the config file")
     p.add_argument("--jobs", type=_positive, default=None, metavar="N", help="parallel parsing processes (1 or more)")
     p.add_argument("--max-file-size", type=_size, default=None, metavar="SIZE",
                    help="larger files are NPL001, not read (default 64M; K/M/G suffixes)")
