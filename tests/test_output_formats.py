@@ -96,3 +96,12 @@ def test_short_output_option_and_jobs_below_one(tmp_path):
     assert (tmp_path / "r.json").read_text().startswith("{")
     proc = run_cli("lint", "examples/shop", "--jobs", "0", cwd=ROOT)
     assert proc.returncode == 2 and "--jobs: expected a positive integer" in proc.stderr
+
+
+def test_no_rule_writes_a_multi_line_message():
+    """Every rule's bad fixture: messages are one line (long text goes to ``detail``)."""
+    import json
+    proc = run_cli("lint", "tests/fixtures", "--format", "json", "--fail-on", "never", "--allow-empty", cwd=ROOT)
+    findings = json.loads(proc.stdout)["findings"]
+    assert len({f["rule"] for f in findings}) > 20
+    assert [f["rule"] for f in findings if "\n" in f["message"] or "\r" in f["message"]] == []
