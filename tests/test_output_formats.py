@@ -38,7 +38,7 @@ def test_a_multi_line_message_still_prints_one_line():
 
 def test_npl201_policy_is_the_detail_in_json_and_not_in_the_message():
     _, report = lint_json("examples/shop", "--select", "NPL201", cwd=ROOT)
-    [f] = report["findings"]
+    [f] = [g for g in report["findings"] if g["resource"]["name"] == "orders"]
     assert "\n" not in f["message"]
     assert yaml.safe_load(f["detail"])["kind"] == "NetworkPolicy"
     assert all("detail" not in g for g in lint_json("examples/shop", "--select", "NPL101", cwd=ROOT)[1]["findings"])
@@ -57,7 +57,8 @@ def test_full_shows_source_caret_notes_and_fix():
 
 def test_full_prints_npl201_policy_after_fix():
     text = run_cli("lint", "examples/shop", "--quiet", "--format", "full", "--select", "NPL201", cwd=ROOT).stdout
-    fix = text.split("   = fix: ", 1)[1].split("\n", 1)[1]
+    [block] = [b for b in text.split("\n\n") if b.startswith("examples/shop/orders.yaml")]
+    fix = block.split("   = fix: ", 1)[1].split("\n", 1)[1]
     policy = yaml.safe_load("\n".join(line[5:] for line in fix.splitlines()))
     assert policy["spec"]["ingress"][0]["ports"] == [{"protocol": "TCP", "port": 3000}]
 
