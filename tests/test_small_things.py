@@ -48,7 +48,9 @@ def test_plurals_agree():
     assert _connections(1, "break") == "connection breaks" and _connections(2, "break") == "connections break"
     assert _connections(0, "change") == "connections change"
     out = run_cli("lint", "examples/shop", "--color", "never", cwd=ROOT).stdout
-    assert re.search(r"Found \d+ findings \(\d+ errors, 1 warning, 0 info\)", out), out
+    assert re.search(r"Found \d+ findings \(\d+ errors, \d+ warnings, 0 info\)", out), out
+    one = run_cli("lint", "examples/shop", "--select", "NPL109", "--color", "never", cwd=ROOT).stdout
+    assert "Found 1 finding (0 errors, 1 warning, 0 info)" in one, one
 
 
 def test_one_see_per_message():

@@ -51,19 +51,23 @@ class Session:
 
 def paths_without_manifests(paths: list[str], session: "Session") -> list[str]:
     """The given PATHs from which nothing was read as Kubernetes input: no resource and no
-    NPL001/NPL002 problem in any file under them (a mistyped CI path must not pass)."""
-    yielded = {r.file for r in session.model.resources}
-    yielded.update(f.path for f in session.files if f.problems)
-    if not yielded:
-        return ["standard input" if p == "-" else p for p in paths]
+    NPL001/NPL002 problem in any file under them (a mistyped CI path must not pass).  Paths
+    are compared as the files were read (absolute), not as findings show them."""
+    read = {r.doc.path for r in session.model.resources}
+    read.update(f.path for f in session.files if f.problems)
+    stdin = "-" in read
+    absolute = {os.path.abspath(f) for f in read if f != "-"}
+    skipped = {os.path.abspath(f.path) for f in session.skipped}      # already named, with the reason
     out = []
     for p in paths:
         if p == "-":
-            if "-" not in yielded:
+            if not stdin:
                 out.append("standard input")
             continue
-        norm = os.path.normpath(p)
-        prefix = "" if norm == "." else norm.rstrip("/") + "/"
-        if not any(os.path.normpath(f) == norm or os.path.normpath(f).startswith(prefix) for f in yielded):
+        a = os.path.abspath(p)
+        if a in skipped:
+            continue
+        prefix = a.rstrip(os.sep) + os.sep
+        if a not in absolute and not any(f.startswith(prefix) for f in absolute):
             out.append(p)
     return out
