@@ -53,8 +53,11 @@ def paths_without_manifests(paths: list[str], session: "Session") -> list[str]:
     """The given PATHs from which nothing was read as Kubernetes input: no resource and no
     NPL001/NPL002 problem in any file under them (a mistyped CI path must not pass).  Paths
     are compared as the files were read (absolute), not as findings show them."""
-    read = {r.doc.path for r in session.model.resources}
-    read.update(f.path for f in session.files if f.problems)
+    not_kubernetes: dict[str, int] = {}
+    for path, _, _ in session.model.skipped_documents:
+        not_kubernetes[path] = not_kubernetes.get(path, 0) + 1
+    # a file counts when it holds a Kubernetes object (an empty List too) or a problem
+    read = {f.path for f in session.files if f.problems or len(f.documents) > not_kubernetes.get(f.path, 0)}
     stdin = "-" in read
     absolute = {os.path.abspath(f) for f in read if f != "-"}
     skipped = {os.path.abspath(f.path) for f in session.skipped}      # already named, with the reason
