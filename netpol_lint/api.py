@@ -99,7 +99,7 @@ def load_session(options: Options, config: Config | None = None, paths: Iterable
                                 "assume_network_policies": options.assume_network_policies}
     if options.kustomize:
         from .load import kustomize
-        files, skipped = kustomize.read_rendered(paths, list(config.exclude) + list(options.exclude), options.jobs,
+        files, skipped = kustomize.read_rendered(paths, config.anchored_excludes + list(options.exclude), options.jobs,
                                                  options.limits, options.stdin_text)
         return Session.from_files(files, config, skipped=skipped, limits=options.limits, **settings)
     return Session.load(paths, config, excludes=list(options.exclude), jobs=options.jobs, limits=options.limits,

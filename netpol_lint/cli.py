@@ -29,6 +29,7 @@ COMMANDS = {
 # subcommands whose module may be absent in a partial install are simply not offered
 OPTIONAL_COMMANDS = ("impact", "diff", "diff-managed")
 NO_INPUT = ("rules", "explain")
+NO_RULES = ("reach", "connectivity")          # read manifests, run no rule
 
 
 def build_parser(only: str | None = None) -> Parser:
@@ -40,12 +41,18 @@ def build_parser(only: str | None = None) -> Parser:
         if only is not None and name != only:
             continue
         mod = importlib.import_module(module)
-        sp = sub.add_parser(name, help=(mod.__doc__ or "").strip().splitlines()[0] if mod.__doc__ else None)
+        summary = plain(mod.__doc__.strip().splitlines()[0]) if mod.__doc__ else None
+        sp = sub.add_parser(name, help=summary, description=summary)
         if name not in NO_INPUT:
-            add_input_options(sp)
+            add_input_options(sp, rules=name not in NO_RULES)
         mod.add_arguments(sp)
         sp.set_defaults(_run=mod.run)
     return p
+
+
+def plain(text: str) -> str:
+    """Docstring text for ``--help``: without reStructuredText's literal and emphasis markup."""
+    return text.replace("``", "'").replace("**", "")
 
 
 def available_commands() -> dict[str, str]:
@@ -77,12 +84,16 @@ def main(argv: list[str] | None = None) -> int:
 def _dispatch(argv: list[str], verbose: bool) -> int:
     if not argv or (argv[0] not in available_commands() and argv[0] not in ("-h", "--help", "--version")):
         argv.insert(0, "lint")
+    elif argv[0] != "lint" and argv[0] in available_commands() and os.path.exists(argv[0]):
+        print(f"netpol-lint: note: '{argv[0]}' is run as the subcommand; to lint the path {argv[0]}, run "
+              f"'netpol-lint lint {argv[0]}' (or 'netpol-lint ./{argv[0]}')", file=sys.stderr)
     try:
         parser = build_parser(argv[0] if argv[0] in available_commands() else None)
         args = parser.parse_args(argv)
         return int(args._run(args))
     except UsageError as exc:
-        _error(f"{exc} (see 'netpol-lint {argv[0]} --help')")
+        text = str(exc)
+        _error(text if "(see " in text else f"{text} (see 'netpol-lint {argv[0]} --help')")
         return exc.exit_code
     except NetpolLintError as exc:
         _error(str(exc))

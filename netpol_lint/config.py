@@ -49,6 +49,21 @@ class Config:
     def base_dir(self) -> str:
         return os.path.dirname(os.path.abspath(self.path)) if self.path else os.getcwd()
 
+    def anchored(self, glob: str) -> str:
+        """A config glob made absolute: paths in a config file are relative to its directory,
+        wherever the tool runs from (ruff's rule).  Without a config file: unchanged."""
+        if not self.path or os.path.isabs(glob):
+            return glob
+        return os.path.join(self.base_dir, glob).replace(os.sep, "/")
+
+    @property
+    def anchored_excludes(self) -> list[str]:
+        return [self.anchored(g) for g in self.exclude]
+
+    def per_file_ignores_anchored(self) -> list[tuple[str, str, list[str]]]:
+        """``(glob as written, absolute glob, rules)`` per entry of ``per_file_ignores``."""
+        return [(g, self.anchored(g), rules) for g, rules in self.per_file_ignores.items()]
+
 
 def _str_list(v: Any, key: str, where: str) -> list[str]:
     if isinstance(v, str):
@@ -166,8 +181,33 @@ def from_mapping(data: Any, where: str, known_rule: callable = lambda r: True) -
         elif key == "units":
             cfg.units = _str_list(v if v is not None else [], key, where)
         else:
-            raise ConfigError(f"{where}: unknown key '{key}'")
+            raise ConfigError(f"{where}: unknown key '{key}'{did_you_mean(str(key), KNOWN_KEYS)}")
+    if cfg.per_file_ignores and cfg.path:
+        cfg.per_file_ignores = AnchoredGlobs(cfg.per_file_ignores)
+        cfg.per_file_ignores.anchored = cfg.anchored
     return cfg
+
+
+class AnchoredGlobs(dict):
+    """``per_file_ignores`` as written, plus ``anchored(glob)``: the suppressor matches each
+    glob against absolute paths, relative to the config file's directory."""
+
+    anchored = None
+
+
+# Every key the loop above accepts (CONTRACT.md "Config file"); for the did-you-mean hint only.
+KNOWN_KEYS = ("network_policies", "default_namespace", "fail_on", "select", "ignore", "severity", "exclude",
+              "per_file_ignores", "namespaces", "scrapers", "api_server_port", "pod_cidrs", "ipblock_pods",
+              "rules", "platform", "units", "external_services", "expectations")
+
+
+def did_you_mean(word: str, choices) -> str:
+    """``; did you mean 'x'?`` for the closest choice (case and ``-``/``_`` ignored), else ``""``."""
+    import difflib
+
+    norm = {c.lower().replace("-", "_"): c for c in choices}
+    close = difflib.get_close_matches(word.lower().replace("-", "_"), list(norm), 1, 0.7)
+    return f"; did you mean '{norm[close[0]]}'?" if close else ""
 
 
 def discover_config(start: str | None = None) -> str | None:

@@ -1,7 +1,7 @@
 """NPL201 ingressgateway-blocked: a namespace's policies isolate a route backend from the gateway."""
 from __future__ import annotations
 
-from netpol_lint.analysis.gateway_checks import allow_policy_yaml, analyse, input_related
+from netpol_lint.analysis.gateway_checks import allow_policy_yaml, analyse, input_related, near_miss
 from netpol_lint.analysis.routes import routes_related
 from netpol_lint.engine.findings import Related
 from netpol_lint.engine.rulebase import Rule
@@ -25,9 +25,12 @@ class IngressgatewayBlocked(Rule):
                     "    - namespaceSelector:\n        matchLabels: {kubernetes.io/metadata.name: istio-system}\n"
                     "      podSelector:\n        matchLabels: {istio: ingressgateway}\n"
                     "    ports:\n    - {protocol: TCP, port: 8080}\n")
-    fix_text = ("Add a NetworkPolicy in the workload's namespace that admits pods `istio: ingressgateway` of "
-                "namespace istio-system (both selectors in ONE peer) on the container (target) port; the finding "
-                "prints one ready to apply.")
+    fix_text = ("When a policy of the namespace almost admits the gateway, the finding names it and the "
+                "difference (a typo in `istio: ingressgateway`, the wrong namespace label, no namespaceSelector, "
+                "the wrong port): correct that policy. Otherwise add a NetworkPolicy in the workload's namespace that "
+                "admits pods `istio: ingressgateway` of "
+                "namespace istio-system (both selectors in ONE peer) on the container (target) port; each finding "
+                "carries one ready to apply (`--format full`, and `detail` in JSON output).")
     tags = ("reachability", "routes", "ingress")
 
     def check(self, ctx):
@@ -35,6 +38,7 @@ class IngressgatewayBlocked(Rule):
         # one finding per workload, and apart the ports NPL203/NPL204 explain: those name the
         # explaining findings and are folded into them by the pipeline when they are reported
         groups: dict[tuple[str, bool], list] = {}
+        known = ctx.model.known_namespaces() if analysis.gateway is not None else {}
         for c in analysis.blocked():
             groups.setdefault((c.endpoint.id, bool(analysis.explanations(c))), []).append(c)
         for key in sorted(groups):
@@ -52,13 +56,18 @@ class IngressgatewayBlocked(Rule):
             for name, p in policies:
                 related.append(Related(p.locate("spec", "podSelector"), f"NetworkPolicy {name} isolates the pods"))
             port_text = ", ".join(f"TCP {p}" for p in ports)
+            # NPL203/NPL204 name the cause of explained ports; else the closest policy, if any
+            miss = None if causes else near_miss(ctx.network, analysis.gateway, e, ports, known)
+            closest = ""
+            if miss is not None:
+                closest = f"; {miss.text()}"
+                related.append(Related(miss.policy.locate(*miss.path), miss.text()))
             yield self.finding(
                 w, w.labels_location(),
                 f"{w.kind} {w.ns_name} is the backend of {', '.join(routes)} but "
                 f"{'NetworkPolicy ' if len(policies) == 1 else 'NetworkPolicies '}"
                 f"{', '.join(n for n, _ in policies)} isolate{'s' if len(policies) == 1 else ''} it for ingress "
-                f"and no policy of namespace {e.namespace} admits istio-ingressgateway on {port_text}. "
-                f"Allow it with:\n{policy_yaml}",
+                f"and no policy of namespace {e.namespace} admits istio-ingressgateway on {port_text}{closest}",
                 related=input_related(related),
                 node_hint=[routes, ports],
                 explained_by=causes,
@@ -66,6 +75,7 @@ class IngressgatewayBlocked(Rule):
                 explained_note=(f"it leaves {w.kind} {w.ns_name}, the backend of {', '.join(routes)}, "
                                 f"unreachable for istio-ingressgateway on {port_text}")
                 if any(rule != "NPL203" for rule, _, _ in causes) else "",
+                detail=policy_yaml,
             )
 
 

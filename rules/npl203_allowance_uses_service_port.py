@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from netpol_lint.analysis.gateway_checks import analyse
-from netpol_lint.engine.findings import Related
+from netpol_lint.engine.findings import LabelFix, Related
 from netpol_lint.engine.rulebase import Rule
 
 
@@ -10,6 +10,7 @@ class AllowanceUsesServicePort(Rule):
     id = "NPL203"
     name = "allowance-uses-service-port"
     severity = "error"
+    fixable = True
     summary = ("Checks for NetworkPolicies that admit istio-ingressgateway on a route's Service `port` where the "
                "Service forwards to a different `targetPort`, and not on that target port.")
     rationale = ("NetworkPolicies see the connection after the Service has translated it: the gateway connects to "
@@ -22,13 +23,19 @@ class AllowanceUsesServicePort(Rule):
     good_example = ("# Service web: port 80 -> targetPort 8080\ningress:\n- from:\n  - namespaceSelector:\n"
                     "      matchLabels: {kubernetes.io/metadata.name: istio-system}\n    podSelector:\n"
                     "      matchLabels: {istio: ingressgateway}\n  ports:\n  - {protocol: TCP, port: 8080}\n")
-    fix_text = "Use the Service's `targetPort` (the container port, number or name) in the policy's `ports`."
+    fix_text = ("Use the Service's `targetPort` (the container port, number or name) in the policy's `ports` "
+                "(`--fix` writes the target port's number; a port range is left to you).")
     tags = ("reachability", "routes", "policy-content")
 
     def check(self, ctx):
         for c in analyse(ctx).confusions:
             p, b = c.policy, c.backend
             w = b.workload
+            entry_path = ("spec", "ingress", c.rule_index, "ports", c.port_index)
+            fix = None
+            raw = _get(p.data, entry_path)
+            if isinstance(raw, dict) and raw.get("endPort") is None and isinstance(b.target_port, int):
+                fix = LabelFix(p.file, p.doc.index, p.base + entry_path, set=(("port", b.target_port),))
             yield self.finding(
                 p, p.locate("spec", "ingress", c.rule_index, "ports", c.port_index, "port"),
                 f"NetworkPolicy {p.ns_name} admits istio-ingressgateway on port {b.service_port}, the port of "
@@ -39,8 +46,19 @@ class AllowanceUsesServicePort(Rule):
                                  f"Service {b.service.ns_name} port {b.service_port} -> targetPort {b.target_port}"),
                          Related(w.labels_location(), f"{w.kind} {w.ns_name}, the backend of {c.route.name}"),
                          *c.route.related()],
-                node_hint=[c.rule_index, b.service_port, b.target_port],
+                node_hint=[c.rule_index, b.service_port, b.target_port], fix=fix,
             )
+
+
+def _get(data, path):
+    for step in path:
+        if isinstance(data, dict):
+            data = data.get(step)
+        elif isinstance(data, list) and isinstance(step, int) and 0 <= step < len(data):
+            data = data[step]
+        else:
+            return None
+    return data
 
 
 RULE = AllowanceUsesServicePort

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from netpol_lint.analysis.gateway_checks import iter_peers, namespace_selector_mistake
 from netpol_lint.model.resources import NAMESPACE_NAME_LABEL
+from netpol_lint.engine.findings import LabelFix
 from netpol_lint.engine.rulebase import Rule
 
 
@@ -10,6 +11,7 @@ class NamespaceLabelNotSet(Rule):
     id = "NPL204"
     name = "namespace-label-not-set"
     severity = "warning"
+    fixable = True
     summary = ("Checks for namespaceSelectors that select no namespace known to the linter while one of their "
                "`matchLabels` values is the name of a known namespace (the classic `name: istio-system`).")
     rationale = ("Namespaces carry `kubernetes.io/metadata.name: <name>` automatically, but a `name` label only if "
@@ -17,7 +19,7 @@ class NamespaceLabelNotSet(Rule):
                  "nothing and the traffic it was written for (often the ingress gateway) is dropped.")
     bad_example = ("- namespaceSelector:\n    matchLabels:\n      name: istio-system\n")
     good_example = ("- namespaceSelector:\n    matchLabels:\n      kubernetes.io/metadata.name: istio-system\n")
-    fix_text = ("Select on `kubernetes.io/metadata.name: <namespace>`, or add the label to the Namespace (manifest "
+    fix_text = ("Select on `kubernetes.io/metadata.name: <namespace>` (`--fix` renames the key in place), or add the label to the Namespace (manifest "
                 "or config `namespaces`) if it is really set there.")
     tags = ("policy-content",)
 
@@ -31,11 +33,14 @@ class NamespaceLabelNotSet(Rule):
                 if mistake is None:
                     continue
                 key, value = mistake
+                ml_path = policy.base + tuple(path) + ("namespaceSelector", "matchLabels")
+                fix = LabelFix(policy.file, policy.doc.index, ml_path, set=((NAMESPACE_NAME_LABEL, value),),
+                               remove=(key,))
                 yield self.finding(
                     policy, policy.locate(*path, "namespaceSelector", "matchLabels", key, key=True),
                     f"namespaceSelector {key}: {value} selects no namespace known to the linter (namespace {value} "
                     f"does not carry that label); use {NAMESPACE_NAME_LABEL}: {value}",
-                    node_hint=[list(map(str, path)), key, value],
+                    node_hint=[list(map(str, path)), key, value], fix=fix,
                 )
 
 

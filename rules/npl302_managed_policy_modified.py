@@ -1,8 +1,9 @@
 """NPL302 managed-policy-modified: a module-managed NetworkPolicy that differs from the module's.
 
 The comparison is semantic (``netpol_lint.analysis.managed``): only what changes admitted
-traffic counts.  One finding per policy; each difference is one line of the message and one
-location (the first difference is the finding's location, the others are related locations).
+traffic counts.  One finding per policy: the message (one line) names the first difference,
+the finding's detail lists them all, and each has a location (the first difference is the
+finding's location, the others are related locations).
 """
 from __future__ import annotations
 
@@ -54,15 +55,16 @@ class ManagedPolicyModified(Rule):
             if not cmp.differences:
                 continue
             n = len(cmp.differences)
-            lines = "\n".join(f"  - {d.text}" for d in cmp.differences)
+            lines = "".join(f"- {d.text}\n" for d in cmp.differences)
             first, rest = cmp.differences[0], cmp.differences[1:]
+            more = f"; and {n - 1} more" if n > 1 else ""
             yield self.finding(
                 pol, pol.locate(*first.path),
-                f"NetworkPolicy {pol.ns_name} differs from the policy the Istio module creates "
-                f"({n} difference{'s' * (n != 1)}); the module reverts it at its next reconcile (up to 10 h):\n"
-                f"{lines}",
+                f"NetworkPolicy {pol.ns_name} differs from the policy the Istio module creates, which reverts it "
+                f"at its next reconcile (up to 10 h): {first.text}{more}",
                 related=[Related(pol.locate(*d.path), d.text) for d in rest],
                 node_hint=[d.text for d in cmp.differences],
+                detail=f"{n} difference{'s' * (n != 1)} from the module's policy:\n{lines}",
             )
 
 

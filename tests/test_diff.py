@@ -183,7 +183,7 @@ def test_text_output_is_exact():
         "Connections changed (1):\n"
         "  istio-system/istio-ingressgateway => shop/frontend : All Connections -> TCP 53,UDP 53\n"
         "Findings introduced (1):\n"
-        "  apps/shop/frontend.yaml:15:9 NPL101 [error] Deployment shop/frontend: Deployment shop/frontend is the "
+        "  apps/shop/frontend.yaml:15:9: NPL101 [error] [*] Deployment shop/frontend is the "
         "backend of APIRule shop/frontend (Service shop/frontend port 80) but its pod template lacks "
         "networking.kyma-project.io/from-ingressgateway: allowed; the module's egress policy "
         "istio-system/kyma-project.io--istio-ingressgateway-egress drops that traffic\n"
@@ -201,7 +201,7 @@ def test_markdown_has_summary_table_first_and_details_folded():
                            "| connections removed | 15 |", "| connections changed | 1 |",
                            "| findings introduced | 1 |", "| findings fixed | 0 |", ""]
     assert proc.stdout.count("<details>") == 3 and proc.stdout.count("</details>") == 3
-    # a multi-line message (NPL201's ready-to-apply policy) keeps its indentation in a fence
+    # a finding's detail (NPL201's ready-to-apply policy) keeps its indentation in a fence
     item = lines.index(next(line for line in lines if line.startswith("- `apps/shop/frontend.yaml:15:9` **NPL201**")))
     assert lines[item + 1:item + 3] == ["  ```", "  apiVersion: networking.k8s.io/v1"]
 

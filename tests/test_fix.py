@@ -288,9 +288,9 @@ def test_stdin_is_not_fixed(tmp_path, monkeypatch):
     text = _deployment(tmp_path).read_text()
     monkeypatch.setattr("sys.stdin", io.StringIO(text))
     code, out, err = _run(tmp_path, "-", "--select", "NPL102", "--fix")
-    assert "-: not fixed: standard input cannot be fixed in place" in err
-    assert code == 1
-    assert "-:6:5: NPL102" in out
+    assert "--fix edits files in place and cannot fix standard input" in err     # a usage error (issue 16)
+    assert code == 2
+    assert out == ""
 
 
 def test_conflicting_fixes_are_refused(tmp_path):

@@ -32,14 +32,14 @@ def test_github_prints_one_workflow_command_per_finding():
         "::error file=apps/billing/broken.yaml,line=8,col=10,endLine=8,endColumn=11,title=NPL001::YAML syntax "
         "error: mapping values are not allowed in this context",
         "::warning file=apps/billing/legacy-service.yaml,line=5,col=9,endLine=5,endColumn=20,title=NPL004::"
-        "Service/billing/billing-api is also defined at apps/billing/api.yaml:23 (Service billing/billing-api)",
+        "Service/billing/billing-api is also defined at apps/billing/api.yaml:23",
         "::error file=apps/shop/frontend.yaml,line=9,col=5,endLine=9,endColumn=51,title=NPL102::"
         "networking.kyma-project.io/from-ingressgateway is set on the Deployment's metadata.labels but not on its "
         "pod template, so the pods do not carry it (Deployment shop/frontend)",
         "::notice file=apps/shop/frontend.yaml,line=19,col=9,endLine=19,endColumn=56,title=NPL104::unknown Kyma "
         "networking label networking.kyma-project.io/from-ingress-gateway: no module policy matches it; did you "
         "mean networking.kyma-project.io/from-ingressgateway? (Deployment shop/frontend)",
-        "netpol-lint: 5 findings (3 error, 1 warning, 1 info) in 5 files, 5 resources",
+        "netpol-lint: 5 findings (3 errors, 1 warning, 1 info) in 5 files, 5 resources",
     ]
 
 

@@ -111,10 +111,9 @@ def test_policy_content_findings_replace_npl201(tmp_path):
     }
 
 
-def _npl201_yaml(message: str) -> dict:
-    _, sep, tail = message.partition("Allow it with:\n")
-    assert sep, message
-    return yaml.safe_load(tail)
+def _npl201_yaml(detail: str) -> dict:
+    assert detail.rstrip().endswith("# suggested by netpol-lint NPL201"), detail
+    return yaml.safe_load(detail)
 
 
 def test_npl201_policy_is_applicable_and_fixes_the_finding(tmp_path):
@@ -141,7 +140,8 @@ def test_npl201_policy_is_applicable_and_fixes_the_finding(tmp_path):
     d = _write(tmp_path, "app.yaml", text)
     _, report = lint_json(str(d), "--select", "NPL201", cwd=tmp_path)
     [finding] = report["findings"]
-    policy = _npl201_yaml(finding["message"])
+    assert "\n" not in finding["message"]                      # the policy is the detail, not the message
+    policy = _npl201_yaml(finding["detail"])
     assert policy == {
         "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
         "metadata": {"name": "allow-istio-ingressgateway-to-web", "namespace": "shop"},
@@ -158,13 +158,13 @@ def test_npl201_policy_is_applicable_and_fixes_the_finding(tmp_path):
         },
     }
     # Added to the input, it makes NPL201 (and every other gateway rule) go away.
-    (d / "allow.yaml").write_text(finding["message"].partition("Allow it with:\n")[2])
+    (d / "allow.yaml").write_text(finding["detail"])
     _, after = lint_json(str(d), "--select", "NPL201,NPL202,NPL203,NPL204,NPL501", cwd=tmp_path)
     assert after["findings"] == []
 
 
-def test_npl201_policy_survives_text_output(tmp_path):
-    """In text output the '(Kind ns/name)' suffix lands in the YAML's closing comment."""
+def test_npl201_policy_is_in_full_output_and_text_stays_one_line(tmp_path):
+    """``text`` prints one line; ``full`` prints the policy, indented, after ``= fix:``."""
     text = ROUTE + _deployment("web", "{app: web}") + textwrap.dedent("""\
         ---
         apiVersion: networking.k8s.io/v1
@@ -179,7 +179,10 @@ def test_npl201_policy_survives_text_output(tmp_path):
         """)
     d = _write(tmp_path, "app.yaml", text)
     out = run_cli("lint", str(d), "--select", "NPL201", "--quiet", "--color", "never", cwd=tmp_path)
-    policy = _npl201_yaml(out.stdout)
+    assert len(out.stdout.splitlines()) == 1 and out.stdout.startswith("in/app.yaml:24:15: NPL201 [error]")
+    full = run_cli("lint", str(d), "--select", "NPL201", "--quiet", "--format", "full", cwd=tmp_path).stdout
+    fix = full.split("   = fix: ", 1)[1].split("\n", 1)[1]
+    policy = _npl201_yaml(textwrap.dedent(fix))
     assert policy["metadata"]["name"] == "allow-istio-ingressgateway-to-web-2"   # no clash with an existing name
     assert policy["spec"]["ingress"][0]["ports"] == [{"protocol": "TCP", "port": 8080}]
 
@@ -205,7 +208,8 @@ def test_sarif_related_locations_name_route_gateway_service_and_policy():
     assert _related(npl201) == [("examples/shop/orders.yaml", 10), ("examples/shop/orders.yaml", 7),
                                 ("examples/shop/orders.yaml", 28),
                                 ("examples/shop/network-policies.yaml", 19),   # the isolating policies
-                                ("examples/shop/network-policies.yaml", 8)]
+                                ("examples/shop/network-policies.yaml", 8),
+                                ("examples/shop/network-policies.yaml", 70)]   # the near miss's podSelector
     npl203 = results[("NPL203", "examples/shop/network-policies.yaml")]
     assert ("examples/shop/catalog.yaml", 35) in _related(npl203)             # Service port -> targetPort
 

@@ -51,7 +51,7 @@ def test_drift_cni_node():
     p["spec"]["podSelector"] = {"matchLabels": {"k8s-app": "istio-cni"}}
     assert _diff(p) == [
         ("podSelector: k8s-app=istio-cni instead of k8s-app=istio-cni-node", ("spec", "podSelector")),
-        ("egress rule 1: port UDP 53 removed", ("spec", "egress", 0, "ports")),
+        ("egress[0]: port UDP 53 removed", ("spec", "egress", 0, "ports")),
     ]
 
 
@@ -60,9 +60,9 @@ def test_drift_ingressgateway_egress():
     p["spec"]["egress"][0]["ports"] = [{"port": 8080}]
     del p["spec"]["egress"][0]["to"][0]["namespaceSelector"]
     assert _diff(p) == [
-        ("egress rule 1: peer pods networking.kyma-project.io/from-ingressgateway=allowed in any namespace removed",
+        ("egress[0]: peer pods networking.kyma-project.io/from-ingressgateway=allowed in any namespace removed",
          ("spec", "egress", 0, "to")),
-        ("egress rule 1: new peer pods networking.kyma-project.io/from-ingressgateway=allowed (same namespace)",
+        ("egress[0]: new peer pods networking.kyma-project.io/from-ingressgateway=allowed (same namespace)",
          ("spec", "egress", 0, "to", 0)),
     ]
 
@@ -70,7 +70,7 @@ def test_drift_ingressgateway_egress():
 def test_drift_ingressgateway_egress_ports_restricted():
     p = _p("kyma-project.io--istio-ingressgateway-egress")
     p["spec"]["egress"][0]["ports"] = [{"port": 8080}]
-    assert _diff(p) == [("egress rule 1: restricted to TCP 8080 (the module's rule allows all ports)",
+    assert _diff(p) == [("egress[0]: restricted to TCP 8080 (the module's rule allows all ports)",
                          ("spec", "egress", 0, "ports"))]
 
 
@@ -79,7 +79,7 @@ def test_drift_egressgateway():
     p["spec"]["egress"] = []
     p["spec"]["ingress"][1]["from"].append({"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.1.0.0/16"]}})
     assert _diff(p) == [
-        ("ingress rule 2: new peer 10.0.0.0/8 except 10.1.0.0/16", ("spec", "ingress", 1, "from", 3)),
+        ("ingress[1]: new peer 10.0.0.0/8 except 10.1.0.0/16", ("spec", "ingress", 1, "from", 3)),
         ("egress: rule to any destination removed", ("spec", "egress")),
     ]
 
@@ -89,7 +89,7 @@ def test_drift_ingressgateway():
     p["spec"]["ingress"][0]["ports"].pop(1)                      # TCP 8443
     p["spec"]["egress"].append({"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]})
     assert _diff(p) == [
-        ("ingress rule 1: port TCP 8443 removed", ("spec", "ingress", 0, "ports")),
+        ("ingress[0]: port TCP 8443 removed", ("spec", "ingress", 0, "ports")),
         ("egress: new rule to 0.0.0.0/0", ("spec", "egress", 2)),
     ]
 
@@ -113,16 +113,16 @@ def test_drift_pilot():
     p["spec"]["policyTypes"] = ["Ingress"]
     assert _diff(p) == [
         ("policyTypes: Egress removed (the pods are no longer isolated for egress)", ("spec", "policyTypes")),
-        ("ingress rule 1: peer pods istio=egressgateway (same namespace) removed", ("spec", "ingress", 0, "from")),
-        ("ingress rule 1: port TCP 15012 changed to TCP 15013", ("spec", "ingress", 0, "ports", 0)),
-        ("ingress rule 3: now all ports (the module's rule: TCP 15017)", ("spec", "ingress", 2)),
+        ("ingress[0]: peer pods istio=egressgateway (same namespace) removed", ("spec", "ingress", 0, "from")),
+        ("ingress[0]: port TCP 15012 changed to TCP 15013", ("spec", "ingress", 0, "ports", 0)),
+        ("ingress[2]: now all ports (the module's rule: TCP 15017)", ("spec", "ingress", 2)),
     ]
 
 
 def test_drift_pilot_jwks():
     p = _p("kyma-project.io--istio-pilot-jwks")
     p["spec"]["egress"][0]["ports"][0]["port"] = 8443
-    assert _diff(p) == [("egress rule 1: port TCP 80 changed to TCP 8443", ("spec", "egress", 0, "ports", 0))]
+    assert _diff(p) == [("egress[0]: port TCP 80 changed to TCP 8443", ("spec", "egress", 0, "ports", 0))]
 
 
 def test_sources_restricted_and_opened():
@@ -130,9 +130,9 @@ def test_sources_restricted_and_opened():
     p["spec"]["ingress"][0]["from"] = [{"namespaceSelector": {"matchLabels": {"team": "edge"}}}]
     del p["spec"]["egress"][0]["to"]
     assert _diff(p) == [
-        ("ingress rule 1: restricted to all pods in namespaces team=edge (the module's rule admits any source)",
+        ("ingress[0]: restricted to all pods in namespaces team=edge (the module's rule admits any source)",
          ("spec", "ingress", 0, "from")),
-        ("egress rule 1: now admits any destination (the module's rule: pods istio=pilot (same namespace))",
+        ("egress[0]: now admits any destination (the module's rule: pods istio=pilot (same namespace))",
          ("spec", "egress", 0)),
     ]
 
@@ -158,10 +158,10 @@ def test_api_server_port_is_tolerated(name, port):
 def test_api_server_port_is_not_tolerated_elsewhere():
     p = _p("kyma-project.io--istio-cni-node")
     p["spec"]["egress"][1]["ports"][0]["port"] = 8443              # not configured, not 443/6443
-    assert _diff(p) == [("egress rule 2: port TCP 443 changed to TCP 8443", ("spec", "egress", 1, "ports", 0))]
+    assert _diff(p) == [("egress[1]: port TCP 443 changed to TCP 8443", ("spec", "egress", 1, "ports", 0))]
     jwks = _p("kyma-project.io--istio-pilot-jwks")
     jwks["spec"]["egress"][0]["ports"][1]["port"] = 6443           # jwks' 443 is not the API server
-    assert _diff(jwks) == [("egress rule 1: port TCP 443 changed to TCP 6443", ("spec", "egress", 0, "ports", 1))]
+    assert _diff(jwks) == [("egress[0]: port TCP 443 changed to TCP 6443", ("spec", "egress", 0, "ports", 1))]
 
 
 def test_metadata_tolerances():
@@ -303,7 +303,7 @@ def test_diff_managed_text():
     out = proc.stdout
     assert out.startswith("istio-system/kyma-project.io--istio-ingressgateway (bad/ingressgateway.yaml:5): "
                           "2 differences from the module's policy\n"
-                          "  bad/ingressgateway.yaml:36:9  ingress rule 1: port TCP 8443 removed\n"
+                          "  bad/ingressgateway.yaml:36:9  ingress[0]: port TCP 8443 removed\n"
                           "  bad/ingressgateway.yaml:31:7  egress: new rule to 0.0.0.0/0\n")
     assert "    -    ports: TCP 8080, TCP 8443\n    +    ports: TCP 8080\n" in out
     assert ("istio-system/kyma-project.io--allow-prometheus (bad/unknown.yaml:4): carries the managed labels "
@@ -332,7 +332,7 @@ def test_diff_managed_includes_unlabelled_copies(tmp_path):
     assert proc.returncode == 1
     assert proc.stdout.startswith("istio-system/kyma-project.io--istio-pilot-jwks (copy.json:1) [no managed labels]: "
                                   "1 difference from the module's policy\n")
-    assert "egress rule 1: port TCP 80 removed" in proc.stdout
+    assert "egress[0]: port TCP 80 removed" in proc.stdout
 
 
 def test_namespace_from_the_default_namespace():

@@ -258,6 +258,171 @@ def _namespace_label_explanations(network, gw: Endpoint, c: BackendCheck, known)
     return found
 
 
+# -- NPL201's near miss: the policy that almost admits the gateway ---------------------------
+
+@dataclass
+class NearMiss:
+    """A policy of the backend's namespace that would admit the gateway but for ``differences``."""
+
+    policy: NetworkPolicy
+    path: tuple                 # where in the policy the (first) difference is
+    differences: list[str]
+
+    def text(self) -> str:
+        return f"NetworkPolicy {self.policy.ns_name} almost admits it: {'; '.join(self.differences)}"
+
+
+_GATEWAY_WORDS = ("ingressgateway", "istio-ingressgateway", "istio-system", "ingress-gateway")
+
+
+def near_miss(network, gw: Endpoint, e: Endpoint, ports: list[int], known: dict) -> NearMiss | None:
+    """The policy of ``e``'s namespace that comes closest to admitting ``gw`` on ``ports``.
+
+    A candidate is an ingress rule one or two differences away from admitting the gateway to
+    ``e``'s pods: the policy's podSelector misses the pods, a peer's namespaceSelector or
+    podSelector misses istio-system or the gateway pods (a typo in ``istio: ingressgateway``,
+    the wrong namespace label, no namespaceSelector at all), or the rule's ports miss the
+    target port.  The module's policies are never candidates.  A peer counts only when it was meant for the gateway (a selector value or
+    key close to ``ingressgateway`` / ``istio-system``), or the rule admits the gateway already:
+    a policy for other traffic is never called a near miss.
+    """
+    ns_labels = known.get(gw.namespace, {NAMESPACE_NAME_LABEL: gw.namespace})
+    best: tuple | None = None
+    for cp in network.policies:
+        if cp.namespace != e.namespace or not cp.has_type("Ingress"):
+            continue
+        policy = cp.policy
+        if policy.file == SYNTHETIC_PATH or policy.is_managed:
+            continue                    # the module's own policies are not the user's to correct
+        spec = policy.data.get("spec") if isinstance(policy.data.get("spec"), dict) else {}
+        pod_diff = []
+        if not (cp.selected >> e.index) & 1:
+            missing = _failing(spec.get("podSelector"), e.labels)
+            if missing is None:
+                continue
+            pod_diff = [f"its podSelector {missing} does not select the pods ({_has(spec.get('podSelector'), e.labels)})"]
+        raw_rules = policy.rules("Ingress")
+        for rule in cp.rules("Ingress"):
+            raw = raw_rules[rule.index] if rule.index < len(raw_rules) else None
+            if rule.problem or not isinstance(raw, dict):
+                continue
+            missed = [p for p in ports if rule.ports.match_entry(p, "TCP", e.ports) is None]
+            port_diff = []
+            if missed:
+                port_diff = [f"ingress[{rule.index}] admits {_ports_text(raw.get('ports'))}, not "
+                             f"{', '.join(f'TCP {p}' for p in missed)}"]
+            base = ("spec", "ingress", rule.index)
+            peers = raw.get("from")
+            meant = [(j, peer) for j, peer in enumerate(peers if isinstance(peers, list) else ())
+                     if isinstance(peer, dict) and "ipBlock" not in peer and _meant_for_gateway(peer)]
+            if not meant:
+                continue
+            if rule.admits(gw):
+                candidates = [(pod_diff + port_diff, base + (("ports",) if port_diff else ()))]
+            else:
+                candidates = []
+                for j, peer in meant:
+                    diffs = _peer_differences(peer, j, e.namespace, gw, ns_labels)
+                    if diffs:
+                        candidates.append((pod_diff + diffs + port_diff, base + ("from", j)))
+            for diffs, path in candidates:
+                if not diffs or len(diffs) > 2:
+                    continue
+                key = (len(diffs), cp.key, rule.index, path)
+                if best is None or key < best[0]:
+                    best = (key, NearMiss(policy, path if not pod_diff else ("spec", "podSelector"), diffs))
+    return best[1] if best else None
+
+
+def _meant_for_gateway(peer: dict) -> bool:
+    import difflib
+
+    words = []
+    for sel in (peer.get("namespaceSelector"), peer.get("podSelector")):
+        if not isinstance(sel, dict):
+            continue
+        ml = sel.get("matchLabels")
+        for k, v in (ml.items() if isinstance(ml, dict) else ()):
+            words += [str(k), str(v)]
+        for expr in sel.get("matchExpressions") or ():
+            if isinstance(expr, dict):
+                words += [str(x) for x in (expr.get("values") or ()) if isinstance(x, (str, int))]
+    return any(w in _GATEWAY_WORDS or difflib.get_close_matches(w, _GATEWAY_WORDS, 1, 0.8) for w in words)
+
+
+def _peer_differences(peer: dict, j: int, namespace: str, gw: Endpoint, ns_labels: dict) -> list[str]:
+    out = []
+    ns_sel, pod_sel = peer.get("namespaceSelector"), peer.get("podSelector")
+    if ns_sel is None:
+        if namespace != gw.namespace:
+            out.append(f"from[{j}] has no namespaceSelector, so it selects pods of namespace {namespace} only "
+                       f"(add namespaceSelector {NAMESPACE_NAME_LABEL}: {gw.namespace} to the same peer)")
+    else:
+        missing = _failing(ns_sel, ns_labels)
+        if missing:
+            out.append(f"from[{j}].namespaceSelector {missing} does not select namespace {gw.namespace} "
+                       f"({_has(ns_sel, ns_labels)})")
+    if pod_sel is not None:
+        missing = _failing(pod_sel, gw.labels)
+        if missing:
+            out.append(f"from[{j}].podSelector {missing} does not select the istio-ingressgateway pods "
+                       f"({_has(pod_sel, gw.labels)})")
+    return out
+
+
+def _failing(raw, labels: dict) -> str | None:
+    """The requirements of selector ``raw`` that ``labels`` fail (``""``: none fail; None: not a
+    selector this can describe)."""
+    if raw is None:
+        return ""
+    if not isinstance(raw, dict) or not parse_selector(raw).valid:
+        return None
+    out = []
+    ml = raw.get("matchLabels")
+    for k, v in (ml.items() if isinstance(ml, dict) else ()):
+        if labels.get(str(k)) != str(v):
+            out.append(f"{k}: {v}")
+    for expr in raw.get("matchExpressions") or ():
+        if isinstance(expr, dict) and not parse_selector({"matchExpressions": [expr]}).matches(labels):
+            values = expr.get("values")
+            vals = f" [{', '.join(map(str, values))}]" if isinstance(values, list) else ""
+            out.append(f"{expr.get('key')} {expr.get('operator')}{vals}")
+    return ", ".join(out)
+
+
+def _has(raw, labels: dict) -> str:
+    """What ``labels`` have for the keys a selector's failing requirements name (or the closest keys)."""
+    import difflib
+
+    keys = []
+    if isinstance(raw, dict):
+        ml = raw.get("matchLabels")
+        keys += [str(k) for k, v in (ml.items() if isinstance(ml, dict) else ()) if labels.get(str(k)) != str(v)]
+        keys += [str(x.get("key")) for x in raw.get("matchExpressions") or ()
+                 if isinstance(x, dict) and not parse_selector({"matchExpressions": [x]}).matches(labels)]
+    parts = []
+    for k in dict.fromkeys(keys):
+        if k in labels:
+            parts.append(f"{k}: {labels[k]}")
+            continue
+        close = difflib.get_close_matches(k, sorted(labels), 1, 0.6)
+        parts.append(f"{close[0]}: {labels[close[0]]}" if close else f"no {k} label")
+    return "they have " + ", ".join(parts) if parts else "they have other labels"
+
+
+def _ports_text(raw) -> str:
+    if not isinstance(raw, list) or not raw:
+        return "every port"
+    out = []
+    for p in raw:
+        if not isinstance(p, dict):
+            continue
+        proto = p.get("protocol", "TCP")
+        port = p.get("port", "every port")
+        out.append(f"{proto} {port}" + (f"-{p['endPort']}" if p.get("endPort") is not None else ""))
+    return ", ".join(out)
+
+
 # -- NPL201's suggested policy ---------------------------------------------------------------
 
 def allow_policy_yaml(namespace: str, service: Service, ports: list[int], existing: set[str]) -> str:
@@ -265,7 +430,7 @@ def allow_policy_yaml(namespace: str, service: Service, ports: list[int], existi
 
     One peer holds both selectors (AND: the gateway pods *of* istio-system), the pod selector
     is the Service's, the ports are the target ports the gateway's traffic arrives on.  The
-    last line is a YAML comment so text output's trailing "(Kind ns/name)" lands inside it.
+    last line, a YAML comment, says where the policy came from.
     """
     base = f"allow-istio-ingressgateway-to-{service.name}"[:240].rstrip("-.")
     name, n = base, 2
@@ -287,7 +452,7 @@ def allow_policy_yaml(namespace: str, service: Service, ports: list[int], existi
             }],
         },
     }
-    return _policy_text(doc) + "# suggested by netpol-lint NPL201"
+    return _policy_text(doc) + "# suggested by netpol-lint NPL201\n"
 
 
 # Strings that YAML writes plain or single-quoted, nothing else: label syntax (RULES.md,

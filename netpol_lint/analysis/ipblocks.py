@@ -16,6 +16,7 @@ does not say (CONTRACT.md ``--ipblock-pods by-ip``).
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Any, Iterable
 
 from ..model.cidr import parse_cidr
@@ -122,6 +123,26 @@ class IPSet:
 
 def range_text(lo: int, hi: int) -> str:
     return f"{from_int(lo)}-{from_int(hi)}"
+
+
+_RANGE_ID = re.compile(r"\bip:([0-9A-Fa-f.:]+)-([0-9A-Fa-f.:]+)")
+
+
+def readable_ranges(text: str) -> str:
+    """Text output with address ranges as CIDRs: ``ip:0.0.0.0-255.255.255.255`` becomes
+    ``0.0.0.0/0`` (a range that is up to four CIDR blocks becomes those, comma-separated).
+    Endpoint ids keep the ``LO-HI`` form in JSON (netpol-analyzer's naming)."""
+    if "ip:" not in text:
+        return text
+
+    def cidrs(m: re.Match) -> str:
+        try:
+            lo, hi = ipaddress.ip_address(m.group(1)), ipaddress.ip_address(m.group(2))
+            blocks = list(ipaddress.summarize_address_range(lo, hi))
+        except (ValueError, TypeError):
+            return m.group(0)
+        return ",".join(map(str, blocks)) if len(blocks) <= 4 else m.group(0)
+    return _RANGE_ID.sub(cidrs, text)
 
 
 def parse_range_text(text: str) -> tuple[int, int]:

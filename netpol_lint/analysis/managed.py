@@ -462,7 +462,7 @@ def _pair(expected: list[Rule], actual: list[Rule]) -> tuple[list, list, list]:
 
 
 def _paired_lines(direction: str, field_name: str, peer_field: str, e: Rule, a: Rule) -> list[_Line]:
-    head = f"{field_name} rule {a.index + 1}"
+    head = f"{field_name}[{a.index}]"      # the YAML list index, 0-based, as reach and the rules print it
     rule_path = ("spec", field_name, a.index)
     lines = []
     # peers

@@ -20,7 +20,9 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def add_input_options(p: argparse.ArgumentParser) -> None:
+def add_input_options(p: argparse.ArgumentParser, rules: bool = True) -> None:
+    """The options of every command that reads manifests; ``rules=False`` for commands that
+    run no rule (reach, connectivity: their --help lists only what they use)."""
     p.add_argument("paths", nargs="*", metavar="PATH", help="files, directories, or - for stdin")
     p.add_argument("--config", metavar="FILE", help="config file (default: discovered .netpol-lint.yaml / pyproject.toml)")
     p.add_argument("--default-namespace", metavar="NS", help="namespace for resources without one (default: default)")
@@ -30,9 +32,10 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--platform", choices=("gardener", "generic"), default=None,
                    help="what the cluster runs on: kube-system's labels, CoreDNS's port, the API server "
                         "(default: config, else gardener)")
-    p.add_argument("--rules", action="append", default=[], metavar="DIR", help="load extra rules from DIR")
-    p.add_argument("--trust-config", action="store_true",
-                   help="allow Python rule files from directories named in the config file")
+    if rules:
+        p.add_argument("--rules", action="append", default=[], metavar="DIR", help="load extra rules from DIR")
+        p.add_argument("--trust-config", action="store_true",
+                       help="allow Python rule files from directories named in the config file")
     p.add_argument("--jobs", type=_positive, default=None, metavar="N", help="parallel parsing processes (1 or more)")
     p.add_argument("--max-file-size", type=_size, default=None, metavar="SIZE",
                    help="larger files are NPL001, not read (default 64M; K/M/G suffixes)")

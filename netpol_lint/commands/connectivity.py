@@ -1,4 +1,4 @@
-"""``netpol-lint connectivity``: every allowed connection of the input, as text, JSON or a graph.
+"""Every allowed connection of the input, as text, JSON or a graph.
 
 Formats:
 
@@ -63,6 +63,9 @@ def run(args: argparse.Namespace) -> int:
                            **explorer_inputs(args, session, network, connections))
     else:
         text = render_text(connections, note)
+    if fmt == "text":
+        from ..analysis.ipblocks import readable_ranges
+        text = readable_ranges(text)
     sys.stdout.write(text)
     return 0
 

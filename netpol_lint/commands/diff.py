@@ -117,7 +117,9 @@ def run(args) -> int:
     introduced, fixed = compare_findings(results[0].findings, results[1].findings)
     report = DiffReport(base, head, compare(*nets), introduced, fixed)
     render = {"json": render_json, "markdown": render_markdown}.get(args.format, render_text)
-    sys.stdout.write(render(report))
+    from ..analysis.ipblocks import readable_ranges
+    text = render(report)
+    sys.stdout.write(text if args.format == "json" else readable_ranges(text))
     sys.stdout.flush()
     return exit_code(report, options.fail_on or config.fail_on, args.fail_on_removed)
 
@@ -209,10 +211,9 @@ def _policies_line(report: DiffReport) -> str:
 
 
 def _finding_line(f: Finding) -> str:
-    loc, r = f.location, f.resource or {}
-    ident = f" {describe_resource(r)}" if r else ""
-    msg = f.message.replace("\n", "\n      ")
-    return f"{loc.file}:{loc.line}:{loc.column} {f.rule} [{f.severity}]{ident}: {msg}"
+    """The finding as ``lint`` prints it (one line, report/text.py)."""
+    from ..report.text import finding_line
+    return finding_line(f)
 
 
 def summary_line(report: DiffReport) -> str:
@@ -253,11 +254,12 @@ def render_json(report: DiffReport) -> str:
 
 
 def _md_finding(f: Finding) -> list[str]:
-    """A list item: location, rule, resource, the message's first line; further lines (NPL201's
-    ready-to-apply policy, say) in a fenced block so their indentation survives."""
+    """A list item: location, rule, resource, the message; the finding's detail (NPL201's
+    ready-to-apply policy, say) in a fenced block so its indentation survives."""
     r = f.resource or {}
     ident = f" {describe_resource(r)}" if r else ""
     first, _, rest = f.message.partition("\n")
+    rest = "\n".join(x for x in (rest, f.detail or "") if x.strip())
     loc = f.location
     out = [f"- {md_code(f'{loc.file}:{loc.line}:{loc.column}')} **{f.rule}** ({f.severity}){md_text(ident)}: "
            f"{md_text(first)}"]

@@ -42,7 +42,9 @@ def run(args) -> int:
     report = analyse(session, prometheus_findings=_metrics_findings(session, registry),
                      ipblock_pods=options.ipblock_pods, host_network_enforced=options.host_network_enforced)
     render = {"json": render_json, "markdown": render_markdown}.get(args.format, render_text)
-    sys.stdout.write(render(report))
+    from ..analysis.ipblocks import readable_ranges
+    text = render(report)
+    sys.stdout.write(text if args.format == "json" else readable_ranges(text))
     sys.stdout.flush()
     return 1 if report.breaks or expectations_broken(report) else 0
 
@@ -84,11 +86,15 @@ def summary_line(report: ImpactReport) -> str:
     dead = (f" {already} needed connection{'s are' if already != 1 else ' is'} already broken, with or without "
             f"the flag: fix {'them' if already != 1 else 'it'} too.") if already else ""
     if breaking:
-        return (f"{breaking} needed connection{'s' if breaking != 1 else ''} break; {other} other "
-                f"connection{'s' if other != 1 else ''} change. Apply the fixes above before setting "
+        return (f"{breaking} needed {_connections(breaking, 'break')}; {other} other "
+                f"{_connections(other, 'change')}. Apply the fixes above before setting "
                 f"networkPoliciesEnabled: true.{dead}")
-    return (f"nothing the input needs breaks; {other} other "
-            f"connection{'s' if other != 1 else ''} change.{dead}")
+    return f"nothing the input needs breaks; {other} other {_connections(other, 'change')}.{dead}"
+
+
+def _connections(n: int, verb: str) -> str:
+    """``connection breaks`` / ``connections break``: noun and verb agree with ``n``."""
+    return f"connection {verb}s" if n == 1 else f"connections {verb}"
 
 
 def fold_other(entries: list[ImpactEntry]) -> list[tuple[str, list[str]]]:

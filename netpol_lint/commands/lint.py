@@ -15,7 +15,7 @@ from ..report import ReportInput, chunks, formats
 
 def add_arguments(p) -> None:
     p.add_argument("--format", default="text", choices=formats(), help="output format (default: text)")
-    p.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
     p.add_argument("--fail-on", choices=("error", "warning", "info", "never"),
                    help="lowest severity that makes the exit code 1 (default: error)")
     p.add_argument("--select", default="", metavar="RULES", help="comma-separated rule ids or names to run")
@@ -40,6 +40,8 @@ def add_arguments(p) -> None:
                    help="Rego package(s) to evaluate (default: main; repeatable)")
     p.add_argument("--combine", action="store_true",
                    help="evaluate Rego policies once over all input, conftest --combine style")
+    p.add_argument("--allow-empty", action="store_true",
+                   help="a PATH that holds no Kubernetes manifests is not an error (default: exit 2)")
     p.add_argument("--kustomize", action="store_true",
                    help="render PATHs that hold a kustomization.yaml with 'kubectl kustomize'")
 
@@ -51,12 +53,16 @@ def run(args) -> int:
     options = Options.from_args(args)
     if options.kustomize and (args.fix or args.diff):
         raise UsageError("--fix edits files, not kustomize output: fix the base files without --kustomize")
+    if (args.fix or args.diff) and "-" in args.paths:
+        raise UsageError("--fix edits files in place and cannot fix standard input: save the stream "
+                         "to a file, or use --fix --diff on the files it came from")
     with Progress.for_terminal(args.quiet) as progress:
         if args.write_baseline:
             recorded = api.run(options, progress=progress, use_baseline=False)
             return baseline.write_command(args.write_baseline, recorded.result)
         fixing = args.fix or args.diff
         current = api.run(options, progress=progress, notify=not fixing)
+        _check_not_empty(args, options, current.session)
         fixed_note = None
         if fixing:
             fix_report = fix.run(current.result, current.session, diff=args.diff)
@@ -81,6 +87,8 @@ def run(args) -> int:
             loc = r.locate("apiVersion")
             print(f"netpol-lint: note: not traced: {loc.file}:{loc.line}: {r.kind} {r.ns_name} "
                   f"(apiVersion {r.api_version} not understood)", file=sys.stderr)
+        for path, number, why in session.model.skipped_documents:
+            print(f"netpol-lint: note: skipped {path} document {number}: {why}", file=sys.stderr)
     elif session.skipped and not args.quiet:
         n = len(session.skipped)
         print(f"netpol-lint: note: skipped {n} path{'s' * (n != 1)} that cannot be read as manifests "
@@ -111,6 +119,17 @@ def run(args) -> int:
     if result.rule_errors:
         return 2
     return 1 if result.fails(fail_on) else 0
+
+
+def _check_not_empty(args, options, session) -> None:
+    """A PATH that yields no manifest is exit 2 (issue 16): a mistyped CI path must not pass.
+    Not in pre-commit mode (it may pass only non-manifest files) nor with --allow-empty."""
+    if args.allow_empty or args.changed_only is not None or options.kustomize:
+        return
+    from ..model.session import paths_without_manifests
+    empty = paths_without_manifests(list(args.paths) or ["."], session)
+    if empty:
+        raise InputError(f"{empty[0]}: no Kubernetes manifests found (a mistyped path? --allow-empty accepts it)")
 
 
 def _use_color(mode: str, stream) -> bool:

@@ -24,7 +24,8 @@ def run(args) -> int:
         sys.stdout.write(json.dumps([r.doc() for r in rules], indent=2) + "\n")
         return 0
     w = max(len(r.name) for r in rules)
+    wid = max(len(r.id) for r in rules)            # REGO001, a plugin's LONGID1: columns stay aligned
     for r in rules:
         flags = ("fixable" if r.fixable else "") + ("" if r.enabled_by_default else (", " if r.fixable else "") + "off by default")
-        sys.stdout.write(f"{r.id}  {r.name:<{w}}  {r.severity:<7}  {flags}\n".rstrip() + "\n")
+        sys.stdout.write(f"{r.id:<{wid}}  {r.name:<{w}}  {r.severity:<7}  {flags}\n".rstrip() + "\n")
     return 0

@@ -18,13 +18,15 @@ class LabelFix:
     """Set/remove labels in one mapping of one document (what every fixable rule needs).
 
     ``path`` leads from the document root to the *mapping that holds the labels*; missing
-    mappings on the way are created by the fixer.
+    mappings on the way are created by the fixer.  Besides labels, the same edit sets a key of
+    any mapping (NPL204 renames a namespaceSelector key, NPL203 sets a policy's ``port``, an
+    int value).
     """
 
     file: str
     doc_index: int
     path: tuple
-    set: tuple[tuple[str, str], ...] = ()
+    set: tuple[tuple[str, str | int], ...] = ()
     remove: tuple[str, ...] = ()
 
     @classmethod
@@ -76,6 +78,7 @@ class Finding:
     explained_by: tuple[tuple[str, str, int], ...] = ()
     explained_note: str = ""                # what the explaining finding adds to its message
     explains: tuple["Finding", ...] = ()    # the findings folded into this one
+    detail: str | None = None               # long text that is not the one-line message (NPL201's policy)
 
     @property
     def file(self) -> str:
@@ -104,4 +107,6 @@ class Finding:
         if self.related:
             out["related"] = [{"file": r.location.file, "line": r.location.line, "column": r.location.column,
                                "message": r.message} for r in self.related]
+        if self.detail is not None:
+            out["detail"] = self.detail
         return out

@@ -511,6 +511,11 @@ class _Editor:
                 edits.append((span[0], span[1], self._scalar(value, None)))
             elif not isinstance(v, yaml.ScalarNode) or v.style in ("|", ">"):
                 raise FixError(f"label {key} has a value that is not a simple scalar; fix by hand")
+            elif isinstance(value, int) and not isinstance(value, bool):
+                if not (v.tag == "tag:yaml.org,2002:int" and v.value == str(value)):
+                    start, end = v.start_mark.index, v.end_mark.index
+                    props = _PROPS.match(self.text[start:end]).group(1)
+                    edits.append((start + len(props), end, str(value)))
             elif not (v.tag == _STR_TAG and v.value == value):
                 start, end = v.start_mark.index, v.end_mark.index
                 props = _PROPS.match(self.text[start:end]).group(1)
@@ -534,7 +539,9 @@ class _Editor:
             style = '"'
         return f"{self._scalar(key, style)}: {self._scalar(value, style)}"
 
-    def _scalar(self, value: str, style: str | None) -> str:
+    def _scalar(self, value: str | int, style: str | None) -> str:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
         return render_scalar(value, style, self.json)
 
     def _flow(self, m: yaml.Node) -> bool:

@@ -42,17 +42,19 @@ class Rule:
     # -- helpers for rule authors ------------------------------------------------------
     def finding(self, resource: "Resource | None", location: Location, message: str, *,
                 related: Iterable[Related] = (), fix: LabelFix | None = None, node_hint=None,
-                explained_by: tuple[tuple[str, str, int], ...] = (), explained_note: str = "") -> Finding:
+                explained_by: tuple[tuple[str, str, int], ...] = (), explained_note: str = "",
+                detail: str | None = None) -> Finding:
         """A finding of this rule.  ``explained_by`` names the findings, as (rule id, file, line),
         that explain this one (RULES.md "One cause, one finding"); ``explained_note`` is what
-        the explaining finding adds to its message when it carries this one."""
+        the explaining finding adds to its message when it carries this one.  ``detail`` is long
+        text that does not belong in the one-line message (NPL201's ready-to-apply policy)."""
         return Finding(
             rule=self.id, name=self.name, severity=self.severity, message=message, location=location,
             resource=resource.identity() if resource is not None else None,
             fixable=self.fixable and fix is not None, fix=fix,
             related=_unique(related) if related else _NO_RELATED,
             node_hint=node_hint,
-            explained_by=explained_by, explained_note=explained_note,
+            explained_by=explained_by, explained_note=explained_note, detail=detail,
         )
 
     def summary_group(self, finding: Finding) -> str | None:

@@ -5,6 +5,8 @@ StyleGuide: a finding is suppressed here or not at all.
 """
 from __future__ import annotations
 
+import os
+
 import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
@@ -140,8 +142,11 @@ class Suppressor:
 
     # -- config -----------------------------------------------------------------------
     def _by_config(self, f: Finding) -> str | None:
+        anchored = getattr(self.per_file_ignores, "anchored", None)
+        path = os.path.abspath(f.file).replace(os.sep, "/") if anchored else f.file
         for glob, rules in self.per_file_ignores.items():
-            if (fnmatch(f.file, glob) or fnmatch(f.file, glob.rstrip("/") + "/*")) and self._matches(rules, f.rule):
+            pattern = anchored(glob) if anchored else glob
+            if (fnmatch(path, pattern) or fnmatch(path, pattern.rstrip("/") + "/*")) and self._matches(rules, f.rule):
                 return f"config per_file_ignores {glob}"
         return None
 

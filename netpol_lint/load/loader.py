@@ -205,7 +205,15 @@ def discover(paths: list[str], excludes: list[str] = (), cwd: str | None = None)
         if not excludes:
             return False
         d = display_path(p, cwd)
-        return any(fnmatch(d, g) or fnmatch(d, g.rstrip("/") + "/*") or fnmatch(os.path.basename(p), g) for g in excludes)
+        a = None
+        for g in excludes:
+            if os.path.isabs(g):        # a config file's glob, anchored at its directory
+                a = a or os.path.abspath(p).replace(os.sep, "/")
+                if fnmatch(a, g) or fnmatch(a, g.rstrip("/") + "/*"):
+                    return True
+            elif fnmatch(d, g) or fnmatch(d, g.rstrip("/") + "/*") or fnmatch(os.path.basename(p), g):
+                return True
+        return False
 
     shown: dict[str, str] = {}          # display paths known from the walk (for the sort)
 
@@ -485,6 +493,7 @@ def parse_text(src: SourceFile, text: str, limits: Limits = Limits(), is_json: b
     shown = src.path
     origins = _helm_sources(text) if "# Source: " in text else None
     ctx = _ChunkContext(limits, is_json, origins, keep_nodes, templates and bool(_TEMPLATE_RE.search(text)))
+    ctx.text = text if "\t" in text else None      # only a file with tabs can have tab indentation
     index = 0
     pos = line = 0                      # where the current chunk starts: offset and line
     bad = None if _plain_ascii(text, raw) else _BAD_CHAR_RE.search(text)
@@ -609,6 +618,7 @@ class _ChunkContext:
     has_markers: bool
     template_values: bool = False
     alias_budget: int = 0               # nodes aliases may still add in this file
+    text: str | None = None             # the whole file (to explain a syntax error)
 
     def __post_init__(self):
         self.alias_budget = self.limits.max_nodes_per_document
@@ -632,7 +642,7 @@ def _parse_chunk(src: SourceFile, stream, index: int, pos: int, line_offset: int
             except yaml.YAMLError as exc:
                 if is_json and not src.documents:
                     return index, -1
-                problem = _yaml_problem(exc, shown, ctx.has_markers, line_offset)
+                problem = _yaml_problem(exc, shown, ctx.has_markers, line_offset, ctx.text)
                 src.problems.append(problem)
                 if problem.rule == "NPL002":
                     return index, None
@@ -695,16 +705,32 @@ def _parse_json_fallback(src: SourceFile, text: str) -> SourceFile:
     return src
 
 
-def _yaml_problem(exc: yaml.YAMLError, shown: str, has_markers: bool, line_offset: int = 0) -> InputProblem:
+def _yaml_problem(exc: yaml.YAMLError, shown: str, has_markers: bool, line_offset: int = 0,
+                  text: str | None = None) -> InputProblem:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
     msg = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
+    if (mark is not None and text is not None and ("token" in problem or "tab" in problem)
+            and _tab_indented(text, mark.line + line_offset)):
+        msg += "; the line is indented with a tab, and YAML indents with spaces only"
     if mark is not None:
         loc = Location.whole_file(shown, mark.line + line_offset + 1, mark.column + 1)
     else:
         loc = Location.whole_file(shown)
     return _template_or_syntax(msg, loc, has_markers)
+
+
+def _tab_indented(text: str, line: int) -> bool:
+    """Line ``line`` (0-based) of ``text`` has a tab in its indentation."""
+    start = 0
+    for _ in range(line):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return False
+    end = text.find("\n", start)
+    row = text[start:end if end >= 0 else len(text)]
+    return "\t" in row[:len(row) - len(row.lstrip(" \t"))]
 
 
 def _template_or_syntax(msg: str, loc: Location, has_markers: bool) -> InputProblem:

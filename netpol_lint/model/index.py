@@ -29,6 +29,7 @@ class Model:
     default_namespace: str = "default"
     resources: list[Resource] = field(default_factory=list)
     non_kubernetes_documents: int = 0
+    skipped_documents: list = field(default_factory=list)   # (file, document number, why): for -v
     documents: int = 0
     files: int = 0
     configured_namespaces: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -84,6 +85,7 @@ class Model:
         head = doc.head                   # a packed document is identified without unpacking
         if not _is_kubernetes(head):
             self.non_kubernetes_documents += 1
+            self.skipped_documents.append((doc.path, doc.index + 1, _why_not_kubernetes(head)))
             return
         self._unit, self._transform = unit, transform
         self._add_object(doc, (), head, 0)
@@ -285,6 +287,15 @@ def _implied_item_type(data: dict) -> tuple[str, str] | None:
     if kind == "List" or not kind.endswith("List"):
         return None
     return api, kind[:-4]
+
+
+def _why_not_kubernetes(data) -> str:
+    if data is None:
+        return "an empty document"
+    if not isinstance(data, dict):
+        return f"not a Kubernetes object (a {type(data).__name__}, not a mapping)"
+    missing = [k for k in ("apiVersion", "kind") if not (isinstance(data.get(k), str) and data[k])]
+    return f"not a Kubernetes object (no {' and no '.join(missing)})"
 
 
 def _is_kubernetes(data) -> bool:

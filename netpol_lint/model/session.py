@@ -5,6 +5,7 @@ see the same input the same way.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 from ..config import Config
@@ -32,7 +33,7 @@ class Session:
              excludes: list[str] = (), assume_network_policies: str | None = None,
              stdin_text: str | None = None, jobs: int | None = None, limits: Limits = Limits()) -> "Session":
         config = config or Config()
-        files = read(paths, limits, jobs, excludes=list(config.exclude) + list(excludes), stdin_text=stdin_text,
+        files = read(paths, limits, jobs, excludes=config.anchored_excludes + list(excludes), stdin_text=stdin_text,
                      packable=packable)
         return cls.from_files(files, config, default_namespace=default_namespace,
                               assume_network_policies=assume_network_policies, limits=limits)
@@ -57,3 +58,30 @@ class Session:
         if skipped is None:
             skipped = [f for f in files if f.skipped]
         return cls([f for f in files if f.skipped is None], model, kyma, config, skipped, expectations)
+
+
+def paths_without_manifests(paths: list[str], session: "Session") -> list[str]:
+    """The given PATHs from which nothing was read as Kubernetes input: no resource and no
+    NPL001/NPL002 problem in any file under them (a mistyped CI path must not pass).  Paths
+    are compared as the files were read (absolute), not as findings show them."""
+    not_kubernetes: dict[str, int] = {}
+    for path, _, _ in session.model.skipped_documents:
+        not_kubernetes[path] = not_kubernetes.get(path, 0) + 1
+    # a file counts when it holds a Kubernetes object (an empty List too) or a problem
+    read = {f.path for f in session.files if f.problems or len(f.documents) > not_kubernetes.get(f.path, 0)}
+    stdin = "-" in read
+    absolute = {os.path.abspath(f) for f in read if f != "-"}
+    skipped = {os.path.abspath(f.path) for f in session.skipped}      # already named, with the reason
+    out = []
+    for p in paths:
+        if p == "-":
+            if not stdin:
+                out.append("standard input")
+            continue
+        a = os.path.abspath(p)
+        if a in skipped:
+            continue
+        prefix = a.rstrip(os.sep) + os.sep
+        if a not in absolute and not any(f.startswith(prefix) for f in absolute):
+            out.append(p)
+    return out

@@ -19,6 +19,7 @@ class ReportInput:
     color: bool = False
     quiet: bool = False
     statistics: bool = False
+    full: bool = False              # --format full: findings already show their detail
 
     def summary(self) -> dict:
         r, s = self.result, self.session
@@ -31,8 +32,8 @@ class ReportInput:
 
 
 def renderer(fmt: str):
-    from . import json_report, sarif, text
-    table = {"text": text.render, "json": json_report.render, "sarif": sarif.render}
+    from . import full, json_report, sarif, text
+    table = {"text": text.render, "full": full.render, "json": json_report.render, "sarif": sarif.render}
     try:
         from . import github, junit
         table["github"] = github.render
@@ -52,7 +53,7 @@ def chunks(fmt: str, inp: ReportInput):
 
 def formats() -> list[str]:
     import importlib.util
-    out = ["text", "json", "sarif"]
+    out = ["text", "full", "json", "sarif"]
     for extra in ("github", "junit"):
         if importlib.util.find_spec(f"{__name__}.{extra}") is not None:
             out.append(extra)

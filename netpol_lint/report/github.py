@@ -29,8 +29,9 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def _resource_suffix(resource: dict | None) -> str:
-    if not resource:
+def _resource_suffix(message: str, resource: dict | None) -> str:
+    from .text import names_resource
+    if not resource or names_resource(message, resource):
         return ""
     return f" ({describe_resource(resource)})"
 
@@ -44,7 +45,9 @@ def command(f) -> str:
     elif loc.end_line > loc.line:
         props.append(f"endLine={loc.end_line}")
     props.append(f"title={escape_property(f.rule)}")
-    message = f"{f.message}{_resource_suffix(f.resource)}"
+    message = f"{f.message}{_resource_suffix(f.message, f.resource)}"
+    if f.detail:
+        message += "\n\n" + f.detail.rstrip("\n")     # an annotation shows lines (NPL201's policy)
     return f"::{LEVEL[f.severity]} {','.join(props)}::{escape_data(message)}"
 
 
@@ -56,6 +59,7 @@ def render(inp: ReportInput) -> str:
     if not inp.quiet:
         s = inp.summary()
         lines.append(f"netpol-lint: {s['findings']} finding{'s' * (s['findings'] != 1)} "
-                     f"({s['error']} error, {s['warning']} warning, {s['info']} info) in {s['files']} "
+                     f"({s['error']} error{'s' * (s['error'] != 1)}, {s['warning']} warning{'s' * (s['warning'] != 1)}, "
+                     f"{s['info']} info) in {s['files']} "
                      f"file{'s' * (s['files'] != 1)}, {s['resources']} resource{'s' * (s['resources'] != 1)}")
     return "\n".join(lines) + ("\n" if lines else "")

@@ -1,8 +1,12 @@
-"""Human output: ``path:line:col: NPL103 [error] message (kind ns/name)``, grouped by file."""
+"""Human output, concise: ``path:line:col: NPL103 [error] message``, one line per finding.
+
+``full`` (report/full.py) adds the source lines, the related locations and the fix.
+"""
 from __future__ import annotations
 
 from collections import Counter
 
+from ..engine.findings import describe_resource
 from . import ReportInput
 
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
@@ -21,22 +25,41 @@ def render(inp: ReportInput) -> str:
                 lines.append("")
             lines.append(f"{_BOLD}{f.file}{_RESET}")
             current = f.file
-        loc = f.location
-        res = ""
-        if f.resource:
-            ns = f.resource.get("namespace")
-            res = f" ({f.resource['kind']} {ns + '/' if ns else ''}{f.resource['name']})"
-        sev = f"[{f.severity}]"
-        fixable = " [*]" if f.fixable else ""
-        msg = f.message
-        if c:
-            lines.append(f"{loc.file}:{loc.line}:{loc.column}: {_BOLD}{f.rule}{_RESET} "
-                         f"{_COLORS[f.severity]}{sev}{_RESET}{fixable} {msg}{_DIM}{res}{_RESET}")
-        else:
-            lines.append(f"{loc.file}:{loc.line}:{loc.column}: {f.rule} {sev}{fixable} {msg}{res}")
+        lines.append(finding_line(f, c))
     if not inp.quiet:
         lines.extend(_summary_lines(inp))
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def finding_line(f, color: bool = False) -> str:
+    """``path:line:col: ID [severity] message``: exactly one line, whatever the message holds.
+
+    The resource is appended as ``(Kind ns/name)`` only when the message does not name it
+    already; a message's line breaks (a plugin's, a Rego policy's) become spaces.
+    """
+    loc = f.location
+    msg = f.message
+    if "\n" in msg or "\r" in msg:
+        msg = " ".join(part.strip() for part in msg.splitlines() if part.strip())
+    res = ""
+    if f.resource and not names_resource(msg, f.resource):
+        res = f" ({describe_resource(f.resource)})"
+    sev = f"[{f.severity}]"
+    fixable = " [*]" if f.fixable else ""
+    if color:
+        return (f"{loc.file}:{loc.line}:{loc.column}: {_BOLD}{f.rule}{_RESET} "
+                f"{_COLORS.get(f.severity, '')}{sev}{_RESET}{fixable} {msg}{_DIM}{res}{_RESET}")
+    return f"{loc.file}:{loc.line}:{loc.column}: {f.rule} {sev}{fixable} {msg}{res}"
+
+
+def names_resource(message: str, resource: dict) -> bool:
+    """The message already says which resource: ``ns/name`` (namespaced) or ``Kind name``."""
+    ns, name = resource.get("namespace"), resource.get("name")
+    if not name:
+        return True
+    if ns:
+        return f"{ns}/{name}" in message
+    return f"{resource.get('kind')} {name}" in message
 
 
 def _summary_lines(inp: ReportInput) -> list[str]:
@@ -55,6 +78,10 @@ def _summary_lines(inp: ReportInput) -> list[str]:
     fixable = sum(1 for f in r.findings if f.fixable)
     if fixable:
         out.append(f"[*] {fixable} fixable with `netpol-lint --fix`.")
+    detailed = sum(1 for f in r.findings if f.detail)
+    if detailed and not inp.full:
+        out.append(f"{detailed} finding{'s carry' if detailed != 1 else ' carries'} a ready-to-apply fix "
+                   f"(NPL201's NetworkPolicy): `--format full` prints {'them' if detailed != 1 else 'it'}.")
     k = inp.session.kyma
     if k.assumed:
         out.append("Note: no Istio CR in the input and nothing configured: assuming the Istio module's network "
