@@ -2,6 +2,10 @@
 in a subprocess over stdio, on a copy of examples/ (issue 19)."""
 from __future__ import annotations
 
+import contextlib
+
+import netpol_lint
+
 import asyncio
 import shutil
 import sys
@@ -156,7 +160,8 @@ async def test_workspace_diagnostics_without_opening_anything(client):
     related = {(Path(r.location.uri).name, r.location.range.start.line + 1, r.message.split(" ")[0])
                for r in d.related_information}
     assert related == {("orders.yaml", 10, "APIRule"), ("orders.yaml", 7, "APIRule"), ("orders.yaml", 28, "Service"),
-                       ("network-policies.yaml", 8, "NetworkPolicy"), ("network-policies.yaml", 19, "NetworkPolicy")}
+                       ("network-policies.yaml", 8, "NetworkPolicy"), ("network-policies.yaml", 19, "NetworkPolicy"),
+                       ("network-policies.yaml", 75, "NetworkPolicy")}   # the near miss (issue 16)
     assert codes(client.diagnostics[uri(client, "shop/cart.yaml")]) == ["NPL101"]
     assert codes(client.diagnostics[uri(client, "payments/payments.yaml")]) == ["NPL105", "NPL205", "NPL205", "NPL207"]
     assert uri(client, "shop/storefront.yaml") not in client.diagnostics  # clean files: nothing published
@@ -323,9 +328,12 @@ async def test_definitions_and_references(client):
 async def test_watched_file_changes(client):
     """Files changed outside the editor (git checkout, a generator) are read again."""
     assert [r.method for r in client.registrations] == ["workspace/didChangeWatchedFiles"]
-    diag = npl201(client.diagnostics[uri(client, "shop/orders.yaml")])
+    assert npl201(client.diagnostics[uri(client, "shop/orders.yaml")])
     new_path = "shop/generated-allow.yaml"
-    (client.root / new_path).write_text(diag.message.partition("Allow it with:\n")[2])
+    with contextlib.chdir(client.root):       # NPL201's ready allow policy (its detail)
+        policy = next(f.detail for f in netpol_lint.lint(["."], select="NPL201").findings
+                      if f.location.file == "shop/orders.yaml")
+    (client.root / new_path).write_text(policy)
     client.created.append(new_path)
     client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
         types.FileEvent(uri=uri(client, new_path), type=types.FileChangeType.Created)]))

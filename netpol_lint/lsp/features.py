@@ -264,10 +264,10 @@ def _data_of(path: str, text: str) -> _Same | None:
 
 
 def _allow_policy_file(ws: Workspace, f: Finding) -> tuple[str, str] | None:
-    """NPL201 prints a ready allow policy after "Allow it with:"; as a new file next to the
+    """NPL201 carries a ready allow policy as its ``detail``; as a new file next to the
     workload's (named after the policy; -2, -3 ... when taken)."""
-    head, sep, policy = f.message.partition("Allow it with:\n")
-    if not sep or not policy.strip():
+    policy = f.detail or ""
+    if f.rule != "NPL201" or not policy.strip():
         return None
     try:
         data = load_yaml_data(policy)
