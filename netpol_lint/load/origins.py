@@ -31,8 +31,8 @@ from functools import lru_cache
 import yaml
 
 from .documents import Document, Location
-from .loader import (MANIFEST_SUFFIXES, SourceFile, YAMLDataError, _helm_sources, display_path,
-                          load_yaml_data, read_file)
+from .loader import MANIFEST_SUFFIXES, SourceFile, YAMLDataError, display_path, load_yaml_data, read_file
+from .text import helm_sources
 
 ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
 
@@ -108,7 +108,7 @@ class OriginMap:
         if sources is None:
             text = (self.files[doc.path].text if doc.path in self.files else "") or ""
             # the loader counts lines from 0
-            sources = self._helm_lines[doc.path] = [(line + 1, name) for line, name in _helm_sources(text)]
+            sources = self._helm_lines[doc.path] = [(line + 1, name) for line, name in helm_sources(text)]
         start = doc.locate(()).line
         best = None
         for line, name in sources:
