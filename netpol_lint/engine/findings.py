@@ -105,3 +105,8 @@ class Finding:
             out["related"] = [{"file": r.location.file, "line": r.location.line, "column": r.location.column,
                                "message": r.message} for r in self.related]
         return out
+
+    def to_json_suppressed(self) -> dict:
+        """A suppressed finding's JSON (``--include-suppressed``): the finding's, plus what
+        suppressed it and the ``netpol-lint.io/ignore-reason`` given (or null)."""
+        return {**self.to_json(), "suppressed_by": self.suppressed_by, "justification": self.suppress_reason}

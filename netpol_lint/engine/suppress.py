@@ -131,3 +131,10 @@ class Suppressor:
                     out.append(f"{r.ref}: annotation {IGNORE_ANNOTATION}")
         out.extend(f"config per_file_ignores {g}" for g in self.per_file_ignores)
         return sorted(set(out))
+
+
+def suppression_kind(suppressed_by: str) -> str:
+    """Where a suppression is written, in SARIF's terms: ``"external"`` for the config's
+    ``per_file_ignores`` and a baseline file, ``"inSource"`` for comments and annotations in
+    the linted manifests."""
+    return "external" if suppressed_by.startswith(("config ", "baseline ")) else "inSource"

@@ -19,6 +19,7 @@ class ReportInput:
     color: bool = False
     quiet: bool = False
     statistics: bool = False
+    include_suppressed: bool = False     # json/sarif list the suppressed findings too
 
     def summary(self) -> dict:
         r, s = self.result, self.session
