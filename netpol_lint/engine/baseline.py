@@ -24,7 +24,7 @@ from typing import Iterable
 
 from .findings import Finding, describe_resource
 from ..fsutil import write_atomic
-from ..model.session import InputError
+from ..errors import InputError
 
 FORMAT_VERSION = 1
 

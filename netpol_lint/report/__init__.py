@@ -31,15 +31,13 @@ class ReportInput:
         }
 
 
+FORMATS = ("text", "json", "sarif", "github", "junit")
+
+
 def renderer(fmt: str):
-    from . import json_report, sarif, text
-    table = {"text": text.render, "json": json_report.render, "sarif": sarif.render}
-    try:
-        from . import github, junit
-        table["github"] = github.render
-        table["junit"] = junit.render
-    except ImportError:
-        pass
+    from . import github, json_report, junit, sarif, text
+    table = {"text": text.render, "json": json_report.render, "sarif": sarif.render,
+             "github": github.render, "junit": junit.render}
     return table.get(fmt)
 
 
@@ -52,9 +50,4 @@ def chunks(fmt: str, inp: ReportInput):
 
 
 def formats() -> list[str]:
-    import importlib.util
-    out = ["text", "json", "sarif"]
-    for extra in ("github", "junit"):
-        if importlib.util.find_spec(f"{__name__}.{extra}") is not None:
-            out.append(extra)
-    return out
+    return list(FORMATS)
