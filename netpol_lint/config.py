@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,12 +34,19 @@ class Config:
     exclude: list[str] = field(default_factory=list)
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     namespaces: dict[str, dict[str, str]] = field(default_factory=dict)
-    scrapers: list[dict] = field(default_factory=list)
+    # rule id or name -> that rule's options (RuleOption); checked against the rules, and
+    # keyed by rule id, when the rules are loaded (RuleRegistry.validate_options)
+    rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     api_server_port: int = 443
     pod_cidrs: list[str] = field(default_factory=list)
     ipblock_pods: str = "by-ip"
     rules: list[str] = field(default_factory=list)
     external_services: list[str] = field(default_factory=list)   # "ns/name": installed from elsewhere (NPL109)
+
+    @property
+    def scrapers(self) -> list[dict]:
+        """NPL106's ``scrapers`` option (the impact view groups changes by them too)."""
+        return list(self.rule_options.get("NPL106", {}).get("scrapers", []))
 
     @property
     def base_dir(self) -> str:
@@ -86,6 +94,7 @@ def from_mapping(data: Any, where: str, known_rule: callable = lambda r: True) -
                 raise ConfigError(f"{where}: '{key}': unknown rule '{r}'")
         return values
 
+    deprecated_scrapers: Any = None
     for key, v in data.items():
         if key == "network_policies":
             if v not in ("enabled", "disabled"):
@@ -120,16 +129,20 @@ def from_mapping(data: Any, where: str, known_rule: callable = lambda r: True) -
             if not isinstance(v, dict):
                 raise ConfigError(f"{where}: 'namespaces' must map namespace names to labels")
             cfg.namespaces = {str(n): _labels(ls, f"namespaces.{n}", where) for n, ls in v.items()}
+        elif key == "rule_options":
+            if not isinstance(v, dict):
+                raise ConfigError(f"{where}: 'rule_options' must map rule ids or names to their options")
+            for r, opts in v.items():
+                rule_ids([str(r)], "rule_options")
+                if not isinstance(opts, dict):
+                    raise ConfigError(f"{where}: 'rule_options.{r}' must map option names to values")
+                cfg.rule_options.setdefault(str(r), {}).update(opts)
         elif key == "scrapers":
-            if not isinstance(v, list):
-                raise ConfigError(f"{where}: 'scrapers' must be a list of {{namespace, matchLabels}}")
-            for i, s in enumerate(v):
-                if not isinstance(s, dict) or set(s) - {"namespace", "matchLabels"}:
-                    raise ConfigError(f"{where}: 'scrapers[{i}]' takes only 'namespace' and 'matchLabels'")
-                if "namespace" in s and not isinstance(s["namespace"], str):
-                    raise ConfigError(f"{where}: 'scrapers[{i}].namespace' must be a string")
-                _labels(s.get("matchLabels"), f"scrapers[{i}].matchLabels", where)
-            cfg.scrapers = list(v)
+            # deprecated: NPL106's option now (rule_options: {NPL106: {scrapers: ...}}); checked
+            # with the rule's other options, and a 'rule_options' value wins
+            print(f"netpol-lint: note: {where}: 'scrapers' is deprecated; write it as "
+                  "'rule_options: {NPL106: {scrapers: [...]}}'", file=sys.stderr)
+            deprecated_scrapers = v
         elif key == "api_server_port":
             if not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= 65535:
                 raise ConfigError(f"{where}: 'api_server_port' must be a port number 1-65535")
@@ -152,6 +165,9 @@ def from_mapping(data: Any, where: str, known_rule: callable = lambda r: True) -
             cfg.external_services = _external_services(v, where)
         else:
             raise ConfigError(f"{where}: unknown key '{key}'")
+    if deprecated_scrapers is not None:
+        npl106 = next((r for r in cfg.rule_options if r in ("NPL106", "missing-metrics-label")), "NPL106")
+        cfg.rule_options.setdefault(npl106, {}).setdefault("scrapers", deprecated_scrapers)
     return cfg
 
 

@@ -17,12 +17,13 @@ import os
 import re
 import sys
 from importlib.metadata import entry_points
+from typing import Any
 
 import pluggy
 
 from . import hookspecs
 from .hookspecs import hookimpl
-from ..errors import PluginError
+from ..errors import ConfigError, PluginError
 from .rulebase import Rule, validate_rule
 
 ENTRY_POINT_GROUP = "netpol_lint"
@@ -133,6 +134,20 @@ class RuleRegistry:
 
     def sorted(self) -> list[Rule]:
         return [self.rules[k] for k in sorted(self.rules)]
+
+    def validate_options(self, given: dict[str, dict[str, Any]], where: str) -> dict[str, dict[str, Any]]:
+        """The config's ``rule_options`` checked against each rule's declared options, keyed
+        by rule id; a ``ConfigError`` names the file, rule and option otherwise."""
+        out: dict[str, dict[str, Any]] = {}
+        for ref, opts in given.items():
+            rule = self.resolve(ref)
+            if rule is None:
+                raise ConfigError(f"{where}: 'rule_options': unknown rule '{ref}'")
+            try:
+                out.setdefault(rule.id, {}).update(rule.validate_options(opts, f"rule_options.{ref}"))
+            except ValueError as exc:
+                raise ConfigError(f"{where}: {exc}") from None
+        return out
 
 
 class _StaticRules:

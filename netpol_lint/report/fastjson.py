@@ -93,6 +93,11 @@ def _one(value, nl: str) -> str:
     return "".join(piece)
 
 
+def dumps_indent2(obj, end: str = "") -> str:
+    """Exactly ``json.dumps(obj, indent=2, ensure_ascii=False) + end``."""
+    return _one(obj, "\n") + end
+
+
 def _encode(value, out: list, nl: str) -> None:
     t = type(value)
     if t is dict:
