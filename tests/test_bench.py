@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow     # heavy: left out of `pytest -m "not slow"` (CI runs everything)
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks" / "bench.py"
 INPUT = ROOT / "tests" / "fixtures" / "npl201" / "bad"      # small, has findings

@@ -157,6 +157,7 @@ def test_one_megabyte_single_line_scalar_is_read():
     assert not src.problems and len(src.documents[0].data["data"]["a"]) == 1_000_000
 
 
+@pytest.mark.slow
 def test_many_broken_documents_cost_linear_time():
     broken = "apiVersion: v1\nkind: ConfigMap\ndata: {a: [1, 2}\n"
     text = ("---\n" + broken + "---\n" + GOOD) * 5000      # 10k documents, 5k syntax errors
