@@ -17,6 +17,8 @@ import os
 import re
 import sys
 from importlib.metadata import entry_points
+from collections.abc import Iterable, Sequence
+from types import ModuleType
 from typing import Any
 
 import pluggy
@@ -48,7 +50,7 @@ class RuleRegistry:
 
     # -- loading ----------------------------------------------------------------------
     @classmethod
-    def default(cls, rule_dirs: list[str] = (), untrusted_dirs: list[str] = (), trust_config: bool = False,
+    def default(cls, rule_dirs: Sequence[str] = (), untrusted_dirs: Sequence[str] = (), trust_config: bool = False,
                 autoload: bool | None = None) -> "RuleRegistry":
         reg = cls()
         builtin = importlib.import_module(BUILTIN)
@@ -95,7 +97,8 @@ class RuleRegistry:
         impls = sorted(self.pm.hook.netpol_lint_rules.get_hookimpls(), key=lambda i: _plugin_order(i.plugin_name))
         for impl in impls:
             plugin_name = impl.plugin_name
-            for item in impl.function() or ():
+            items: Iterable[Any] = impl.function() or ()  # type: ignore[assignment]  # pluggy's hook functions are untyped
+            for item in items:
                 rule = item() if isinstance(item, type) else item
                 if not isinstance(rule, Rule):
                     raise PluginError(f"plugin '{plugin_name}' returned {item!r}, which is not a Rule")
@@ -157,11 +160,11 @@ class _StaticRules:
         self._rules = rules
 
     @hookimpl
-    def netpol_lint_rules(self):
+    def netpol_lint_rules(self) -> list[Rule]:
         return list(self._rules)
 
 
-def _plugin_order(name: str) -> tuple:
+def _plugin_order(name: str) -> tuple[int, str]:
     if name == "builtin":
         return (0, "")
     if name.startswith(("dir:", "file:")):
@@ -169,7 +172,7 @@ def _plugin_order(name: str) -> tuple:
     return (1, name)
 
 
-def _import_file(path: str):
+def _import_file(path: str) -> ModuleType:
     mod_name = "netpol_lint_user_rules_" + str(abs(hash(os.path.abspath(path))))
     spec = importlib.util.spec_from_file_location(mod_name, path)
     if spec is None or spec.loader is None:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 RULE_ID_RE = re.compile(r"^[A-Z]{1,8}[0-9]{1,4}$")
 RULE_NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-_NO_RELATED: tuple = ()      # one empty value for the many findings without related locations
+_NO_RELATED: tuple[Related, ...] = ()      # one empty value for the many findings without related locations
 
 
 def _as_is(value: Any) -> Any:
@@ -86,7 +86,7 @@ class Rule:
 
     # -- helpers for rule authors ------------------------------------------------------
     def finding(self, resource: "Resource | None", location: Location, message: str, *,
-                related: Iterable[Related] = (), fix: LabelFix | None = None, node_hint=None,
+                related: Iterable[Related] = (), fix: LabelFix | None = None, node_hint: Any = None,
                 explained_by: tuple[tuple[str, str, int], ...] = (), explained_note: str = "") -> Finding:
         """A finding of this rule.  ``explained_by`` names the findings, as (rule id, file, line),
         that explain this one (RULES.md "One cause, one finding"); ``explained_note`` is what
@@ -105,7 +105,7 @@ class Rule:
         them), or None: no grouping."""
         return None
 
-    def doc(self) -> dict:
+    def doc(self) -> dict[str, Any]:
         return {
             "id": self.id, "name": self.name, "severity": self.severity, "enabled": self.enabled_by_default,
             "fixable": self.fixable, "summary": self.summary, "rationale": self.rationale,

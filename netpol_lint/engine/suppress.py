@@ -6,13 +6,14 @@ StyleGuide: a finding is suppressed here or not at all.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 
 from .findings import Finding
 from ..load.loader import DIRECTIVE_MARK, SourceFile
 from ..model.index import Model
-from ..model.resources import Workload
+from ..model.resources import Resource, Workload
 
 IGNORE_ANNOTATION = "netpol-lint.io/ignore"
 IGNORE_REASON_ANNOTATION = "netpol-lint.io/ignore-reason"
@@ -26,11 +27,11 @@ class Suppressor:
     model: Model
     files: dict[str, SourceFile]
     per_file_ignores: dict[str, list[str]]
-    resolve: callable                              # rule ref -> rule id (or None)
-    used: set = field(default_factory=set)
+    resolve: Callable[[str], str | None]           # rule ref -> rule id (or None)
+    used: set[str] = field(default_factory=set)
     reasons: dict[str, str] = field(default_factory=dict)   # suppression -> its ignore-reason
     _comments: dict[str, tuple[bool, dict[int, set[str]]]] = field(default_factory=dict)
-    _index: dict | None = None
+    _index: dict[tuple[str, str, str | None, str], list[Resource]] | None = None
 
     def check(self, f: Finding) -> str | None:
         """The suppression that applies to ``f`` (a short description), or None."""
@@ -45,7 +46,8 @@ class Suppressor:
         if hit is None:
             src = self.files.get(path)
             text = (src.text or "") if src is not None and src.may_have_directives else ""
-            whole, lines = False, {}
+            whole = False
+            lines: dict[int, set[str]] = {}
             if DIRECTIVE_MARK in text:
                 for i, line in enumerate(text.splitlines(), start=1):
                     for m in _DIRECTIVE_RE.finditer(line):
@@ -87,7 +89,7 @@ class Suppressor:
                     return by
         return None
 
-    def _resources_named(self, kind, name, namespace, file) -> list:
+    def _resources_named(self, kind: str, name: str, namespace: str | None, file: str) -> list[Resource]:
         """Annotated resources of that identity in that file, in model order (an index, built
         once, of the resources that carry the annotation at all: scanning every resource per
         finding was quadratic on large inputs, and indexing all of them cost ~5% of a large
@@ -99,7 +101,7 @@ class Suppressor:
                     if r.annotations.get(IGNORE_ANNOTATION) or (
                             isinstance(r, Workload) and r.template_path and r.pod_annotations.get(IGNORE_ANNOTATION)):
                         self._index.setdefault((kind_name, r.name, r.namespace, r.file), []).append(r)
-        return self._index.get((kind, name, namespace, file), ())
+        return self._index.get((kind, name, namespace, file), [])
 
     # -- config -----------------------------------------------------------------------
     def _by_config(self, f: Finding) -> str | None:
@@ -108,7 +110,7 @@ class Suppressor:
                 return f"config per_file_ignores {glob}"
         return None
 
-    def _matches(self, refs, rule_id: str) -> bool:
+    def _matches(self, refs: Iterable[str], rule_id: str) -> bool:
         return any(self._norm(x) in (rule_id, "ALL") for x in refs if x.strip())
 
     def _norm(self, ref: str) -> str:

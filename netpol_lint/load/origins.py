@@ -28,6 +28,8 @@ import dataclasses
 import os
 from functools import lru_cache
 
+from typing import Any
+
 import yaml
 
 from .documents import Document, Location
@@ -206,7 +208,7 @@ def _match_original(rendered: dict, docs: list[Document]):
 class Relocator:
     """Rewrites locations that fall in rendered documents (see the module docstring)."""
 
-    def __init__(self, session):
+    def __init__(self, session: Any) -> None:
         self.session = session
         self.origins = OriginMap(session.files)
         self._docs: dict[str, list[Document]] = {}
