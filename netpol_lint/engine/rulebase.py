@@ -132,7 +132,7 @@ def _unique(related: Iterable[Related]) -> list[Related] | tuple[Related, ...]:
         return _NO_RELATED
     if len(related) < 2:
         return related
-    seen: set = set()
+    seen: set[tuple[str, str]] = set()
     unique = []
     for r in related:
         key = (r.location.file, r.message)
