@@ -21,6 +21,13 @@ CLI and its parse workers together (shared pages counted once: the honest total 
     python benchmarks/bench.py                          # corpus + 10k/50k/100k generated documents
     python benchmarks/bench.py --sizes 10000 --repeat 1 # a quicker run
     python benchmarks/bench.py --checkov /tmp/ckv/bin/checkov
+
+Every timed run is checked before its time is believed: the CLI must exit 0 or 1 and write a
+parseable JSON report holding as many findings as the in-process run of the same input (and
+more than none for the corpus, which has findings).  A CLI that dies at once (a broken
+install: ``No module named 'netpol_lint.rules'``, exit 2) would otherwise show up as a
+wonderfully fast row; instead the harness stops with an error and prints no row for it.
+``--cli "python -m netpol_lint"`` names the command timed (the default is this Python's).
 """
 from __future__ import annotations
 
@@ -28,11 +35,14 @@ import argparse
 import contextlib
 import hashlib
 import io
+import json
 import os
 import platform
+import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -44,6 +54,37 @@ sys.path.insert(0, str(HERE))
 from generate import DEFAULT_APPS, DEFAULT_CORPUS, generate  # noqa: E402
 
 LINT_ARGS = ["--format", "json", "--assume-network-policies", "enabled"]
+CLI = [sys.executable, "-m", "netpol_lint"]     # the command timed (--cli)
+# inputs known to have findings: a report with none there means the run did not lint
+HAS_FINDINGS = {"corpus"}
+
+
+class BenchError(Exception):
+    """A timed run did not do what it is timed for: no row is printed."""
+
+
+def report_findings(what: str, status: int, report: str) -> int:
+    """The number of findings in a JSON report, after checking the run that wrote it: exit
+    status 0 or 1 and a parseable netpol-lint report.  Raises ``BenchError`` otherwise."""
+    if status not in (0, 1):
+        raise BenchError(f"{what}: exited {status} (expected 0 or 1); its time would be meaningless")
+    try:
+        data = json.loads(report)
+        findings = data["findings"]
+        if not isinstance(findings, list):
+            raise TypeError("'findings' is not a list")
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BenchError(f"{what}: did not write a JSON report ({exc}): {report[:200]!r}") from None
+    return len(findings)
+
+
+def check_count(what: str, label: str, got: int, expected: int | None) -> None:
+    """A run's finding count against the in-process count (``expected``), and > 0 for inputs
+    known to have findings."""
+    if expected is not None and got != expected:
+        raise BenchError(f"{what}: {got} findings, the in-process run of the same input has {expected}")
+    if label in HAS_FINDINGS and got == 0:
+        raise BenchError(f"{what}: no findings on {label}, which has findings")
 
 
 def _cli_argv(root: Path, jobs: str | None) -> list[str]:
@@ -72,14 +113,16 @@ def floor(files: list[Path]) -> tuple[float, int]:
     return time.perf_counter() - t, docs
 
 
-def lint_in_process(root: Path, jobs: str | None = None) -> float:
+def lint_in_process(root: Path, jobs: str | None = None) -> tuple[float, int]:
+    """(seconds, findings) of ``main(argv)`` in this process (checked: see report_findings)."""
     from netpol_lint.cli import main
     out = io.StringIO()
     argv = _cli_argv(root, jobs)
     t = time.perf_counter()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-        main(argv)
-    return time.perf_counter() - t
+        status = main(argv)
+    elapsed = time.perf_counter() - t
+    return elapsed, report_findings(f"in-process lint of {root}", status, out.getvalue())
 
 
 class TreeMemory:
@@ -127,34 +170,45 @@ class TreeMemory:
         self._thread.join()
 
 
-def lint_subprocess(root: Path, jobs: str | None = None, sample: bool = False) -> tuple[float, float]:
-    """(seconds, sampled peak PSS of the CLI's process tree in MB; NaN when not sampled).
+def lint_subprocess(root: Path, jobs: str | None = None, sample: bool = False) -> tuple[float, float, int]:
+    """(seconds, sampled peak PSS of the CLI's process tree in MB (NaN when not sampled),
+    findings in its report); the run is checked (report_findings).
 
     Sampling reads /proc/PID/smaps_rollup, which walks the page tables of a process that may
     hold a GB: it steals CPU from the run, so timed runs do not sample (PSS is NaN then).
+    The report goes to an unlinked temporary file (as cheap to write as /dev/null).
     """
-    argv = [sys.executable, "-m", "netpol_lint", *_cli_argv(root, jobs)]
-    t = time.perf_counter()
-    with open(os.devnull, "wb") as devnull:
-        proc = subprocess.Popen(argv, stdout=devnull, stderr=devnull)
+    argv = [*CLI, *_cli_argv(root, jobs)]
+    with tempfile.TemporaryFile() as report, open(os.devnull, "wb") as devnull:
+        t = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=report, stderr=devnull)
         mem = TreeMemory(proc.pid) if sample and os.path.exists(f"/proc/{proc.pid}/smaps_rollup") else None
-        os.wait4(proc.pid, 0)     # (its ru_maxrss is not the CLI's own: see lint_peak_rss)
-    elapsed = time.perf_counter() - t
-    if mem is not None:
-        mem.stop()
-    return elapsed, (mem.peak_pss if mem else float("nan"))
+        _, wstatus, _ = os.wait4(proc.pid, 0)     # (its ru_maxrss is not the CLI's own: see lint_peak_rss)
+        elapsed = time.perf_counter() - t
+        proc.returncode = os.waitstatus_to_exitcode(wstatus)
+        if mem is not None:
+            mem.stop()
+        report.seek(0)
+        text = report.read().decode("utf-8", "replace")
+    found = report_findings(f"{shlex.join(CLI)} lint of {root}", proc.returncode, text)
+    return elapsed, (mem.peak_pss if mem else float("nan")), found
 
 
 # Runs argv and prints its peak RSS in KB: a fresh, small parent for the measured CLI.
+# The exit status follows, so the run is checked like the timed ones.
 _LAUNCHER = ("import os, subprocess, sys; p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, "
-             "stderr=subprocess.DEVNULL); print(os.wait4(p.pid, 0)[2].ru_maxrss)")
+             "stderr=subprocess.DEVNULL); _, s, u = os.wait4(p.pid, 0); "
+             "print(u.ru_maxrss, os.waitstatus_to_exitcode(s))")
 
 
 def lint_peak_rss(root: Path, jobs: str | None = None) -> float:
     """Peak RSS of the CLI (MB), started from a small launcher (see the module docstring)."""
-    argv = [sys.executable, "-m", "netpol_lint", *_cli_argv(root, jobs)]
+    argv = [*CLI, *_cli_argv(root, jobs)]
     out = subprocess.run([sys.executable, "-c", _LAUNCHER, *argv], capture_output=True, text=True, check=True)
-    return int(out.stdout.strip()) / 1024
+    rss, status = (int(x) for x in out.stdout.split())
+    if status not in (0, 1):
+        raise BenchError(f"{shlex.join(CLI)} lint of {root} (memory run): exited {status} (expected 0 or 1)")
+    return rss / 1024
 
 
 def checkov_time(exe: str, root: Path) -> float:
@@ -187,9 +241,22 @@ def main(argv=None) -> int:
     ap.add_argument("--workdir", type=Path, default=HERE / "out")
     ap.add_argument("--repeat", type=int, default=3, help="best of N runs (floor and lint interleaved)")
     ap.add_argument("--jobs", default=None, help="--jobs for the lint runs (default: the CLI's, one per CPU)")
+    ap.add_argument("--cli", default=None,
+                    help="the netpol-lint command to time (default: this Python's 'python -m netpol_lint')")
     ap.add_argument("--checkov", default=None,
                     help="checkov executable (default: 'checkov' on PATH; '' skips the comparison)")
     args = ap.parse_args(argv)
+    global CLI
+    if args.cli:
+        CLI = shlex.split(args.cli)
+    try:
+        return _run(args, argv)
+    except BenchError as exc:
+        print(f"bench.py: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace, argv) -> int:
 
     inputs = [("corpus", args.corpus)]
     for n in [int(x) for x in args.sizes.split(",") if x]:
@@ -209,14 +276,20 @@ def main(argv=None) -> int:
         size = sum(f.stat().st_size for f in files)
         best_floor = best_in = best_cli = float("inf")
         docs = 0
+        expected: int | None = None        # findings of the first in-process run
         for _ in range(max(1, args.repeat)):
             fl, docs = floor(files)
             best_floor = min(best_floor, fl)
-            best_in = min(best_in, lint_in_process(root, args.jobs))
-            cli, _ = lint_subprocess(root, args.jobs)
+            t_in, found = lint_in_process(root, args.jobs)
+            check_count(f"in-process lint of {label}", label, found, expected)
+            expected = found
+            best_in = min(best_in, t_in)
+            cli, _, found = lint_subprocess(root, args.jobs)
+            check_count(f"{shlex.join(CLI)} lint of {label}", label, found, expected)
             best_cli = min(best_cli, cli)
         rss = lint_peak_rss(root, args.jobs)                           # untimed: memory only
-        _, pss = lint_subprocess(root, args.jobs, sample=True)
+        _, pss, found = lint_subprocess(root, args.jobs, sample=True)
+        check_count(f"{shlex.join(CLI)} lint of {label} (memory run)", label, found, expected)
         cap = 4 * size / 2**20 + 80
         times[label] = (best_in, best_cli)
         print(f"| {label} | {len(files)} | {docs} | {size / 2**20:.1f} | {best_floor:.2f} | {best_in:.2f} "

@@ -76,6 +76,7 @@ def load_config_and_rules(options: Options) -> tuple[Config, RuleRegistry]:
     elif options.rego_combine or options.rego_namespaces:
         raise UsageError("--combine and --namespace apply to Rego policies: add --policy DIR")
     config = load_config(cfg_path, registry.is_known)
+    config.rule_options = registry.validate_options(config.rule_options, config.path or "config")
     if options.platform:
         config.platform = options.platform
     return config, registry

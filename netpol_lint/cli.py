@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import gc
 import importlib
-import importlib.util
 import os
 import sys
 import traceback
@@ -25,9 +24,10 @@ COMMANDS = {
     "connectivity": "netpol_lint.commands.connectivity",
     "lsp": "netpol_lint.commands.lsp",
     "expect": "netpol_lint.commands.expect",
+    "impact": "netpol_lint.commands.impact",
+    "diff": "netpol_lint.commands.diff",
+    "diff-managed": "netpol_lint.commands.diff_managed",
 }
-# subcommands whose module may be absent in a partial install are simply not offered
-OPTIONAL_COMMANDS = ("impact", "diff", "diff-managed")
 NO_INPUT = ("rules", "explain")
 NO_RULES = ("reach", "connectivity")          # read manifests, run no rule
 
@@ -37,7 +37,7 @@ def build_parser(only: str | None = None) -> Parser:
     p = Parser(prog="netpol-lint", description="Lint Kubernetes manifests for the Kyma Istio module's network policies.")
     p.add_argument("--version", action="version", version=f"netpol-lint {__version__}")
     sub = p.add_subparsers(dest="command", parser_class=Parser)
-    for name, module in available_commands().items():
+    for name, module in COMMANDS.items():
         if only is not None and name != only:
             continue
         mod = importlib.import_module(module)
@@ -53,15 +53,6 @@ def build_parser(only: str | None = None) -> Parser:
 def plain(text: str) -> str:
     """Docstring text for ``--help``: without reStructuredText's literal and emphasis markup."""
     return text.replace("``", "'").replace("**", "")
-
-
-def available_commands() -> dict[str, str]:
-    out = dict(COMMANDS)
-    for name in OPTIONAL_COMMANDS:
-        module = "netpol_lint.commands." + name.replace("-", "_")
-        if importlib.util.find_spec(module) is not None:
-            out[name] = module
-    return {k: v for k, v in out.items() if importlib.util.find_spec(v) is not None}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,13 +73,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(argv: list[str], verbose: bool) -> int:
-    if not argv or (argv[0] not in available_commands() and argv[0] not in ("-h", "--help", "--version")):
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
         argv.insert(0, "lint")
-    elif argv[0] != "lint" and argv[0] in available_commands() and os.path.exists(argv[0]):
+    elif argv[0] != "lint" and argv[0] in COMMANDS and os.path.exists(argv[0]):
         print(f"netpol-lint: note: '{argv[0]}' is run as the subcommand; to lint the path {argv[0]}, run "
               f"'netpol-lint lint {argv[0]}' (or 'netpol-lint ./{argv[0]}')", file=sys.stderr)
     try:
-        parser = build_parser(argv[0] if argv[0] in available_commands() else None)
+        parser = build_parser(argv[0] if argv[0] in COMMANDS else None)
         args = parser.parse_args(argv)
         return int(args._run(args))
     except UsageError as exc:

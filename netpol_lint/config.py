@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,7 +36,9 @@ class Config:
     exclude: list[str] = field(default_factory=list)
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     namespaces: dict[str, dict[str, str]] = field(default_factory=dict)
-    scrapers: list[dict] = field(default_factory=list)
+    # rule id or name -> that rule's options (RuleOption); checked against the rules, and
+    # keyed by rule id, when the rules are loaded (RuleRegistry.validate_options)
+    rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     api_server_port: int = 443
     pod_cidrs: list[str] = field(default_factory=list)
     ipblock_pods: str = "by-ip"
@@ -44,6 +47,11 @@ class Config:
     platform: str = "gardener"                   # RULES.md "The platform": gardener | generic
     expectations: str | None = None              # connectivity expectations file, as written
     units: list[str] | None = None               # unit globs; None: the automatic split
+
+    @property
+    def scrapers(self) -> list[dict]:
+        """NPL106's ``scrapers`` option (the impact view groups changes by them too)."""
+        return list(self.rule_options.get("NPL106", {}).get("scrapers", []))
 
     @property
     def base_dir(self) -> str:
@@ -106,6 +114,7 @@ def from_mapping(data: Any, where: str, known_rule: callable = lambda r: True) -
                 raise ConfigError(f"{where}: '{key}': unknown rule '{r}'")
         return values
 
+    deprecated_scrapers: Any = None
     for key, v in data.items():
         if key == "network_policies":
             if v not in ("enabled", "disabled"):
@@ -140,16 +149,20 @@ def from_mapping(data: Any, where: str, known_rule: callable = lambda r: True) -
             if not isinstance(v, dict):
                 raise ConfigError(f"{where}: 'namespaces' must map namespace names to labels")
             cfg.namespaces = {str(n): _labels(ls, f"namespaces.{n}", where) for n, ls in v.items()}
+        elif key == "rule_options":
+            if not isinstance(v, dict):
+                raise ConfigError(f"{where}: 'rule_options' must map rule ids or names to their options")
+            for r, opts in v.items():
+                rule_ids([str(r)], "rule_options")
+                if not isinstance(opts, dict):
+                    raise ConfigError(f"{where}: 'rule_options.{r}' must map option names to values")
+                cfg.rule_options.setdefault(str(r), {}).update(opts)
         elif key == "scrapers":
-            if not isinstance(v, list):
-                raise ConfigError(f"{where}: 'scrapers' must be a list of {{namespace, matchLabels}}")
-            for i, s in enumerate(v):
-                if not isinstance(s, dict) or set(s) - {"namespace", "matchLabels"}:
-                    raise ConfigError(f"{where}: 'scrapers[{i}]' takes only 'namespace' and 'matchLabels'")
-                if "namespace" in s and not isinstance(s["namespace"], str):
-                    raise ConfigError(f"{where}: 'scrapers[{i}].namespace' must be a string")
-                _labels(s.get("matchLabels"), f"scrapers[{i}].matchLabels", where)
-            cfg.scrapers = list(v)
+            # deprecated: NPL106's option now (rule_options: {NPL106: {scrapers: ...}}); checked
+            # with the rule's other options, and a 'rule_options' value wins
+            print(f"netpol-lint: note: {where}: 'scrapers' is deprecated; write it as "
+                  "'rule_options: {NPL106: {scrapers: [...]}}'", file=sys.stderr)
+            deprecated_scrapers = v
         elif key == "api_server_port":
             if not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= 65535:
                 raise ConfigError(f"{where}: 'api_server_port' must be a port number 1-65535")
@@ -182,6 +195,9 @@ def from_mapping(data: Any, where: str, known_rule: callable = lambda r: True) -
             cfg.units = _str_list(v if v is not None else [], key, where)
         else:
             raise ConfigError(f"{where}: unknown key '{key}'{did_you_mean(str(key), KNOWN_KEYS)}")
+    if deprecated_scrapers is not None:
+        npl106 = next((r for r in cfg.rule_options if r in ("NPL106", "missing-metrics-label")), "NPL106")
+        cfg.rule_options.setdefault(npl106, {}).setdefault("scrapers", deprecated_scrapers)
     if cfg.per_file_ignores and cfg.path:
         cfg.per_file_ignores = AnchoredGlobs(cfg.per_file_ignores)
         cfg.per_file_ignores.anchored = cfg.anchored
@@ -198,7 +214,7 @@ class AnchoredGlobs(dict):
 # Every key the loop above accepts (CONTRACT.md "Config file"); for the did-you-mean hint only.
 KNOWN_KEYS = ("network_policies", "default_namespace", "fail_on", "select", "ignore", "severity", "exclude",
               "per_file_ignores", "namespaces", "scrapers", "api_server_port", "pod_cidrs", "ipblock_pods",
-              "rules", "platform", "units", "external_services", "expectations")
+              "rules", "platform", "units", "external_services", "expectations", "rule_options")
 
 
 def did_you_mean(word: str, choices) -> str:

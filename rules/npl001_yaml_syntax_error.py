@@ -5,6 +5,7 @@ from ._input_problems import InputProblemRule
 
 
 class YamlSyntaxError(InputProblemRule):
+    problem_kinds = frozenset({"unreadable", "encoding", "syntax"})
     id = "NPL001"
     name = "yaml-syntax-error"
     severity = "error"

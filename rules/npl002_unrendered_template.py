@@ -5,6 +5,7 @@ from ._input_problems import InputProblemRule
 
 
 class UnrenderedTemplate(InputProblemRule):
+    problem_kinds = frozenset({"template"})
     id = "NPL002"
     name = "unrendered-template"
     severity = "warning"

@@ -1,11 +1,13 @@
 """NPL106 missing-metrics-label: a scraper of Istio metrics without the label the module's policies admit."""
 from __future__ import annotations
 
+from typing import Any
+
 from netpol_lint.analysis.istio_world import EGRESS_GATEWAY, INGRESS_GATEWAY, ISTIOD
 from netpol_lint.analysis.selectors import parse_selector
 from netpol_lint.engine.findings import Related
 from netpol_lint.model.resources import ISTIO_METRICS, METRICS_SCRAPING, str_map
-from netpol_lint.engine.rulebase import Rule
+from netpol_lint.engine.rulebase import Rule, RuleOption
 
 MONITORING_GROUP = "monitoring.coreos.com"
 MODULE_KEY = "kyma-project.io/module"
@@ -13,6 +15,22 @@ ISTIO_COMPONENTS = (INGRESS_GATEWAY, EGRESS_GATEWAY, ISTIOD)
 # (monitor kind, Prometheus selector field, Prometheus namespace-selector field)
 MONITOR_KINDS = (("ServiceMonitor", "serviceMonitorSelector", "serviceMonitorNamespaceSelector"),
                  ("PodMonitor", "podMonitorSelector", "podMonitorNamespaceSelector"))
+
+
+def check_scrapers(value: Any) -> list[dict]:
+    """The ``scrapers`` option: a list of ``{namespace?, matchLabels}`` pod selectors."""
+    if not isinstance(value, list):
+        raise ValueError("must be a list of {namespace, matchLabels}")
+    for i, s in enumerate(value):
+        if not isinstance(s, dict) or set(s) - {"namespace", "matchLabels"}:
+            raise ValueError(f"[{i}] takes only 'namespace' and 'matchLabels'")
+        if "namespace" in s and not isinstance(s["namespace"], str):
+            raise ValueError(f"[{i}].namespace must be a string")
+        labels = s.get("matchLabels")
+        if labels is not None and (not isinstance(labels, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in labels.items())):
+            raise ValueError(f"[{i}].matchLabels must map label keys to string values")
+    return list(value)
 
 
 def carries_metrics_label(labels: dict) -> bool:
@@ -50,6 +68,12 @@ class MissingMetricsLabel(Rule):
     fix_text = ("Add `networking.kyma-project.io/metrics-scraping: allowed` (or `istio-metrics: allowed`) to the "
                 "scraper's pod labels: `spec.podMetadata.labels` of a Prometheus CR, the pod template otherwise.")
     tags = ("kyma-labels", "metrics")
+    options = {
+        "scrapers": RuleOption(
+            default=[], check=check_scrapers,
+            help="extra metrics scrapers, as pod selectors: a list of {namespace (optional), matchLabels}; "
+                 "a workload they match must carry a metrics label"),
+    }
 
     def check(self, ctx):
         yield from self._prometheus_crs(ctx)
@@ -82,7 +106,7 @@ class MissingMetricsLabel(Rule):
     # -- configured scrapers ----------------------------------------------------------
     def _configured_scrapers(self, ctx):
         scrapers = []
-        for s in ctx.config.scrapers:
+        for s in self.option(ctx, "scrapers"):
             if isinstance(s, dict):
                 scrapers.append((s.get("namespace"), parse_selector({"matchLabels": s.get("matchLabels") or {}})))
         if not scrapers:

@@ -7,6 +7,10 @@ from netpol_lint.engine.findings import Related
 from netpol_lint.engine.rulebase import Rule
 
 
+# the analysis's causes of a blocked backend and the rules that report them
+CAUSE_RULES = {"service-port": "NPL203", "namespace-label": "NPL204"}
+
+
 class IngressgatewayBlocked(Rule):
     id = "NPL201"
     name = "ingressgateway-blocked"
@@ -43,7 +47,8 @@ class IngressgatewayBlocked(Rule):
             groups.setdefault((c.endpoint.id, bool(analysis.explanations(c))), []).append(c)
         for key in sorted(groups):
             checks = groups[key]
-            causes = tuple(dict.fromkeys(cause for c in checks for cause in analysis.explanations(c)))
+            causes = tuple(dict.fromkeys((CAUSE_RULES[kind], file, line) for c in checks
+                                         for kind, file, line in analysis.explanations(c)))
             first = checks[0]
             e, w = first.endpoint, first.endpoint.workload
             ports = sorted({c.backend.target_port for c in checks})

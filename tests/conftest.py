@@ -51,6 +51,19 @@ def lint_json(*args: str, cwd=None, stdin=None) -> tuple[int, dict]:
     return code, json.loads(buf.getvalue())
 
 
+def lint_text(text: str, select: str | None = None, *args: str,
+              name: str = "manifest.yaml") -> list[tuple[int, int, str, str]]:
+    """Lint YAML text in process, as a file ``name``: ``[(line, column, rule, message)]``
+    in report order.  ``select`` is ``--select`` (ids or names, comma-separated)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        Path(tmp, name).write_text(text, encoding="utf-8")
+        extra = ["--select", select] if select else []
+        _, report = lint_json(name, *extra, *args, cwd=tmp)
+    return [(f["line"], f["column"], f["rule"], f["message"]) for f in report["findings"]]
+
+
 def finding_lines(report: dict) -> list[str]:
     """``file:line:col RULE Kind ns/name`` per finding: the exact-findings format of fixtures."""
     out = []

@@ -12,6 +12,7 @@ cycle either.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,60 @@ def test_nothing_imports_upward():
             if LAYERS.index(there) > LAYERS.index(here):
                 problems.append(f"{path.relative_to(ROOT)}:{line}: {here} imports {target} ({there})")
     assert not problems, "upward imports:\n" + "\n".join(problems)
+
+
+def _package_modules(package: str):
+    for module, path in _modules():
+        if _top(module) == package:
+            yield module, path
+
+
+@pytest.mark.parametrize("package", ["load", "model", "analysis", "engine", "report", "commands"])
+def test_no_private_names_imported_across_modules(package):
+    """``from .x import _name`` couples a module to another's internals: a name two modules
+    share is public (and lives where both can import it without a cycle)."""
+    problems = []
+    for module, path in _package_modules(package):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("netpol_lint")):
+                private = [a.name for a in node.names if a.name.startswith("_") and not a.name.startswith("__")]
+                if private:
+                    problems.append(f"{path.relative_to(ROOT)}:{node.lineno}: {', '.join(private)}")
+    assert not problems, "private names imported across modules:\n" + "\n".join(problems)
+
+
+def test_no_import_cycle_in_load():
+    """Within ``load/`` the imports form no cycle (the fast parser and the loader once
+    imported each other; the shared pieces live in ``load/text.py`` now)."""
+    graph: dict[str, set[str]] = {}
+    for module, path in _package_modules("load"):
+        graph[module] = {t for _, t in _imports(module, path) if t.startswith("netpol_lint.load.")}
+    state: dict[str, int] = {}
+
+    def visit(m, trail):
+        if state.get(m) == 1:
+            raise AssertionError("import cycle: " + " -> ".join(trail + [m]))
+        if state.get(m) == 2 or m not in graph:
+            return
+        state[m] = 1
+        for t in sorted(graph[m]):
+            visit(t, trail + [m])
+        state[m] = 2
+
+    for m in sorted(graph):
+        visit(m, [])
+
+
+RULE_ID = re.compile(r"(NPL|REGO)\d{3}")
+
+
+@pytest.mark.parametrize("package", ["load", "model", "analysis"])
+def test_load_has_no_rule_ids(package):
+    """Below the rules layer problems are data (a kind, a cause): only ``rules/`` and the
+    engine turn them into rule ids.  No string literal there is a rule id."""
+    problems = []
+    for module, path in _package_modules(package):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and RULE_ID.fullmatch(node.value):
+                problems.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value!r}")
+    assert not problems, "rule ids below the rules layer:\n" + "\n".join(problems)

@@ -112,6 +112,7 @@ def test_output_file(tree):
     assert json.loads((tree / "out.json").read_text())["findings"][0]["rule"] == "NPL103"
 
 
+@pytest.mark.slow
 def test_installed_wheel_outside_checkout_lists_every_rule(tmp_path):
     """setuptools would silently drop the top-level rules/ pack; the wheel must carry it."""
     wheel_dir = tmp_path / "wheel"

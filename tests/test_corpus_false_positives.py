@@ -52,7 +52,8 @@ CORPUS = SHARED / "corpus"
 KYMA_RULES = ("NPL101", "NPL105", "NPL106", "NPL107", "NPL108", "NPL109", "NPL201", "NPL202", "NPL203",
               "NPL204", "NPL205", "NPL206", "NPL207", "NPL501", "NPL502")
 
-pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not next to the checkout")
+pytestmark = [pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not next to the checkout"),
+              pytest.mark.slow]
 
 
 def test_whole_corpus_lints_without_crash():

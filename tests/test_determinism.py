@@ -24,6 +24,8 @@ from netpol_lint import api
 from netpol_lint.options import Options
 from netpol_lint.report import ReportInput, formats, renderer
 
+pytestmark = pytest.mark.slow     # heavy: left out of `pytest -m "not slow"` (CI runs everything)
+
 args = build_parser().parse_args(["lint", *sys.argv[1:]])
 run = api.run(Options.from_args(args))
 result, session, registry = run.result, run.session, run.registry

@@ -55,7 +55,7 @@ def test_sh_examples_use_options_that_exist(name, line, command):
     """``netpol-lint ...`` lines of ``sh`` blocks (placeholders like k8s/ for paths) parse."""
     import shlex
 
-    from netpol_lint.cli import available_commands, build_parser
+    from netpol_lint.cli import COMMANDS, build_parser
 
     tokens = shlex.split(command, comments=True)
     for i, t in enumerate(tokens):
@@ -65,7 +65,7 @@ def test_sh_examples_use_options_that_exist(name, line, command):
     argv = tokens[1:]
     if argv[:1] == ["--version"]:
         return
-    if not argv or argv[0] not in available_commands():
+    if not argv or argv[0] not in COMMANDS:
         argv.insert(0, "lint")
     build_parser(argv[0]).parse_args(argv)        # UsageError for an option that does not exist
 

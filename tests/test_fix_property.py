@@ -14,6 +14,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +23,8 @@ from netpol_lint.engine.fix import FixError, apply_fixes, apply_to_data, render_
 from netpol_lint.load.documents import Location
 from netpol_lint.load.loader import read_file
 from netpol_lint.model.session import Session
+
+pytestmark = pytest.mark.slow     # heavy: left out of `pytest -m "not slow"` (CI runs everything)
 
 KEYS = ["app", "tier", "version", "networking.kyma-project.io/from-ingressgateway",
         "networking.kyma-project.io/to-egress-gateway", "app.kubernetes.io/name"]

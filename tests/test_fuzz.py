@@ -15,6 +15,8 @@ from hypothesis import HealthCheck, given, settings
 
 from conftest import ROOT
 
+pytestmark = pytest.mark.slow     # heavy: left out of `pytest -m "not slow"` (CI runs everything)
+
 _spec = importlib.util.spec_from_file_location("netpol_fuzz", ROOT / "scripts" / "fuzz.py")
 fuzz = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(fuzz)

@@ -31,7 +31,7 @@ def test_multi_document_with_broken_third_document_keeps_the_others():
             "apiVersion: v1\nkind: Namespace\nmetadata: {name: d}\n")
     src = _parse(text)
     assert [d.data["metadata"]["name"] for d in src.documents] == ["a", "b", "d"]
-    assert [(p.rule, p.location.line) for p in src.problems] == [("NPL001", 11)]
+    assert [(p.kind, p.location.line) for p in src.problems] == [("syntax", 11)]
     assert src.documents[2].locate(("metadata", "name")).line == 15
 
 
@@ -55,7 +55,7 @@ def test_non_kubernetes_documents_are_counted_not_linted():
 
 def test_duplicate_keys_are_npl001_at_the_second_key():
     src = _parse("apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n  name: b\n")
-    assert [(p.rule, p.location.line, p.location.column) for p in src.problems] == [("NPL001", 5, 3)]
+    assert [(p.kind, p.location.line, p.location.column) for p in src.problems] == [("syntax", 5, 3)]
     assert src.documents[0].data["metadata"]["name"] == "b"
 
 
@@ -78,15 +78,15 @@ def test_json_file_positions_and_strict_json(tmp_path):
     assert src.documents[0].locate(("metadata", "name")).line == 5
     bad = tmp_path / "bad.json"
     bad.write_text('{"apiVersion": "v1",}')
-    assert [(p.rule, p.location.line) for p in read_file(str(bad)).problems] == [("NPL001", 1)]
+    assert [(p.kind, p.location.line) for p in read_file(str(bad)).problems] == [("syntax", 1)]
 
 
 def test_tabs_and_bad_encoding_are_npl001(tmp_path):
     (tmp_path / "tab.yaml").write_text("a:\n\tb: c\n")
     (tmp_path / "latin1.yaml").write_bytes("a: caf\xe9\n".encode("latin-1"))
     probs = {p.name: read_file(str(p)).problems for p in tmp_path.iterdir()}
-    assert probs["tab.yaml"][0].rule == "NPL001" and probs["tab.yaml"][0].location.line == 2
-    assert probs["latin1.yaml"][0].rule == "NPL001" and "UTF-8" in probs["latin1.yaml"][0].message
+    assert probs["tab.yaml"][0].kind == "syntax" and probs["tab.yaml"][0].location.line == 2
+    assert probs["latin1.yaml"][0].kind == "encoding" and "UTF-8" in probs["latin1.yaml"][0].message
 
 
 def test_utf16_with_bom_is_read(tmp_path):
@@ -97,7 +97,7 @@ def test_utf16_with_bom_is_read(tmp_path):
 
 def test_helm_template_is_npl002_not_npl001():
     src = _parse("{{- if .Values.on }}\napiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}\n{{- end }}\n")
-    assert [p.rule for p in src.problems] == ["NPL002"] and not src.documents
+    assert [p.kind for p in src.problems] == ["template"] and not src.documents
 
 
 def test_quoted_placeholder_names_are_npl002_and_nothing_else(tmp_path):
@@ -162,7 +162,7 @@ def test_file_over_size_limit_is_reported_not_read(tmp_path):
     p = tmp_path / "big.yaml"
     p.write_text("a: " + "x" * 2000 + "\n")
     src = read_file(str(p), limits=Limits(max_file_bytes=1000))
-    assert src.problems[0].rule == "NPL001" and "limit" in src.problems[0].message
+    assert src.problems[0].kind == "unreadable" and "limit" in src.problems[0].message
 
 
 def test_merge_keys_and_anchors():

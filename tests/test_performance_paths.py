@@ -24,7 +24,7 @@ from conftest import FIXTURES, run_cli
 
 def _snapshot(files):
     return [(f.path, f.skipped, f.text, [(d.index, d.data, d.origin, type(d).__name__) for d in f.documents],
-             [(p.rule, p.message, p.location) for p in f.problems], [d.start for d in f.documents]) for f in files]
+             [(p.kind, p.message, p.location) for p in f.problems], [d.start for d in f.documents]) for f in files]
 
 
 @pytest.fixture()

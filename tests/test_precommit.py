@@ -17,6 +17,8 @@ import pytest
 
 from conftest import ROOT, lint_json
 
+pytestmark = pytest.mark.slow     # heavy: left out of `pytest -m "not slow"` (CI runs everything)
+
 SELECT = ("--select", "NPL004,NPL103")
 
 SERVICE = """\

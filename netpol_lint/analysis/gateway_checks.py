@@ -154,8 +154,10 @@ class GatewayAnalysis:
     gateway: Endpoint | None
     checks: list[BackendCheck] = field(default_factory=list)
     confusions: list[Confusion] = field(default_factory=list)
-    # (endpoint id, target port) -> the NPL203/NPL204 findings, as (rule, file, line), that explain
-    # why the gateway is not admitted there
+    # (endpoint id, target port) -> the causes, as (kind, file, line), that explain why the
+    # gateway is not admitted there: kind "service-port" (a rule admits the Service port, not
+    # the target port: NPL203) or "namespace-label" (a namespaceSelector label the namespace
+    # lacks: NPL204); the rules layer turns kinds into rule ids
     explained: dict = field(default_factory=dict)
 
     def blocked(self) -> list[BackendCheck]:
@@ -227,11 +229,11 @@ def _find_confusions(ctx, network, gw: Endpoint, result: GatewayAnalysis) -> Non
                 seen.add(key)
                 result.confusions.append(Confusion(cp.policy, rule.index, idx, c.route, b))
                 loc = cp.policy.locate("spec", "ingress", rule.index, "ports", idx, "port")
-                _explain(result, (e.id, t), ("NPL203", loc.file, loc.line))
+                _explain(result, (e.id, t), ("service-port", loc.file, loc.line))
 
 
 def _namespace_label_explanations(network, gw: Endpoint, c: BackendCheck, known) -> list[tuple[str, str, int]]:
-    """The NPL204 findings (rule, file, line) of rules that would admit the gateway on the
+    """The "namespace-label" causes (kind, file, line) of rules that would admit the gateway on the
     target port if their namespaceSelector were right."""
     found: list[tuple[str, str, int]] = []
     if not c.verdict.ingress.isolated or c.verdict.ingress.allowed:
@@ -254,7 +256,7 @@ def _namespace_label_explanations(network, gw: Endpoint, c: BackendCheck, known)
                     # where NPL204 reports this peer's mistake
                     loc = cp.policy.locate("spec", "ingress", rule.index, "from", j, "namespaceSelector",
                                            "matchLabels", mistake[0], key=True)
-                    found.append(("NPL204", loc.file, loc.line))
+                    found.append(("namespace-label", loc.file, loc.line))
     return found
 
 

@@ -71,7 +71,6 @@ GROUPS = (
     (OTHER, "Other changes (nothing in the input is known to need these connections)", None),
 )
 GROUP_TITLES = {g: t for g, t, _ in GROUPS}
-GROUP_LABELS = {g: lbl for g, _, lbl in GROUPS}
 
 GATEWAY_METRICS = PortSet({"TCP": [(15020, 15021), (15090, 15090)]})
 ISTIOD_METRICS = PortSet.of("TCP", 15014)

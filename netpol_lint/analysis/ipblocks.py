@@ -68,11 +68,6 @@ class IPSet:
         return cls([(base + int(net.network_address), base + int(net.broadcast_address))])
 
     @classmethod
-    def of_address(cls, addr: str) -> "IPSet":
-        v = to_int(addr)
-        return cls([(v, v)])
-
-    @classmethod
     def universe(cls, ipv6: bool = True) -> "IPSet":
         return cls([(0, V6_END if ipv6 else V4_END)])
 
@@ -143,15 +138,6 @@ def readable_ranges(text: str) -> str:
             return m.group(0)
         return ",".join(map(str, blocks)) if len(blocks) <= 4 else m.group(0)
     return _RANGE_ID.sub(cidrs, text)
-
-
-def parse_range_text(text: str) -> tuple[int, int]:
-    """Inverse of ``range_text`` (also accepts a single address)."""
-    if "-" in text:
-        lo, hi = text.split("-", 1)
-        return to_int(lo), to_int(hi)
-    v = to_int(text)
-    return v, v
 
 
 PRIVATE = IPSet()

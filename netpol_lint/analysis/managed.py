@@ -274,7 +274,7 @@ def describe_peer(peer: tuple, direction: str = "Ingress") -> str:
 # -- rules --------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Rule:
+class PolicyRule:
     """A normalised rule: its peers (``{ANY_PEER}`` when unrestricted) and ports."""
 
     index: int                 # 0-based position in the list as written
@@ -287,9 +287,9 @@ class Rule:
         return (self.peers, self.ports)
 
 
-def canonical_rule(index: int, raw: Any, peer_field: str) -> Rule:
+def canonical_rule(index: int, raw: Any, peer_field: str) -> PolicyRule:
     if not isinstance(raw, dict):
-        return Rule(index, frozenset({("bad", _token(raw))}), NO_PORTS)
+        return PolicyRule(index, frozenset({("bad", _token(raw))}), NO_PORTS)
     peers_raw = raw.get(peer_field)
     peer_index: dict = {}
     if peers_raw is None or peers_raw == []:
@@ -301,11 +301,11 @@ def canonical_rule(index: int, raw: Any, peer_field: str) -> Rule:
             peer_index.setdefault(canonical_peer(p), i)
         peers = frozenset(peer_index)
     ports_raw = raw.get("ports")
-    return Rule(index, peers, Ports.parse(ports_raw), tuple(peer_index.items()),
+    return PolicyRule(index, peers, Ports.parse(ports_raw), tuple(peer_index.items()),
                 tuple(ports_raw) if isinstance(ports_raw, list) else ())
 
 
-def rules_of(spec: dict, direction: str) -> tuple[list[Rule], bool]:
+def rules_of(spec: dict, direction: str) -> tuple[list[PolicyRule], bool]:
     """The normalised rules of one direction and whether the list itself is well-formed."""
     field_name, peer_field = ("ingress", "from") if direction == "Ingress" else ("egress", "to")
     raw = spec.get(field_name)
@@ -325,7 +325,7 @@ def effective_policy_types(spec: dict) -> tuple[str, ...]:
     return ("Ingress", "Egress") if isinstance(egress, list) and egress else ("Ingress",)
 
 
-def peer_map(rules: Iterable[Rule]) -> dict[tuple, Ports]:
+def peer_map(rules: Iterable[PolicyRule]) -> dict[tuple, Ports]:
     """What one direction admits, as peer -> union of ports over the rules naming it."""
     out: dict[tuple, Ports] = {}
     for r in rules:
@@ -399,7 +399,7 @@ def diff_policies(actual: Any, expected: dict, namespace: str | None = None) -> 
     return out
 
 
-def direction_diff(direction: str, expected: list[Rule], actual: list[Rule]) -> list[Difference]:
+def direction_diff(direction: str, expected: list[PolicyRule], actual: list[PolicyRule]) -> list[Difference]:
     """Differences of one direction's rules, each line backed by traffic really missing/added."""
     emap, amap = peer_map(expected), peer_map(actual)
     if emap == amap:
@@ -430,7 +430,7 @@ def direction_diff(direction: str, expected: list[Rule], actual: list[Rule]) -> 
     return [Difference(ln.text, ln.path) for ln in kept]
 
 
-def _pair(expected: list[Rule], actual: list[Rule]) -> tuple[list, list, list]:
+def _pair(expected: list[PolicyRule], actual: list[PolicyRule]) -> tuple[list, list, list]:
     """Pair rules: equal ones first, then by overlap of peers and ports (greedy, deterministic)."""
     pairs = []
     free_e = list(expected)
@@ -461,7 +461,7 @@ def _pair(expected: list[Rule], actual: list[Rule]) -> tuple[list, list, list]:
     return pairs, lone_e, lone_a
 
 
-def _paired_lines(direction: str, field_name: str, peer_field: str, e: Rule, a: Rule) -> list[_Line]:
+def _paired_lines(direction: str, field_name: str, peer_field: str, e: PolicyRule, a: PolicyRule) -> list[_Line]:
     head = f"{field_name}[{a.index}]"      # the YAML list index, 0-based, as reach and the rules print it
     rule_path = ("spec", field_name, a.index)
     lines = []
@@ -508,7 +508,7 @@ def _paired_lines(direction: str, field_name: str, peer_field: str, e: Rule, a: 
     return lines
 
 
-def _first_added_entry(a: Rule, expected_ports: Ports) -> int | None:
+def _first_added_entry(a: PolicyRule, expected_ports: Ports) -> int | None:
     for j, raw in enumerate(a.port_raw):
         if Ports.parse([raw]) - expected_ports:
             return j
@@ -550,7 +550,7 @@ def _peers_text(direction: str, peers: Iterable[tuple]) -> str:
     return ", ".join(sorted(describe_peer(p, direction) for p in peers))
 
 
-def _rule_text(direction: str, rule: Rule) -> str:
+def _rule_text(direction: str, rule: PolicyRule) -> str:
     word = "from" if direction == "Ingress" else "to"
     text = f"{word} {_peers_text(direction, rule.peers)}"
     if not rule.ports.is_all:

@@ -62,10 +62,6 @@ class PortSet:
         return ALL
 
     @classmethod
-    def empty(cls) -> "PortSet":
-        return EMPTY
-
-    @classmethod
     def of(cls, protocol: str, lo: int, hi: int | None = None) -> "PortSet":
         return cls({protocol: [(lo, lo if hi is None else hi)]})
 
@@ -131,9 +127,6 @@ class PortSet:
             if rs:
                 out[p] = rs
         return PortSet(out)
-
-    union = __or__
-    intersection = __and__
 
     def __eq__(self, other) -> bool:
         return isinstance(other, PortSet) and self._r == other._r

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass, field
-import os
 
 
 from ..errors import UsageError

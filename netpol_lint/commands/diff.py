@@ -38,7 +38,8 @@ from ..errors import UsageError
 from ..options import Options
 from ..engine.findings import SEVERITY_ORDER, Finding, describe_resource
 from ..load.loader import Limits, discover, read_file
-from ..model.session import InputError, Session
+from ..errors import InputError
+from ..model.session import Session
 from .impact import md_cell, md_code, md_text
 from .reach import add_network_arguments
 

@@ -30,6 +30,9 @@ def render_text(rule) -> str:
         lines += ["", "Use instead", _indent(d["good_example"])]
     if d["fix"]:
         lines += ["", "Fix", "  " + d["fix"]]
+    if d.get("options"):
+        lines += ["", f"Options (config: rule_options: {{{d['id']}: {{NAME: VALUE}}}})"]
+        lines += [f"  {name} (default {json.dumps(o['default'])}): {o['help']}" for name, o in d["options"].items()]
     return "\n".join(lines) + "\n"
 
 

@@ -21,6 +21,9 @@ def add_arguments(p) -> None:
     p.add_argument("--select", default="", metavar="RULES", help="comma-separated rule ids or names to run")
     p.add_argument("--ignore", default="", metavar="RULES", help="comma-separated rule ids or names to skip")
     p.add_argument("--statistics", action="store_true", help="counts per rule instead of individual findings")
+    p.add_argument("--include-suppressed", action="store_true",
+                   help="json/sarif: also list the suppressed findings, with what suppressed them and the "
+                        "netpol-lint.io/ignore-reason (SARIF: results with suppressions[].justification)")
     p.add_argument("-q", "--quiet", action="store_true", help="findings only, no summary")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour text output")
     # fixes and baselines (issue 5)
@@ -98,7 +101,8 @@ def run(args) -> int:
     color = _use_color(args.color, out_stream if not args.output else None)
     # the report in pieces, written as they are made (JSON/SARIF never exist whole: memory)
     pieces = chunks(args.format, ReportInput(result, session, registry, color=color, quiet=args.quiet,
-                                             statistics=args.statistics))
+                                             statistics=args.statistics,
+                                             include_suppressed=args.include_suppressed))
     if fixed_note and args.format == "text" and not args.output:
         pieces = [*pieces, fixed_note + "\n"]
     elif fixed_note:

@@ -20,11 +20,14 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from .findings import Finding, describe_resource
 from ..fsutil import write_atomic
-from ..model.session import InputError
+from ..errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .linter import LintResult
 
 FORMAT_VERSION = 1
 
@@ -59,7 +62,7 @@ def write(path: str, findings: Iterable[Finding]) -> int:
     return len(findings)
 
 
-def load(path: str) -> Counter:
+def load(path: str) -> Counter[str]:
     """Fingerprint counts of a baseline file (``InputError``, exit 2, when unreadable)."""
     try:
         with open(path, encoding="utf-8") as fh:
@@ -71,14 +74,14 @@ def load(path: str) -> Counter:
     if (not isinstance(data, dict) or data.get("version") != FORMAT_VERSION
             or not isinstance(data.get("findings"), list)):
         raise InputError(f"{path} is not a netpol-lint baseline (version {FORMAT_VERSION})")
-    counts: Counter = Counter()
+    counts: Counter[str] = Counter()
     for entry in data["findings"]:
         if isinstance(entry, dict) and isinstance(entry.get("fingerprint"), str):
             counts[entry["fingerprint"]] += 1
     return counts
 
 
-def write_command(path: str, result) -> int:
+def write_command(path: str, result: LintResult) -> int:
     """``--write-baseline``: record, say so on stderr, exit 0 (2 if a rule crashed)."""
     n = write(path, result.findings)
     print(f"netpol-lint: wrote {n} finding{'s' * (n != 1)} to baseline {path}", file=sys.stderr)

@@ -33,9 +33,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from ..config import CONFIG_NAMES
+from ..config import CONFIG_NAMES, Config
 from ..load.loader import display_path
 from ..options import Options
+from .findings import Finding
 
 
 @dataclass
@@ -49,11 +50,11 @@ class ChangedScope:
             return True
         return any(d in ("", ".") or path.startswith(d.rstrip("/") + "/") for d in self.dirs)
 
-    def keeps(self, finding) -> bool:
+    def keeps(self, finding: Finding) -> bool:
         return self.covers(finding.location.file) or any(self.covers(r.location.file) for r in finding.related)
 
 
-def prepare(options: Options, config) -> tuple[ChangedScope | None, tuple[str, ...]]:
+def prepare(options: Options, config: Config) -> tuple[ChangedScope | None, tuple[str, ...]]:
     """The scope of ``options.changed_only`` (None: mode off) and the paths to load as context."""
     changed_only = options.changed_only
     if changed_only is None:
@@ -77,7 +78,7 @@ def prepare(options: Options, config) -> tuple[ChangedScope | None, tuple[str, .
     return ChangedScope(files, dirs, _widens(existing, options, config)), tuple(context)
 
 
-def _widens(changed: list[str], options: Options, config) -> bool:
+def _widens(changed: list[str], options: Options, config: Config) -> bool:
     """True when a changed file alters how everything is linted (config, rules, policies)."""
     special_files = set()
     if config.path:

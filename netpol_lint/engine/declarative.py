@@ -192,10 +192,6 @@ class DeclarativeRule(Rule):
         self.suggest_from = tuple(spec.get("suggest_from", ()))
         self._regex = {k: re.compile(v) for k, v in self.where.items() if k in ("regex", "not_regex", "key_regex")}
 
-    @classmethod
-    def doc_fields(cls) -> set:
-        return DOC_FIELDS
-
     # -- evaluation ------------------------------------------------------------------
     def applies_to(self, r: Resource) -> bool:
         key = (r.kind, r.api_version)

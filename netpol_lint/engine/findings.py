@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from ..load.documents import Location, Related  # noqa: F401 (Related: part of the findings API)
+from ..load.documents import Location, Related
+
+__all__ = ["SEVERITY_ORDER", "Finding", "LabelFix", "Location", "Related", "describe_resource"]
 
 SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}
 
@@ -25,12 +27,12 @@ class LabelFix:
 
     file: str
     doc_index: int
-    path: tuple
+    path: tuple[str | int, ...]
     set: tuple[tuple[str, str | int], ...] = ()
     remove: tuple[str, ...] = ()
 
     @classmethod
-    def set_pod_label(cls, workload, key: str, value: str = "allowed") -> "LabelFix":
+    def set_pod_label(cls, workload: Any, key: str, value: str = "allowed") -> "LabelFix":
         """Set ``key: value`` on a workload's pod template labels (created if missing)."""
         return cls(workload.file, workload.doc.index, _labels_path(workload.base, workload.labels_path),
                    set=_label_pair(key, value))
@@ -40,21 +42,21 @@ class LabelFix:
         return ", ".join(parts)
 
 
-def describe_resource(r: dict) -> str:
+def describe_resource(r: dict[str, Any]) -> str:
     """``Kind ns/name`` (``Kind name`` without a namespace) of a finding's resource identity."""
     ns = r.get("namespace")
     return f"{r.get('kind')} {ns + '/' if ns else ''}{r.get('name')}"
 
 
 @lru_cache(maxsize=64)
-def _labels_path(base: tuple, labels: tuple) -> tuple:
+def _labels_path(base: tuple[str | int, ...], labels: tuple[str | int, ...]) -> tuple[str | int, ...]:
     """A pod template's labels path (a Function's: spec.labels) from the document root: one
     tuple per path, shared by every fix."""
     return base + labels
 
 
 @lru_cache(maxsize=64)
-def _label_pair(key: str, value: str) -> tuple:
+def _label_pair(key: str, value: str) -> tuple[tuple[str, str], ...]:
     return ((key, value),)
 
 
@@ -65,10 +67,10 @@ class Finding:
     severity: str
     message: str
     location: Location
-    resource: dict | None = None            # apiVersion/kind/namespace/name
+    resource: dict[str, Any] | None = None            # apiVersion/kind/namespace/name
     fixable: bool = False
     fix: LabelFix | None = None
-    related: list[Related] | tuple = ()     # read-only; may be shared between findings
+    related: list[Related] | tuple[Related, ...] = ()     # read-only; may be shared between findings
     node_hint: Any = None                   # stable content for the fingerprint (not the line)
     suppressed_by: str | None = None
     suppress_reason: str | None = None      # netpol-lint.io/ignore-reason of the suppressing resource
@@ -84,7 +86,7 @@ class Finding:
     def file(self) -> str:
         return self.location.file
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[Any, ...]:
         loc = self.location
         return (loc.file, loc.line, loc.column, self.rule, self.message)
 
@@ -96,7 +98,7 @@ class Finding:
                              sort_keys=True, default=str)
         return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         loc = self.location
         out = {
             "rule": self.rule, "name": self.name, "severity": self.severity, "message": self.message,
@@ -110,3 +112,8 @@ class Finding:
         if self.detail is not None:
             out["detail"] = self.detail
         return out
+
+    def to_json_suppressed(self) -> dict[str, Any]:
+        """A suppressed finding's JSON (``--include-suppressed``): the finding's, plus what
+        suppressed it and the ``netpol-lint.io/ignore-reason`` given (or null)."""
+        return {**self.to_json(), "suppressed_by": self.suppressed_by, "justification": self.suppress_reason}

@@ -41,7 +41,7 @@ hookimpl = pluggy.HookimplMarker("netpol_lint")
 
 # -- rules ---------------------------------------------------------------------------------
 @hookspec
-def netpol_lint_rules() -> "Iterable[type[Rule] | Rule]":
+def netpol_lint_rules() -> "Iterable[type[Rule] | Rule]":  # type: ignore[empty-body]  # a hook spec has no body
     """Return an iterable of rules this plugin provides.
 
     Items may be ``Rule`` subclasses (instantiated once per run) or ``Rule`` instances

@@ -21,6 +21,7 @@ from ..model.session import Session
 if TYPE_CHECKING:  # pragma: no cover
     from ..analysis.reachability import Network
     from ..analysis.routes import RouteTable
+    from ..model.resources import Workload
 
 T = TypeVar("T")
 
@@ -56,12 +57,12 @@ class LintContext:
     def shared(self, key: str, factory: Callable[["LintContext"], T]) -> T:
         """``factory(self)`` computed once per run under ``key`` (an analysis rules share)."""
         try:
-            return self._shared[key]
+            return self._shared[key]  # type: ignore[no-any-return]  # stored by factory: a T
         except KeyError:
             value = self._shared[key] = factory(self)
             return value
 
-    def routes_to(self, workload) -> list[str]:
+    def routes_to(self, workload: "Workload") -> list[str]:
         """Names of the ingress-gateway routes reaching ``workload`` (``APIRule shop/web``), sorted.
 
         Rules that report a broken ``from-ingressgateway`` label name the routes with it, so

@@ -38,6 +38,7 @@ from .linter import LintContext, LintResult, run_rules
 from .plugins import RuleRegistry
 from .rulebase import Rule
 from .suppress import Suppressor
+from ..load.loader import SourceFile
 from ..load.origins import Relocator, has_rendered_input, origin_file
 from ..model.session import Session
 
@@ -45,7 +46,7 @@ _Keep = Callable[[Finding], bool]
 
 
 def run(session: Session, registry: RuleRegistry, rules: list[Rule], *, scope: ChangedScope | None = None,
-        baseline: Counter | None = None, baseline_name: str = "", verbose: bool = False,
+        baseline: Counter[str] | None = None, baseline_name: str = "", verbose: bool = False,
         notify: bool = True) -> LintResult:
     """Run ``rules`` over ``session`` and decide what is reported (see the module docstring).
 
@@ -222,7 +223,7 @@ def split(findings: Iterable[Finding], keep: _Keep) -> tuple[list[Finding], list
     return kept, dropped
 
 
-def apply_baseline(findings: list[Finding], counts: Counter, name: str) -> tuple[list[Finding], list[Finding]]:
+def apply_baseline(findings: list[Finding], counts: Counter[str], name: str) -> tuple[list[Finding], list[Finding]]:
     """``(new, known)``: each baseline fingerprint accounts for as many findings as it counts."""
     from .baseline import key
 
@@ -270,7 +271,7 @@ def dedupe_related(related: Iterable[Related]) -> tuple[Related, ...]:
     return tuple(out)
 
 
-def _files_for(session: Session, findings: list[Finding]) -> dict:
+def _files_for(session: Session, findings: list[Finding]) -> dict[str, SourceFile]:
     """The source files suppression reads comments from: the input's, and the origin files
     findings were moved to."""
     files = {f.path: f for f in session.files}

@@ -17,12 +17,15 @@ import os
 import re
 import sys
 from importlib.metadata import entry_points
+from collections.abc import Iterable, Sequence
+from types import ModuleType
+from typing import Any
 
 import pluggy
 
 from . import hookspecs
 from .hookspecs import hookimpl
-from ..errors import PluginError
+from ..errors import ConfigError, PluginError
 from .rulebase import Rule, validate_rule
 
 ENTRY_POINT_GROUP = "netpol_lint"
@@ -47,7 +50,7 @@ class RuleRegistry:
 
     # -- loading ----------------------------------------------------------------------
     @classmethod
-    def default(cls, rule_dirs: list[str] = (), untrusted_dirs: list[str] = (), trust_config: bool = False,
+    def default(cls, rule_dirs: Sequence[str] = (), untrusted_dirs: Sequence[str] = (), trust_config: bool = False,
                 autoload: bool | None = None) -> "RuleRegistry":
         reg = cls()
         builtin = importlib.import_module(BUILTIN)
@@ -94,7 +97,8 @@ class RuleRegistry:
         impls = sorted(self.pm.hook.netpol_lint_rules.get_hookimpls(), key=lambda i: _plugin_order(i.plugin_name))
         for impl in impls:
             plugin_name = impl.plugin_name
-            for item in impl.function() or ():
+            items: Iterable[Any] = impl.function() or ()  # type: ignore[assignment]  # pluggy's hook functions are untyped
+            for item in items:
                 rule = item() if isinstance(item, type) else item
                 if not isinstance(rule, Rule):
                     raise PluginError(f"plugin '{plugin_name}' returned {item!r}, which is not a Rule")
@@ -134,6 +138,20 @@ class RuleRegistry:
     def sorted(self) -> list[Rule]:
         return [self.rules[k] for k in sorted(self.rules)]
 
+    def validate_options(self, given: dict[str, dict[str, Any]], where: str) -> dict[str, dict[str, Any]]:
+        """The config's ``rule_options`` checked against each rule's declared options, keyed
+        by rule id; a ``ConfigError`` names the file, rule and option otherwise."""
+        out: dict[str, dict[str, Any]] = {}
+        for ref, opts in given.items():
+            rule = self.resolve(ref)
+            if rule is None:
+                raise ConfigError(f"{where}: 'rule_options': unknown rule '{ref}'")
+            try:
+                out.setdefault(rule.id, {}).update(rule.validate_options(opts, f"rule_options.{ref}"))
+            except ValueError as exc:
+                raise ConfigError(f"{where}: {exc}") from None
+        return out
+
 
 class _StaticRules:
     """A plugin object that serves a fixed list of rules (for rule directories)."""
@@ -142,11 +160,11 @@ class _StaticRules:
         self._rules = rules
 
     @hookimpl
-    def netpol_lint_rules(self):
+    def netpol_lint_rules(self) -> list[Rule]:
         return list(self._rules)
 
 
-def _plugin_order(name: str) -> tuple:
+def _plugin_order(name: str) -> tuple[int, str]:
     if name == "builtin":
         return (0, "")
     if name.startswith(("dir:", "file:")):
@@ -154,7 +172,7 @@ def _plugin_order(name: str) -> tuple:
     return (1, name)
 
 
-def _import_file(path: str):
+def _import_file(path: str) -> ModuleType:
     mod_name = "netpol_lint_user_rules_" + str(abs(hash(os.path.abspath(path))))
     spec = importlib.util.spec_from_file_location(mod_name, path)
     if spec is None or spec.loader is None:

@@ -7,7 +7,9 @@ bad?), ``bad_example`` / ``good_example`` (Example / Use instead) and ``fix_text
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable
 
 from .findings import Finding, LabelFix, Related
 from ..load.documents import Location
@@ -18,7 +20,28 @@ if TYPE_CHECKING:  # pragma: no cover
 
 RULE_ID_RE = re.compile(r"^[A-Z]{1,8}[0-9]{1,4}$")
 RULE_NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-_NO_RELATED: tuple = ()      # one empty value for the many findings without related locations
+_NO_RELATED: tuple[Related, ...] = ()      # one empty value for the many findings without related locations
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+@dataclass(frozen=True)
+class RuleOption:
+    """One per-rule setting (yamllint-style): its default, one line of help for ``explain``
+    and ``docs/rules.md``, and ``check``, which returns the value to use or raises
+    ``ValueError`` saying what is wrong (the config error names the file, rule and option).
+
+    Set in the config under ``rule_options``, keyed by rule id or name::
+
+        rule_options:
+          NPL106: {scrapers: [{namespace: monitoring, matchLabels: {app: prometheus}}]}
+    """
+
+    default: Any
+    help: str
+    check: Callable[[Any], Any] = _as_is
 
 
 class Rule:
@@ -34,14 +57,36 @@ class Rule:
     fix_text: str = ""                 # what to change (also the remediation of each finding)
     tags: tuple[str, ...] = ()
     source: str = "builtin"            # plugin name or file the rule came from
+    options: ClassVar[Mapping[str, RuleOption]] = {}    # per-rule settings (RuleOption)
 
-    def check(self, ctx: "LintContext") -> Iterable[Finding]:
+    def check(self, ctx: "LintContext") -> Iterator[Finding]:
         """Yield findings over ``ctx.model`` (and ``ctx.network`` / ``ctx.routes`` if needed)."""
         raise NotImplementedError
 
+    def option(self, ctx: "LintContext", name: str) -> Any:
+        """The value of this rule's option ``name`` in this run: the config's (validated by
+        ``validate_options`` when the config was loaded), else the declared default."""
+        return ctx.config.rule_options.get(self.id, {}).get(name, self.options[name].default)
+
+    def validate_options(self, given: Any, where: str) -> dict[str, Any]:
+        """The config's options for this rule, checked; ``ValueError`` names what is wrong."""
+        if not isinstance(given, dict):
+            raise ValueError(f"{where}: must map option names to values")
+        out = {}
+        for name, value in given.items():
+            spec = self.options.get(name)
+            if spec is None:
+                known = ", ".join(sorted(self.options)) or "none"
+                raise ValueError(f"{where}: {self.id} has no option '{name}' (options: {known})")
+            try:
+                out[name] = spec.check(value)
+            except ValueError as exc:
+                raise ValueError(f"{where}.{name}: {exc}") from None
+        return out
+
     # -- helpers for rule authors ------------------------------------------------------
     def finding(self, resource: "Resource | None", location: Location, message: str, *,
-                related: Iterable[Related] = (), fix: LabelFix | None = None, node_hint=None,
+                related: Iterable[Related] = (), fix: LabelFix | None = None, node_hint: Any = None,
                 explained_by: tuple[tuple[str, str, int], ...] = (), explained_note: str = "",
                 detail: str | None = None) -> Finding:
         """A finding of this rule.  ``explained_by`` names the findings, as (rule id, file, line),
@@ -62,12 +107,14 @@ class Rule:
         them), or None: no grouping."""
         return None
 
-    def doc(self) -> dict:
+    def doc(self) -> dict[str, Any]:
         return {
             "id": self.id, "name": self.name, "severity": self.severity, "enabled": self.enabled_by_default,
             "fixable": self.fixable, "summary": self.summary, "rationale": self.rationale,
             "bad_example": self.bad_example, "good_example": self.good_example, "fix": self.fix_text,
             "tags": list(self.tags), "source": self.source,
+            **({"options": {k: {"default": o.default, "help": o.help} for k, o in sorted(self.options.items())}}
+               if self.options else {}),
         }
 
     def __repr__(self) -> str:
@@ -87,7 +134,7 @@ def _unique(related: Iterable[Related]) -> list[Related] | tuple[Related, ...]:
         return _NO_RELATED
     if len(related) < 2:
         return related
-    seen: set = set()
+    seen: set[tuple[str, str]] = set()
     unique = []
     for r in related:
         key = (r.location.file, r.message)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from typing import Callable, Iterator
@@ -65,11 +66,11 @@ class Suppressor:
     model: Model
     files: dict[str, SourceFile]
     per_file_ignores: dict[str, list[str]]
-    resolve: callable                              # rule ref -> rule id (or None)
-    used: set = field(default_factory=set)
+    resolve: Callable[[str], str | None]           # rule ref -> rule id (or None)
+    used: set[str] = field(default_factory=set)
     reasons: dict[str, str] = field(default_factory=dict)   # suppression -> its ignore-reason
     _comments: dict[str, tuple[bool, dict[int, set[str]]]] = field(default_factory=dict)
-    _index: dict | None = None
+    _index: dict[tuple[str, str, str | None, str], list[Resource]] | None = None
 
     def check(self, f: Finding) -> str | None:
         """The suppression that applies to ``f`` (a short description), or None."""
@@ -84,7 +85,8 @@ class Suppressor:
         if hit is None:
             src = self.files.get(path)
             text = (src.text or "") if src is not None and src.may_have_directives else ""
-            whole, lines = False, {}
+            whole = False
+            lines: dict[int, set[str]] = {}
             if DIRECTIVE_MARK in text:
                 for line in text.splitlines():
                     for m in _DIRECTIVE_RE.finditer(line):
@@ -124,7 +126,7 @@ class Suppressor:
                     return by
         return None
 
-    def _resources_named(self, kind, name, namespace, file) -> list:
+    def _resources_named(self, kind: str, name: str, namespace: str | None, file: str) -> list[Resource]:
         """Annotated resources of that identity in that file, in model order (an index, built
         once, of the resources that carry the annotation at all: scanning every resource per
         finding was quadratic on large inputs, and indexing all of them cost ~5% of a large
@@ -150,7 +152,7 @@ class Suppressor:
                 return f"config per_file_ignores {glob}"
         return None
 
-    def _matches(self, refs, rule_id: str) -> bool:
+    def _matches(self, refs: Iterable[str], rule_id: str) -> bool:
         return any(self._norm(x) in (rule_id, "ALL") for x in refs if x.strip())
 
     def _norm(self, ref: str) -> str:
@@ -172,3 +174,10 @@ class Suppressor:
                 out.append(f"{r.ref}: annotation {IGNORE_ANNOTATION}")
         out.extend(f"config per_file_ignores {g}" for g in self.per_file_ignores)
         return sorted(set(out))
+
+
+def suppression_kind(suppressed_by: str) -> str:
+    """Where a suppression is written, in SARIF's terms: ``"external"`` for the config's
+    ``per_file_ignores`` and a baseline file, ``"inSource"`` for comments and annotations in
+    the linted manifests."""
+    return "external" if suppressed_by.startswith(("config ", "baseline ")) else "inSource"

@@ -26,10 +26,10 @@ from typing import Any
 import yaml
 from yaml.constructor import SafeConstructor
 
-_STR = "tag:yaml.org,2002:str"
+STR_TAG = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
-_MERGE = "tag:yaml.org,2002:merge"
+MERGE_TAG = "tag:yaml.org,2002:merge"
 _SAFE = SafeConstructor()
 _SCALAR_CONSTRUCTORS = {
     "tag:yaml.org,2002:null": _SAFE.construct_yaml_null,
@@ -56,7 +56,7 @@ class ConstructProblem(Exception):
 def scalar_value(node: yaml.ScalarNode) -> Any:
     """The Python value of a scalar node (YAML 1.1 as PyYAML resolves it, timestamps as text)."""
     tag, text = node.tag, node.value
-    if tag == _STR:
+    if tag == STR_TAG:
         return text
     ctor = _SCALAR_CONSTRUCTORS.get(tag)
     if ctor is None:
@@ -182,7 +182,7 @@ class Builder:
         out_map: dict = {}
         seen: set = set()
         for knode, vnode in node.value:
-            if knode.tag == _MERGE:
+            if knode.tag == MERGE_TAG:
                 self._merge(out_map, vnode, depth)
                 continue
             k = self._value(knode, depth + 1)

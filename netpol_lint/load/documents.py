@@ -29,15 +29,15 @@ class Location:
     @classmethod
     def of_node(cls, file: str, node: yaml.Node) -> "Location":
         end = node.end_mark
-        hint = None if end.column else _last_scalar(node)   # _span reads it at column 0 only
-        return cls(file, *_span(node.start_mark, end, hint))
+        hint = None if end.column else _last_scalar(node)   # span reads it at column 0 only
+        return cls(file, *span(node.start_mark, end, hint))
 
     @classmethod
     def whole_file(cls, file: str, line: int = 1, column: int = 1) -> "Location":
         return cls(file, line, column, line, column + 1)
 
 
-def _span(start, end, hint=None) -> tuple[int, int, int, int]:
+def span(start, end, hint=None) -> tuple[int, int, int, int]:
     """(line, column, end line, end column) of the region from mark ``start`` to mark ``end``
     (``Location``'s fields), for a node or for a collection's events; ``hint`` is the last
     scalar of a block collection (a node or an event), or None."""
@@ -55,7 +55,7 @@ def _span(start, end, hint=None) -> tuple[int, int, int, int]:
 
 
 def _last_scalar(node: yaml.Node) -> yaml.Node | None:
-    """``_span``'s hint for a node: the end of the chain of last children (at most 64 steps
+    """``span``'s hint for a node: the end of the chain of last children (at most 64 steps
     down) if it is a scalar, else None.  (A scalar node is its own hint, which never
     applies: it does not end on the line before its own end.)"""
     last = node

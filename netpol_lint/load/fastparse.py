@@ -25,8 +25,9 @@ from typing import Any
 import yaml
 from yaml.resolver import Resolver
 
-from .construct import _MERGE, _STR, key_text, mapping_key, scalar_value
-from .documents import Document, Location, _span
+from .construct import MERGE_TAG, STR_TAG, key_text, mapping_key, scalar_value
+from .documents import Document, Location, span
+from .text import TextFrom
 
 try:  # the bare libyaml parser: events are all this module reads (no constructor, resolver)
     from yaml._yaml import CParser as _Parser
@@ -45,18 +46,6 @@ _MAX_FAST_DEPTH = 300
 _plain_values: dict[str, Any] = {}   # plain scalar text -> constructed value
 _plain_keys: dict[str, Any] = {}     # plain scalar text -> mapping key text (or _BAIL)
 _strings: dict[str, str] = {}        # quoted scalar text -> one shared str object
-_stream_class = None                 # loader._TextFrom, imported on first use
-
-
-def _text_from(text: str, start: int):
-    """The loader's stream over ``text[start:]`` (imported late: the loader imports us)."""
-    global _stream_class
-    if _stream_class is None:
-        from .loader import _TextFrom
-        _stream_class = _TextFrom
-    return _stream_class(text, start)
-
-
 def _intern(raw: str) -> str:
     """One shared object per quoted string (repeated values cost their memory once)."""
     if len(_strings) >= _CACHE_LIMIT:
@@ -87,7 +76,7 @@ def _plain_key(raw: str) -> Any:
 
 
 def _tagged_key(tag: str, raw: str) -> Any:
-    if tag == _MERGE:
+    if tag == MERGE_TAG:
         return _BAIL
     key = key_text(scalar_value(yaml.ScalarNode(tag, raw, None, None)))
     return _BAIL if key is None else key
@@ -196,7 +185,7 @@ def _events_to_documents(loader, shown, src, limits, origins):
                         value = strings.get(raw)
                         if value is None:
                             value = _intern(raw)
-                elif tag == _STR:
+                elif tag == STR_TAG:
                     value = raw
                 else:
                     value = scalar_value(yaml.ScalarNode(tag, raw, None, None))
@@ -209,7 +198,7 @@ def _events_to_documents(loader, shown, src, limits, origins):
                     break
                 else:
                     if cur is metadata and state == "name":
-                        name_at = _pack(_span(event.start_mark, event.end_mark))
+                        name_at = _pack(span(event.start_mark, event.end_mark))
                     elif cur is labels:
                         labels_last = event
                     cur[state] = value
@@ -309,13 +298,13 @@ def _template_labels(stack: list, first, end, last) -> tuple | None:
     path = _TEMPLATE_LABELS.get(len(stack))
     if path is None or tuple(s for _, s in stack[1:]) != path:
         return None
-    packed = _pack(_span(first.start_mark, end.end_mark, last))
+    packed = _pack(span(first.start_mark, end.end_mark, last))
     return None if packed is None else (path, packed)
 
 
-def _pack(span: tuple[int, int, int, int]) -> int | None:
+def _pack(where: tuple[int, int, int, int]) -> int | None:
     packed = 0
-    for v in span:
+    for v in where:
         if v >> _BITS:
             return None
         packed = (packed << _BITS) | v
@@ -334,7 +323,7 @@ def _stream_locate(doc: StreamedDocument, path: tuple, key: bool) -> Location | 
     start = doc.start
     if text is None or start is None:
         return None
-    parser = _Parser(_text_from(text, start[0]) if start[0] else text)
+    parser = _Parser(TextFrom(text, start[0]) if start[0] else text)
     try:
         return _walk(parser.get_event, doc.path, path, key, start[1])
     except (yaml.YAMLError, _GiveUp, ValueError, TypeError):
@@ -468,5 +457,5 @@ def _event_key(event) -> Any:
 
 def _location(shown: str, start, end, line0: int, hint=None) -> Location:
     """``Location.of_node`` for marks read from a stream that starts at line ``line0``."""
-    line, column, end_line, end_column = _span(start, end, hint)
+    line, column, end_line, end_column = span(start, end, hint)
     return Location(shown, line + line0, column, end_line + line0, end_column)

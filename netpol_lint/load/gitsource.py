@@ -189,10 +189,10 @@ def load_revision(root: str, commit: str, paths: list[str], excludes: list[str] 
             src.skipped = "symbolic link that is broken or leaves the directory it was found in; not followed"
         elif target.size > limits.max_file_bytes:
             src.problems.append(InputProblem(
-                "NPL001", f"file is {target.size} bytes, over the {limits.max_file_bytes}-byte limit; not read",
+                "unreadable", f"file is {target.size} bytes, over the {limits.max_file_bytes}-byte limit; not read",
                 Location.whole_file(path)))
         elif target.sha not in blobs:
-            src.problems.append(InputProblem("NPL001", f"cannot read {path} at the base revision",
+            src.problems.append(InputProblem("unreadable", f"cannot read {path} at the base revision",
                                              Location.whole_file(path)))
         else:
             text, problem = decode(blobs[target.sha], path)

@@ -24,6 +24,7 @@ from .compose import END, Composer, LimitExceeded
 from .construct import Builder, ConstructProblem
 from .fastparse import StreamedDocument, fast_parse, origin_at
 from .documents import Document, Location
+from .text import TextFrom, helm_sources
 
 try:
     _Loader = yaml.CSafeLoader
@@ -34,7 +35,6 @@ MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 DIRECTIVE_MARK = "netpol-lint:"     # what every suppression comment holds (suppress.py)
 _TEMPLATE_RE = re.compile(r"\{\{-?\s*[-.$A-Za-z_(/\"]")
 _DOC_START_RE = re.compile(r"^---(?=\s|$)", re.M)
-_SOURCE_RE = re.compile(r"^# Source: (\S.*?)\s*$", re.M)
 # What libyaml's reader refuses (YAML's printable set); found up front so that the documents
 # before such a character are still read (libyaml fails the whole stream when it meets one).
 _BAD_CHAR_RE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -65,9 +65,17 @@ def parse_size(text: str) -> int:
     return int(num) * units[unit]
 
 
+# what an input problem is about: a file that cannot be read ("unreadable": I/O error, over
+# --max-file-size), bytes that are not UTF-8 text ("encoding"), text that is not valid
+# YAML/JSON or a document over the limits ("syntax"), Helm/Go template markers ("template")
+PROBLEM_KINDS = ("unreadable", "encoding", "syntax", "template")
+
+
 @dataclass
 class InputProblem:
-    rule: str          # NPL001 or NPL002
+    """Something wrong with the input, as data: the rules layer reports it (NPL001/NPL002)."""
+
+    kind: str          # one of PROBLEM_KINDS
     message: str
     location: Location
 
@@ -139,7 +147,7 @@ class SourceFile:
         if start is None or self.text is None:
             return None
         limits = self._limits or Limits()
-        loader = _Loader(_TextFrom(self.text, start[0]) if start[0] else self.text)
+        loader = _Loader(TextFrom(self.text, start[0]) if start[0] else self.text)
         try:
             node = Composer(loader, limits.max_depth, limits.max_nodes_per_document, start[1]).compose_document()
         except (yaml.YAMLError, LimitExceeded):
@@ -371,14 +379,14 @@ def read_file(path: str, cwd: str | None = None, limits: Limits = Limits(), stdi
     try:
         raw, skipped = _read_limited(path, limits.max_file_bytes)
     except OSError as exc:
-        src.problems.append(InputProblem("NPL001", f"cannot read file: {exc.strerror or exc}", Location.whole_file(shown)))
+        src.problems.append(InputProblem("unreadable", f"cannot read file: {exc.strerror or exc}", Location.whole_file(shown)))
         return src
     if skipped is not None:
         src.skipped = skipped
         return src
     if raw is None:
         src.problems.append(InputProblem(
-            "NPL001", f"file is over the {limits.max_file_bytes}-byte limit (--max-file-size); not read",
+            "unreadable", f"file is over the {limits.max_file_bytes}-byte limit (--max-file-size); not read",
             Location.whole_file(shown)))
         return src
     text, problem = decode(raw, shown)
@@ -431,13 +439,13 @@ def parse_json(src: SourceFile, text: str, limits: Limits = Limits()) -> SourceF
             src.skipped = (f"not valid JSON ({exc.msg} at {exc.lineno}:{exc.colno}) and no \"apiVersion\" or "
                            "\"kind\" key: not a manifest")
             return src
-        src.problems.append(InputProblem("NPL001", f"JSON syntax error: {exc.msg}",
+        src.problems.append(InputProblem("syntax", f"JSON syntax error: {exc.msg}",
                                          Location.whole_file(src.path, exc.lineno, exc.colno)))
         return src
     except (RecursionError, ValueError) as exc:  # absurd nesting; integers of 4300+ digits
         src.text = text
         reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-        src.problems.append(InputProblem("NPL001", f"JSON cannot be read: {reason}", Location.whole_file(src.path)))
+        src.problems.append(InputProblem("syntax", f"JSON cannot be read: {reason}", Location.whole_file(src.path)))
         return src
     return parse_text(src, text, limits, is_json=True)
 
@@ -453,7 +461,7 @@ def decode(raw: bytes, shown: str) -> tuple[str, InputProblem | None]:
             except UnicodeDecodeError as exc:
                 return "", _decode_problem(raw, exc, shown)
     if b"\x00" in raw[:8192]:
-        return "", InputProblem("NPL001", "binary file (NUL bytes), not YAML or JSON", Location.whole_file(shown))
+        return "", InputProblem("encoding", "binary file (NUL bytes), not YAML or JSON", Location.whole_file(shown))
     try:
         return raw.decode("utf-8"), None
     except UnicodeDecodeError as exc:
@@ -464,7 +472,7 @@ def _decode_problem(raw: bytes, exc: UnicodeDecodeError, shown: str) -> InputPro
     before = raw[: exc.start]
     line = before.count(b"\n") + 1
     col = len(before) - (before.rfind(b"\n") + 1) + 1
-    return InputProblem("NPL001", f"invalid {exc.encoding} byte 0x{raw[exc.start]:02x} (file must be UTF-8)",
+    return InputProblem("encoding", f"invalid {exc.encoding} byte 0x{raw[exc.start]:02x} (file must be UTF-8)",
                         Location.whole_file(shown, line, col))
 
 
@@ -491,7 +499,7 @@ def parse_text(src: SourceFile, text: str, limits: Limits = Limits(), is_json: b
     src.text = text
     src._limits = limits
     shown = src.path
-    origins = _helm_sources(text) if "# Source: " in text else None
+    origins = helm_sources(text) if "# Source: " in text else None
     ctx = _ChunkContext(limits, is_json, origins, keep_nodes, templates and bool(_TEMPLATE_RE.search(text)))
     ctx.text = text if "\t" in text else None      # only a file with tabs can have tab indentation
     index = 0
@@ -510,9 +518,9 @@ def parse_text(src: SourceFile, text: str, limits: Limits = Limits(), is_json: b
             end = pos
             for m in _DOC_START_RE.finditer(text, pos, bad.start()):
                 end = m.start()
-            stream = _TextFrom(text, pos, end)
+            stream = TextFrom(text, pos, end)
         else:
-            stream = (raw if raw is not None else text) if pos == 0 else _TextFrom(text, pos)
+            stream = (raw if raw is not None else text) if pos == 0 else TextFrom(text, pos)
         error_offset = None
         if end is None or end > pos:
             index, error_offset = _parse_chunk(src, stream, index, pos, line, ctx)
@@ -550,7 +558,7 @@ def parse_text(src: SourceFile, text: str, limits: Limits = Limits(), is_json: b
         return src
     if ctx.template_values and not src.problems:
         src.problems.append(InputProblem(
-            "NPL002", "file holds Helm/Go template markers ({{ ... }}) and is not a rendered manifest; "
+            "template", "file holds Helm/Go template markers ({{ ... }}) and is not a rendered manifest; "
             "lint the output of `helm template ... | netpol-lint -` instead", Location.whole_file(shown)))
         src.documents.clear()
     return src
@@ -594,21 +602,6 @@ def load_yaml_data(text: str, limits: Limits = Limits(max_file_bytes=1 << 20)) -
     return src.documents[0].data if src.documents else None
 
 
-class _TextFrom:
-    """A read-only stream over ``text[start:end]`` that libyaml pulls in pieces (no copy)."""
-
-    def __init__(self, text: str, start: int, end: int | None = None):
-        self._text = text
-        self._pos = start
-        self._end = len(text) if end is None else end
-
-    def read(self, size: int = -1) -> str:
-        end = self._end if size is None or size < 0 else min(self._pos + size, self._end)
-        out = self._text[self._pos:end]
-        self._pos += len(out)
-        return out
-
-
 @dataclass
 class _ChunkContext:
     limits: Limits
@@ -644,7 +637,7 @@ def _parse_chunk(src: SourceFile, stream, index: int, pos: int, line_offset: int
                     return index, -1
                 problem = _yaml_problem(exc, shown, ctx.has_markers, line_offset, ctx.text)
                 src.problems.append(problem)
-                if problem.rule == "NPL002":
+                if problem.kind == "template":
                     return index, None
                 mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
                 return index + 1, (mark.index if mark is not None else None)
@@ -667,7 +660,7 @@ def _parse_chunk(src: SourceFile, stream, index: int, pos: int, line_offset: int
                 continue
             for key, knode in builder.duplicates:
                 src.problems.append(InputProblem(
-                    "NPL001", f"duplicate mapping key {key!r} (the API server rejects or silently drops one)",
+                    "syntax", f"duplicate mapping key {key!r} (the API server rejects or silently drops one)",
                     Location.of_node(shown, knode)))
             if data is None or data == "":
                 index += 1
@@ -697,7 +690,7 @@ def _parse_json_fallback(src: SourceFile, text: str) -> SourceFile:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        src.problems.append(InputProblem("NPL001", f"JSON syntax error: {exc.msg}",
+        src.problems.append(InputProblem("syntax", f"JSON syntax error: {exc.msg}",
                                          Location.whole_file(src.path, exc.lineno, exc.colno)))
         return src
     if data is not None:
@@ -736,9 +729,9 @@ def _tab_indented(text: str, line: int) -> bool:
 def _template_or_syntax(msg: str, loc: Location, has_markers: bool) -> InputProblem:
     if has_markers:
         return InputProblem(
-            "NPL002", "file holds Helm/Go template markers ({{ ... }}) and cannot be read as manifests; "
+            "template", "file holds Helm/Go template markers ({{ ... }}) and cannot be read as manifests; "
             "lint the output of `helm template ... | netpol-lint -` instead", Location.whole_file(loc.file))
-    return InputProblem("NPL001", msg, loc)
+    return InputProblem("syntax", msg, loc)
 
 
 _JSON_MANIFEST_KEY_RE = re.compile(r'"(?:apiVersion|kind)"\s*:')
@@ -830,14 +823,3 @@ def _has_template_values(root: yaml.Node) -> bool:
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(node.value)
     return False
-
-
-def _helm_sources(text: str) -> list[tuple[int, str]]:
-    """(line, chart path) of each ``# Source:`` comment in a rendered Helm stream (one pass)."""
-    out = []
-    line, pos = 0, 0
-    for m in _SOURCE_RE.finditer(text):
-        line += text.count("\n", pos, m.start())
-        pos = m.start()
-        out.append((line, m.group(1)))
-    return out

@@ -28,11 +28,13 @@ import dataclasses
 import os
 from functools import lru_cache
 
+from typing import Any
+
 import yaml
 
 from .documents import Document, Location
-from .loader import (MANIFEST_SUFFIXES, SourceFile, YAMLDataError, _helm_sources, display_path,
-                          load_yaml_data, read_file)
+from .loader import MANIFEST_SUFFIXES, SourceFile, YAMLDataError, display_path, load_yaml_data, read_file
+from .text import helm_sources
 
 ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
 
@@ -108,7 +110,7 @@ class OriginMap:
         if sources is None:
             text = (self.files[doc.path].text if doc.path in self.files else "") or ""
             # the loader counts lines from 0
-            sources = self._helm_lines[doc.path] = [(line + 1, name) for line, name in _helm_sources(text)]
+            sources = self._helm_lines[doc.path] = [(line + 1, name) for line, name in helm_sources(text)]
         start = doc.locate(()).line
         best = None
         for line, name in sources:
@@ -206,7 +208,7 @@ def _match_original(rendered: dict, docs: list[Document]):
 class Relocator:
     """Rewrites locations that fall in rendered documents (see the module docstring)."""
 
-    def __init__(self, session):
+    def __init__(self, session: Any) -> None:
         self.session = session
         self.origins = OriginMap(session.files)
         self._docs: dict[str, list[Document]] = {}

@@ -8,7 +8,7 @@ those) but fall back to "absent".
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from ..load.documents import Document, Head, Location
 
@@ -49,7 +49,7 @@ def has_managed_labels(labels: Any) -> bool:
     return isinstance(labels, dict) and all(labels.get(k) == v for k, v in MANAGED_LABELS.items())
 
 
-class lazy:  # noqa: N801 - used like functools.cached_property
+class _Lazy:
     """A value computed on first read and then kept in a slot of the same name.
 
     Resources compute a handful of these each (labels, pod template, ports ...) and a large
@@ -64,9 +64,16 @@ class lazy:  # noqa: N801 - used like functools.cached_property
         self.func = func
 
 
+if TYPE_CHECKING:
+    # what a reader of the attribute sees is exactly functools.cached_property's value
+    from functools import cached_property as lazy
+else:
+    lazy = _Lazy
+
+
 class _LazySlots(type):
     def __new__(mcls, name, bases, ns):
-        lazies = {k: v.func for k, v in ns.items() if isinstance(v, lazy)}
+        lazies = {k: v.func for k, v in ns.items() if isinstance(v, _Lazy)}
         for k, func in lazies.items():
             del ns[k]
             ns["_compute_" + k] = func
@@ -335,22 +342,6 @@ class Workload(Resource):
 
 
 class NetworkPolicy(Resource):
-    @lazy
-    def pod_selector(self) -> Any:
-        return self.spec.get("podSelector")
-
-    @lazy
-    def policy_types(self) -> tuple[str, ...]:
-        """Effective policyTypes: as written, else Ingress (+ Egress when egress rules exist)."""
-        types = self.spec.get("policyTypes")
-        if isinstance(types, list) and types:
-            return tuple(t for t in types if isinstance(t, str))
-        out = ["Ingress"]
-        egress = self.spec.get("egress")
-        if isinstance(egress, list) and egress:  # the API server defaults on len(egress) > 0
-            out.append("Egress")
-        return tuple(out)
-
     def rules(self, direction: str) -> list:
         r = self.spec.get("ingress" if direction == "Ingress" else "egress")
         return r if isinstance(r, list) else []

@@ -9,7 +9,6 @@ import os
 from dataclasses import dataclass, field
 
 from ..config import Config
-from ..errors import InputError  # noqa: F401 (kept importable from here)
 from ..load.loader import Limits, SourceFile
 from ..load.reader import read
 from .index import Model

@@ -20,6 +20,7 @@ class ReportInput:
     quiet: bool = False
     statistics: bool = False
     full: bool = False              # --format full: findings already show their detail
+    include_suppressed: bool = False     # json/sarif list the suppressed findings too
 
     def summary(self) -> dict:
         r, s = self.result, self.session
@@ -31,15 +32,13 @@ class ReportInput:
         }
 
 
+FORMATS = ("text", "full", "json", "sarif", "github", "junit")
+
+
 def renderer(fmt: str):
-    from . import full, json_report, sarif, text
-    table = {"text": text.render, "full": full.render, "json": json_report.render, "sarif": sarif.render}
-    try:
-        from . import github, junit
-        table["github"] = github.render
-        table["junit"] = junit.render
-    except ImportError:
-        pass
+    from . import full, github, json_report, junit, sarif, text
+    table = {"text": text.render, "full": full.render, "json": json_report.render, "sarif": sarif.render,
+             "github": github.render, "junit": junit.render}
     return table.get(fmt)
 
 
@@ -52,9 +51,4 @@ def chunks(fmt: str, inp: ReportInput):
 
 
 def formats() -> list[str]:
-    import importlib.util
-    out = ["text", "full", "json", "sarif"]
-    for extra in ("github", "junit"):
-        if importlib.util.find_spec(f"{__name__}.{extra}") is not None:
-            out.append(extra)
-    return out
+    return list(FORMATS)

@@ -19,6 +19,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -78,6 +79,9 @@ def _rule_section(rule) -> list[str]:
         out += ["", "**Use instead:**", "", "```yaml", d["good_example"].rstrip(), "```"]
     if d["fix"]:
         out += ["", "**Fix.** " + " ".join(d["fix"].split())]
+    if d.get("options"):
+        out += ["", f"**Options** (config `rule_options: {{{d['id']}: {{...}}}}`):", ""]
+        out += [f"- `{name}` (default `{json.dumps(o['default'])}`): {o['help']}" for name, o in d["options"].items()]
     return out + [""]
 
 

@@ -13,12 +13,15 @@ def document(inp: ReportInput, stream: bool = False) -> dict:
     summary.pop("suppressed")
     summary["suppressed"] = len(inp.result.suppressed)
     findings = (f.to_json() for f in inp.result.findings)
-    return {
+    out = {
         "version": 1,
         "tool": {"name": "netpol-lint", "version": __version__},
         "findings": Stream(findings) if stream else list(findings),
-        "summary": summary,
     }
+    if inp.include_suppressed:
+        out["suppressed"] = [f.to_json_suppressed() for f in inp.result.suppressed]
+    out["summary"] = summary
+    return out
 
 
 def render(inp: ReportInput) -> str:

@@ -2,13 +2,18 @@
 
 GitHub specifics that matter (see guide B.1): one run; relative URIs with ``%SRCROOT%``; all
 four region fields; ``help.text``; ``properties.security-severity`` as a *string*; stable
-``partialFingerprints``; suppressed results left out (GitHub ignores ``suppressions``).
+``partialFingerprints``; suppressed results left out (GitHub ignores ``suppressions``), or,
+with ``--include-suppressed``, listed after the others with ``suppressions`` (kind
+``inSource`` for comments and annotations, ``external`` for the config and a baseline; the
+``netpol-lint.io/ignore-reason`` as the justification).
 """
 from __future__ import annotations
 
+import itertools
 from urllib.parse import quote
 
 from .. import __version__
+from ..engine.suppress import suppression_kind
 from . import ReportInput
 from .fastjson import Stream, iter_indent2
 
@@ -84,11 +89,20 @@ def _result(f, index: dict) -> dict:
     return res
 
 
+def _suppressed_result(f, index: dict) -> dict:
+    suppression = {"kind": suppression_kind(f.suppressed_by or "")}
+    if f.suppress_reason:
+        suppression["justification"] = f.suppress_reason
+    return {**_result(f, index), "suppressions": [suppression]}
+
+
 def document(inp: ReportInput, stream: bool = False) -> dict:
     """The SARIF log as data; with ``stream``, results become JSON only as they are written."""
     rules = inp.registry.sorted()
     index = {r.id: i for i, r in enumerate(rules)}
     results = (_result(f, index) for f in inp.result.findings)
+    if inp.include_suppressed:
+        results = itertools.chain(results, (_suppressed_result(f, index) for f in inp.result.suppressed))
     results = Stream(results) if stream else list(results)
     return {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",

@@ -1,0 +1,30 @@
+"""The typed rule contract is checked: ``mypy`` with the ``[tool.mypy]`` configuration of
+pyproject.toml (strict for the engine modules it lists) finds nothing."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+
+@pytest.mark.slow      # ~10 s: CI runs it
+def test_mypy_finds_nothing(tmp_path):
+    pytest.importorskip("mypy", reason="mypy (test extra) type-checks the engine")
+    proc = subprocess.run([sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path / "cache")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_the_strict_modules_are_strict():
+    """The configuration says strict for the engine: a module listed there cannot drift back
+    to untyped without the test above failing."""
+    import tomllib
+
+    cfg = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]
+    strict = [o for o in cfg["overrides"] if o.get("strict")]
+    assert strict and "netpol_lint.engine.*" in strict[0]["module"]
+    assert all((ROOT / f).is_file() for f in cfg["files"])
+    assert "netpol_lint/engine/rulebase.py" in cfg["files"] and "netpol_lint/engine/pipeline.py" in cfg["files"]
