@@ -29,7 +29,7 @@ from netpol_lint.engine.plugins import RuleRegistry
 RULES = RuleRegistry.default(autoload=False).sorted()
 UPDATE = os.environ.get("NETPOL_LINT_UPDATE_SNAPSHOTS") == "1"
 # fixture directories that are not a rule's: golden cases of --fix (tests/test_fix.py)
-NOT_RULES = {"fix"}
+NOT_RULES = {"fix", "units"}          # scenario fixtures: --fix goldens, deployment units (tests/test_units.py)
 
 
 def _fixture_args(d) -> list[str]:

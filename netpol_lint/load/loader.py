@@ -550,8 +550,8 @@ def parse_text(src: SourceFile, text: str, limits: Limits = Limits(), is_json: b
         # a Helm values.yaml, a template of something else: not a manifest, no finding
         # (RULES.md NPL002).  Parsed, it is non-Kubernetes documents like any other file;
         # unreadable because of its markers, it is a skip note.
-        if any(p.rule == "NPL002" for p in src.problems):
-            src.problems = [p for p in src.problems if p.rule != "NPL002"]
+        if any(p.kind == "template" for p in src.problems):
+            src.problems = [p for p in src.problems if p.kind != "template"]
             if not src.problems:
                 src.documents.clear()
                 src.skipped = "template markers ({{ ... }}) without apiVersion/kind: not a manifest"

@@ -260,7 +260,7 @@ def _data_of(path: str, text: str) -> _Same | None:
         src = parse_text(SourceFile(path), text)
     except Exception:
         return None
-    return _Same([d.data for d in src.documents], [(p.rule, p.message) for p in src.problems])
+    return _Same([d.data for d in src.documents], [(p.kind, p.message) for p in src.problems])
 
 
 def _allow_policy_file(ws: Workspace, f: Finding) -> tuple[str, str] | None:

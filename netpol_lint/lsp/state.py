@@ -35,7 +35,7 @@ from ..options import Options
 
 def _input_problem(path: str, message: str) -> SourceFile:
     src = SourceFile(path)
-    src.problems.append(InputProblem("NPL001", message, Location.whole_file(path)))
+    src.problems.append(InputProblem("unreadable", message, Location.whole_file(path)))
     return src
 
 
