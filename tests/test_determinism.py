@@ -17,14 +17,14 @@ import pytest
 
 from conftest import FIXTURES
 
+pytestmark = pytest.mark.slow     # heavy: left out of `pytest -m "not slow"` (CI runs everything)
+
 RENDER_ALL = r"""
 import json, sys
 from netpol_lint.cli import build_parser
 from netpol_lint import api
 from netpol_lint.options import Options
 from netpol_lint.report import ReportInput, formats, renderer
-
-pytestmark = pytest.mark.slow     # heavy: left out of `pytest -m "not slow"` (CI runs everything)
 
 args = build_parser().parse_args(["lint", *sys.argv[1:]])
 run = api.run(Options.from_args(args))

@@ -67,7 +67,10 @@ def test_sh_examples_use_options_that_exist(name, line, command):
         return
     if not argv or argv[0] not in COMMANDS:
         argv.insert(0, "lint")
-    build_parser(argv[0]).parse_args(argv)        # UsageError for an option that does not exist
+    try:
+        build_parser(argv[0]).parse_args(argv)    # UsageError for an option that does not exist
+    except SystemExit as exc:                     # `--help` prints and exits 0
+        assert exc.code == 0 and ("--help" in argv or "-h" in argv), command
 
 
 def test_sh_examples_are_found():

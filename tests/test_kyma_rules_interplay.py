@@ -209,7 +209,7 @@ def test_sarif_related_locations_name_route_gateway_service_and_policy():
                                 ("examples/shop/orders.yaml", 28),
                                 ("examples/shop/network-policies.yaml", 19),   # the isolating policies
                                 ("examples/shop/network-policies.yaml", 8),
-                                ("examples/shop/network-policies.yaml", 70)]   # the near miss's podSelector
+                                ("examples/shop/network-policies.yaml", 75)]   # the near miss's podSelector
     npl203 = results[("NPL203", "examples/shop/network-policies.yaml")]
     assert ("examples/shop/catalog.yaml", 35) in _related(npl203)             # Service port -> targetPort
 

@@ -121,7 +121,7 @@ def test_quoted_markers_elsewhere_keep_the_manifest():
                   "metadata: {name: w}\nspec: {template: {spec: {containers: [{ports: [{name: '{{ .P }}'}]}]}}}",
                   "metadata: {name: w}\nspec: {jobTemplate: {spec: {template: {metadata: {labels: {a: '{{.B}}'}}}}}}"):
         src = _parse("apiVersion: batch/v1\nkind: CronJob\n" + field + "\n")
-        assert [p.rule for p in src.problems] == ["NPL002"] and not src.documents, field
+        assert [p.kind for p in src.problems] == ["template"] and not src.documents, field
 
 
 def test_values_yaml_and_tool_json_are_not_manifests(tmp_path):
@@ -136,7 +136,7 @@ def test_values_yaml_and_tool_json_are_not_manifests(tmp_path):
     assert got["values.yaml"].problems == [] and "not a manifest" in got["values.yaml"].skipped
     assert got["quoted-values.yaml"].problems == [] and got["quoted-values.yaml"].skipped is None
     assert got["package.json"].problems == [] and "not a manifest" in got["package.json"].skipped
-    assert [p.rule for p in got["svc.json"].problems] == ["NPL001"] and got["svc.json"].skipped is None
+    assert [p.kind for p in got["svc.json"].problems] == ["syntax"] and got["svc.json"].skipped is None
 
 
 def test_discover_walks_recursively_skips_hidden_and_excluded(tmp_path):

@@ -49,7 +49,7 @@ def test_full_shows_source_caret_notes_and_fix():
     header, *rest = text.splitlines()
     concise = run_cli("lint", "examples/shop", "--quiet", "--select", "NPL203", "--color", "never", cwd=ROOT).stdout
     assert header == concise.rstrip("\n")                 # the first line is the text line
-    assert rest[:5] == ["   |", "87 |         - protocol: TCP", "88 |           port: 80", "   |                 ^^",
+    assert rest[:5] == ["   |", "92 |         - protocol: TCP", "93 |           port: 80", "   |                 ^^",
                         "   |"]
     assert "   = note: examples/shop/catalog.yaml:35:7: Service shop/catalog port 80 -> targetPort 9000" in rest
     assert any(line.startswith("   = fix: ") for line in rest)

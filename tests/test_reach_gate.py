@@ -33,7 +33,7 @@ def test_probes_with_expectations_unknown_endpoints_and_a_summary(tmp_path):
     r = reach("--probes", str(tmp_path / "p.json"))
     assert r.returncode == 1
     lines = r.stdout.splitlines()
-    assert lines[2] == ("ERROR   probe 3: no workload 'shop/nowhere' in the input (use NAMESPACE/NAME or ip:ADDRESS)"
+    assert lines[2] == ("ERROR   probe 3: no workload 'shop/nowhere' in the input (use NAMESPACE/NAME, ip:ADDRESS or apiserver)"
                         "  [expected allow: NOT AS EXPECTED]")
     assert lines[-1] == "4 probes: 1 allowed, 2 denied, 1 could not be asked; 2 of 4 as expected (not: probes 3, 4)."
     out = json.loads(reach("--probes", str(tmp_path / "p.json"), "--format", "json").stdout)

@@ -290,7 +290,7 @@ class Evaluator:
                 if not hits:
                     missing.append(f"Service {ref} has no port {want}" + (f"/{exp.protocol}" if exp.protocol else ""))
                 for p in hits:
-                    target = _target_port(p, e)
+                    target = _endpoint_target_port(p, e)
                     if target is None:
                         missing.append(f"Service {ref} port {p.get('port')} targets {p.get('targetPort')!r}, "
                                        f"which {e.id} does not declare")
@@ -544,7 +544,7 @@ def _proto(p: dict) -> str:
     return v if isinstance(v, str) else "TCP"
 
 
-def _target_port(p: dict, e: Endpoint) -> int | None:
+def _endpoint_target_port(p: dict, e: Endpoint) -> int | None:
     t = p.get("targetPort")
     if t is None:
         return _number(p.get("port"))

@@ -320,7 +320,7 @@ class Tracer:
             # service (the CRD prunes both): the Service is in the APIRule's namespace
             if default is not None and isinstance(default.get("name"), str) and default["name"]:
                 yield Route("APIRule", ar, ("spec", "service"), HostRef("service", ar.namespace, default["name"]),
-                            default["name"], _port_number(default.get("port")), gateways, gw_paths)
+                            default["name"], port_number(default.get("port")), gateways, gw_paths)
             return
         default_ns = default.get("namespace") if default and isinstance(default.get("namespace"), str) else None
         targets: list[tuple[dict | None, tuple]] = []
@@ -342,7 +342,7 @@ class Tracer:
                 continue
             ns = svc.get("namespace") if isinstance(svc.get("namespace"), str) and svc.get("namespace") else None
             ns = ns or default_ns or ar.namespace
-            port = _port_number(svc.get("port"))
+            port = port_number(svc.get("port"))
             yield Route("APIRule", ar, path, HostRef("service", ns, name), name, port, gateways, gw_paths)
 
     # -- VirtualService ---------------------------------------------------------------
@@ -386,7 +386,7 @@ class Tracer:
                         continue
                     host_text = dest.get("host")
                     host = parse_destination_host(host_text, vs.namespace, self.known_namespaces)
-                    port = _port_number(get(dest, "port", "number"))
+                    port = port_number(get(dest, "port", "number"))
                     path = ("spec", section, i, "route", j, "destination", "host")
                     routes.append(Route(
                         "VirtualService", vs, path, host, str(host_text), port,
@@ -445,7 +445,7 @@ class Tracer:
                 name = a.get("name")
                 label = f"authorizer {name}" if isinstance(name, str) and name else f"authorizer #{i + 1}"
                 path = ("spec", "config", "authorizers", i, "service")
-                yield Route("Authorizer", cr, path, host, str(svc), _port_number(a.get("port")), (), (), label)
+                yield Route("Authorizer", cr, path, host, str(svc), port_number(a.get("port")), (), (), label)
 
     # -- Service → pods ---------------------------------------------------------------
     def _resolve_backends(self, route: Route) -> None:
@@ -478,7 +478,7 @@ class Tracer:
             return []
         ports = [(i, p) for i, p in service.ports() if _protocol(p) == "TCP"]
         if route.port is not None:
-            chosen = [(i, p) for i, p in ports if _port_number(p.get("port")) == route.port]
+            chosen = [(i, p) for i, p in ports if port_number(p.get("port")) == route.port]
         else:
             chosen = ports
         backends = []
@@ -486,7 +486,7 @@ class Tracer:
             if not chosen:
                 backends.append(Backend(w, service, route.port, None))
             for i, p in chosen:
-                backends.append(Backend(w, service, _port_number(p.get("port")), _target_port(p, w), i))
+                backends.append(Backend(w, service, port_number(p.get("port")), target_port(p, w), i))
         return backends
 
 
@@ -520,7 +520,7 @@ def _applies_to_mesh(entry: dict) -> bool:
     return False
 
 
-def _port_number(v) -> int | None:
+def port_number(v) -> int | None:
     if isinstance(v, bool):
         return None
     if isinstance(v, int) and 1 <= v <= 65535:
@@ -535,15 +535,15 @@ def _protocol(p: dict) -> str:
     return proto if isinstance(proto, str) else "TCP"
 
 
-def _target_port(p: dict, w: Workload) -> int | None:
+def target_port(p: dict, w: Workload) -> int | None:
     """The container port a Service port sends to on ``w`` (None: a name the pod lacks)."""
     t = p.get("targetPort")
     if t is None:
-        return _port_number(p.get("port"))
+        return port_number(p.get("port"))
     if isinstance(t, int) and not isinstance(t, bool):
         return t if 1 <= t <= 65535 else None
     if isinstance(t, str):
-        return _port_number(resolve_named_port(t, _protocol(p), w.container_ports))
+        return port_number(resolve_named_port(t, _protocol(p), w.container_ports))
     return None
 
 

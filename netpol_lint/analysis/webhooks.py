@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from ..model.resources import Resource, Workload, get
-from .routes import _port_number, _target_port
+from .routes import port_number, target_port
 
 ADMISSION_KINDS = ("ValidatingWebhookConfiguration", "MutatingWebhookConfiguration")
 ADMISSION_GROUP = "admissionregistration.k8s.io"
@@ -49,7 +49,7 @@ def _service_ref(raw) -> tuple[str, str, int] | None:
     if not (isinstance(ns, str) and ns and isinstance(name, str) and name):
         return None
     port = raw.get("port", 443)
-    port = _port_number(port)
+    port = port_number(port)
     return (ns, name, port) if port is not None else None
 
 
@@ -95,11 +95,11 @@ def backends(model, hook: Webhook) -> Iterator[tuple[Workload, int]]:
     selector = service.selector
     if not selector:
         return
-    chosen = [p for _, p in service.ports() if _port_number(p.get("port")) == hook.port
+    chosen = [p for _, p in service.ports() if port_number(p.get("port")) == hook.port
               and str(p.get("protocol") or "TCP").upper() == "TCP"]
     if not chosen:
         return
     for w in model.workloads_selected(service.namespace, selector):
-        target = _target_port(chosen[0], w)
+        target = target_port(chosen[0], w)
         if target is not None:
             yield w, target

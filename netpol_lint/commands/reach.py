@@ -255,11 +255,11 @@ class _Resolver:
         if text.startswith("svc:"):
             service = self._service(text[4:])
             return [w for w in self._selected(service)]
-        return [self._endpoint(text)]
+        return [self._endpoint(text, "from")]
 
-    def _endpoint(self, text: str):
+    def _endpoint(self, text: str, role: str = "to"):
         try:
-            return self.network.endpoint(text)
+            return self.network.endpoint(text, role)
         except EndpointError as exc:
             raise UsageError(str(exc)) from None
 
@@ -273,8 +273,8 @@ class _Resolver:
             out = []
             for w in self._selected(service):
                 for sp in entries:
-                    from ..analysis.routes import _target_port
-                    target = _target_port(sp, w)
+                    from ..analysis.routes import target_port
+                    target = target_port(sp, w)
                     if target is None:
                         raise UsageError(f"Service {service.ns_name} port {port}: targetPort "
                                          f"{sp.get('targetPort')!r} is not a port of {w.kind} {w.ns_name}")

@@ -40,10 +40,10 @@ def directive_refs(text: str) -> Iterator[tuple[int, int, str]]:
                 start += len(part) + 1
 
 
-def ignore_annotations(r: Resource) -> list[tuple[tuple, str]]:
+def ignore_annotations(r: Resource) -> list[tuple[tuple[str | int, ...], str]]:
     """``(path, value)`` of the resource's ``netpol-lint.io/ignore`` annotations: its own and,
     for a workload, its pod template's."""
-    out = []
+    out: list[tuple[tuple[str | int, ...], str]] = []
     value = r.annotations.get(IGNORE_ANNOTATION)
     if value:
         out.append((("metadata", "annotations", IGNORE_ANNOTATION), value))
@@ -140,7 +140,7 @@ class Suppressor:
                         # shows as "default", and the file tells the units apart
                         ns = str(r.namespace) if r.namespace is not None else None
                         self._index.setdefault((kind_name, r.name, ns, r.file), []).append(r)
-        return self._index.get((kind, name, str(namespace) if namespace is not None else None, file), ())
+        return self._index.get((kind, name, str(namespace) if namespace is not None else None, file), [])
 
     # -- config -----------------------------------------------------------------------
     def _by_config(self, f: Finding) -> str | None:

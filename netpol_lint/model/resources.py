@@ -342,6 +342,19 @@ class Workload(Resource):
 
 
 class NetworkPolicy(Resource):
+    @lazy
+    def policy_types(self) -> tuple[str, ...]:
+        """Effective policyTypes: as written, else Ingress (+ Egress when egress rules exist);
+        the language server's hover shows them."""
+        types = self.spec.get("policyTypes")
+        if isinstance(types, list) and types:
+            return tuple(t for t in types if isinstance(t, str))
+        out = ["Ingress"]
+        egress = self.spec.get("egress")
+        if isinstance(egress, list) and egress:  # the API server defaults on len(egress) > 0
+            out.append("Egress")
+        return tuple(out)
+
     def rules(self, direction: str) -> list:
         r = self.spec.get("ingress" if direction == "Ingress" else "egress")
         return r if isinstance(r, list) else []

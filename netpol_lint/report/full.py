@@ -18,7 +18,7 @@ The first line of each block is exactly the ``text`` line, so grep still finds i
 from __future__ import annotations
 
 from . import ReportInput
-from .text import _BOLD, _COLORS, _RESET, _summary_lines, finding_line, render_statistics
+from .text import BOLD, COLORS, RESET, summary_lines, finding_line, render_statistics
 
 CONTEXT = 1            # source lines shown before and after the finding's span
 MAX_SPAN_LINES = 6     # a longer span shows its first and last lines around a "..."
@@ -32,7 +32,7 @@ def render(inp: ReportInput) -> str:
     blocks = [finding_block(f, sources, inp.registry, inp.color) for f in inp.result.findings]
     out = "\n".join(blocks)
     if not inp.quiet:
-        out += "\n".join(_summary_lines(inp)) + "\n"
+        out += "\n".join(summary_lines(inp)) + "\n"
     return out
 
 
@@ -111,7 +111,7 @@ def snippet(lines: list[str] | None, loc, severity: str | None = None) -> list[s
     stop = min(max(stop, start + 1), max(len(first), start + 1))
     caret = " " * start + "^" * (stop - start)
     if severity:
-        caret = f"{_COLORS.get(severity, '')}{_BOLD}{caret}{_RESET}"
+        caret = f"{COLORS.get(severity, '')}{BOLD}{caret}{RESET}"
     out = [gutter]
     for n in shown:
         out.append(_numbered(n, width, lines[n - 1]))

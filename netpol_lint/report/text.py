@@ -9,8 +9,8 @@ from collections import Counter
 from ..engine.findings import describe_resource
 from . import ReportInput
 
-_COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
-_BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
+COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
+BOLD, _DIM, RESET = "\033[1m", "\033[2m", "\033[0m"
 
 
 def render(inp: ReportInput) -> str:
@@ -23,11 +23,11 @@ def render(inp: ReportInput) -> str:
         if c and f.file != current:
             if current is not None:
                 lines.append("")
-            lines.append(f"{_BOLD}{f.file}{_RESET}")
+            lines.append(f"{BOLD}{f.file}{RESET}")
             current = f.file
         lines.append(finding_line(f, c))
     if not inp.quiet:
-        lines.extend(_summary_lines(inp))
+        lines.extend(summary_lines(inp))
     return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -47,8 +47,8 @@ def finding_line(f, color: bool = False) -> str:
     sev = f"[{f.severity}]"
     fixable = " [*]" if f.fixable else ""
     if color:
-        return (f"{loc.file}:{loc.line}:{loc.column}: {_BOLD}{f.rule}{_RESET} "
-                f"{_COLORS.get(f.severity, '')}{sev}{_RESET}{fixable} {msg}{_DIM}{res}{_RESET}")
+        return (f"{loc.file}:{loc.line}:{loc.column}: {BOLD}{f.rule}{RESET} "
+                f"{COLORS.get(f.severity, '')}{sev}{RESET}{fixable} {msg}{_DIM}{res}{RESET}")
     return f"{loc.file}:{loc.line}:{loc.column}: {f.rule} {sev}{fixable} {msg}{res}"
 
 
@@ -62,7 +62,7 @@ def names_resource(message: str, resource: dict) -> bool:
     return f"{resource.get('kind')} {name}" in message
 
 
-def _summary_lines(inp: ReportInput) -> list[str]:
+def summary_lines(inp: ReportInput) -> list[str]:
     s = inp.summary()
     r = inp.result
     out = []
@@ -132,5 +132,5 @@ def render_statistics(inp: ReportInput) -> str:
         mark = "[*]" if fixable[rule_id] else "   "
         lines.append(f"{counts[rule_id]:>{width}}\t{rule_id}\t{mark} {name}")
     if not inp.quiet:
-        lines.extend(_summary_lines(inp))
+        lines.extend(summary_lines(inp))
     return "\n".join(lines) + ("\n" if lines else "")
