@@ -334,7 +334,7 @@ def test_impact_lists_already_broken_routes_with_their_fix():
 def test_docs_show_the_real_reach_output():
     from conftest import ROOT
     doc = (ROOT / "docs" / "platform.md").read_text()
-    block = doc.split("$ netpol-lint reach . --from apiserver --to istio-system/istiod --port 15017\n", 1)[1]
+    block = doc.split("$ cd examples && netpol-lint reach . --from apiserver --to istio-system/istiod --port 15017\n", 1)[1]
     shown = block.split("```", 1)[0]
     proc = run_cli("reach", ".", "--from", "apiserver", "--to", "istio-system/istiod", "--port", "15017",
                    cwd=ROOT / "examples")
