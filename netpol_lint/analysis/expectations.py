@@ -36,6 +36,7 @@ from .ipblocks import PRIVATE, IPSet, split_atoms
 from .istio_world import SYNTHETIC_PATH
 from .portsets import PROTOCOLS, resolve_named_port
 from .reachability import Network, PortError, Verdict
+from .routes import port_number, port_protocol, target_port
 from .selectors import parse_selector
 
 # Addresses that are never "the internet": private and CGNAT ranges (also where pods live
@@ -283,19 +284,19 @@ class Evaluator:
         for e in eps:
             ports, missing = [], []
             wanted = exp.ports or tuple(dict.fromkeys(
-                _number(p.get("port")) for p in entries if _number(p.get("port")) is not None))
+                port_number(p.get("port")) for p in entries if port_number(p.get("port")) is not None))
             for want in wanted:
                 hits = [p for p in entries if (p.get("port") == want or p.get("name") == want)
-                        and (exp.protocol is None or _proto(p) == exp.protocol) and _proto(p) in PROTOCOLS]
+                        and (exp.protocol is None or port_protocol(p) == exp.protocol) and port_protocol(p) in PROTOCOLS]
                 if not hits:
                     missing.append(f"Service {ref} has no port {want}" + (f"/{exp.protocol}" if exp.protocol else ""))
                 for p in hits:
-                    target = _endpoint_target_port(p, e)
+                    target = target_port(p, e.ports)
                     if target is None:
                         missing.append(f"Service {ref} port {p.get('port')} targets {p.get('targetPort')!r}, "
                                        f"which {e.id} does not declare")
                     else:
-                        ports.append((target, _proto(p)))
+                        ports.append((target, port_protocol(p)))
             targets.append(Target(e, tuple(dict.fromkeys(ports)), "; ".join(missing), service=svc))
         return Side(tuple(targets))
 
@@ -531,28 +532,6 @@ def _may_connect(net: Network, s: Endpoint, d: Endpoint) -> bool:
         return True
     return bool((net._reach_mask("Egress", s.index) >> d.index) & 1
                 and (net._reach_mask("Ingress", d.index) >> s.index) & 1)
-
-
-def _number(v):
-    if isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 65535:
-        return v
-    return None
-
-
-def _proto(p: dict) -> str:
-    v = p.get("protocol", "TCP")
-    return v if isinstance(v, str) else "TCP"
-
-
-def _endpoint_target_port(p: dict, e: Endpoint) -> int | None:
-    t = p.get("targetPort")
-    if t is None:
-        return _number(p.get("port"))
-    if isinstance(t, int) and not isinstance(t, bool):
-        return t if 1 <= t <= 65535 else None
-    if isinstance(t, str):
-        return resolve_named_port(t, _proto(p), e.ports) if not t.isdigit() else _number(int(t))
-    return None
 
 
 def _verdict_detail(v: Verdict) -> str:

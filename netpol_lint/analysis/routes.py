@@ -476,7 +476,7 @@ class Tracer:
         selector = service.selector
         if not selector or service.spec.get("type") == "ExternalName":
             return []
-        ports = [(i, p) for i, p in service.ports() if _protocol(p) == "TCP"]
+        ports = [(i, p) for i, p in service.ports() if port_protocol(p) == "TCP"]
         if route.port is not None:
             chosen = [(i, p) for i, p in ports if port_number(p.get("port")) == route.port]
         else:
@@ -486,7 +486,7 @@ class Tracer:
             if not chosen:
                 backends.append(Backend(w, service, route.port, None))
             for i, p in chosen:
-                backends.append(Backend(w, service, port_number(p.get("port")), target_port(p, w), i))
+                backends.append(Backend(w, service, port_number(p.get("port")), target_port(p, w.container_ports), i))
         return backends
 
 
@@ -530,20 +530,22 @@ def port_number(v) -> int | None:
     return None
 
 
-def _protocol(p: dict) -> str:
+def port_protocol(p: dict) -> str:
+    """A Service (or container) port's protocol, TCP when absent or not a string."""
     proto = p.get("protocol", "TCP")
     return proto if isinstance(proto, str) else "TCP"
 
 
-def target_port(p: dict, w: Workload) -> int | None:
-    """The container port a Service port sends to on ``w`` (None: a name the pod lacks)."""
+def target_port(p: dict, container_ports: tuple) -> int | None:
+    """The container port a Service port sends to on pods with ``container_ports`` (a
+    workload's, or an endpoint's ``ports``; None: a name the pods lack)."""
     t = p.get("targetPort")
     if t is None:
         return port_number(p.get("port"))
     if isinstance(t, int) and not isinstance(t, bool):
         return t if 1 <= t <= 65535 else None
     if isinstance(t, str):
-        return port_number(resolve_named_port(t, _protocol(p), w.container_ports))
+        return port_number(resolve_named_port(t, port_protocol(p), container_ports))
     return None
 
 

@@ -100,6 +100,6 @@ def backends(model, hook: Webhook) -> Iterator[tuple[Workload, int]]:
     if not chosen:
         return
     for w in model.workloads_selected(service.namespace, selector):
-        target = target_port(chosen[0], w)
+        target = target_port(chosen[0], w.container_ports)
         if target is not None:
             yield w, target

@@ -79,6 +79,13 @@ def _cr_location(cr):
     return cr.locate("spec", key=True)
 
 
+def _entry_lines(e: ImpactEntry, head: str, verb: str) -> list[str]:
+    """One entry of a text group: the connection, what it loses (``breaks``/``denied``), why,
+    and the fixes."""
+    return ([f"  {head}", f"    {verb} {e.breaks.to_text()}"] + [f"    because {r}" for r in e.reasons]
+            + [f"    fix {f.text()}" for f in e.fixes])
+
+
 def summary_line(report: ImpactReport) -> str:
     breaking = len(report.breaking)
     other = len(report.group(OTHER))
@@ -129,12 +136,7 @@ def render_text(report: ImpactReport) -> str:
             if entries:
                 lines.append(f"{title} ({len(entries)}); dead today, whatever the flag says")
                 for e in entries:
-                    lines.append(f"  {e.source} => {e.target}")
-                    lines.append(f"    denied {e.breaks.to_text()}")
-                    for r in e.reasons:
-                        lines.append(f"    because {r}")
-                    for f in e.fixes:
-                        lines.append(f"    fix {f.text()}")
+                    lines += _entry_lines(e, f"{e.source} => {e.target}", "denied")
                 lines.append("")
             continue
         if gid == OTHER:
@@ -150,12 +152,7 @@ def render_text(report: ImpactReport) -> str:
         value = "istio" if gid == "sidecars" else "allowed"
         lines.append(f"{title} ({len(entries)}); the fix: {label}: {value}")
         for e in entries:
-            lines.append(f"  {e.change.transition() if e.change else f'{e.source} => {e.target}'}")
-            lines.append(f"    breaks {e.breaks.to_text()}")
-            for r in e.reasons:
-                lines.append(f"    because {r}")
-            for f in e.fixes:
-                lines.append(f"    fix {f.text()}")
+            lines += _entry_lines(e, e.change.transition() if e.change else f"{e.source} => {e.target}", "breaks")
         lines.append("")
     lines += expectations_text(report)
     lines.append("")

@@ -274,7 +274,7 @@ class _Resolver:
             for w in self._selected(service):
                 for sp in entries:
                     from ..analysis.routes import target_port
-                    target = target_port(sp, w)
+                    target = target_port(sp, w.container_ports)
                     if target is None:
                         raise UsageError(f"Service {service.ns_name} port {port}: targetPort "
                                          f"{sp.get('targetPort')!r} is not a port of {w.kind} {w.ns_name}")

@@ -6,7 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Iterable
 
 from ..load.documents import Location, Related
 
@@ -117,3 +117,25 @@ class Finding:
         """A suppressed finding's JSON (``--include-suppressed``): the finding's, plus what
         suppressed it and the ``netpol-lint.io/ignore-reason`` given (or null)."""
         return {**self.to_json(), "suppressed_by": self.suppressed_by, "justification": self.suppress_reason}
+
+
+def unique_related(related: Iterable[Related]) -> list[Related] | tuple[Related, ...]:
+    """Related locations without repeats, in order: an entry whose message was already given
+    for the same file is dropped.  A route with several destinations to one Service (weighted
+    subsets), or reached through several Service ports, is then named once per file that
+    defines it; a route defined in several files is still named once in each (any of them may
+    be the one deployed).  A list or tuple without repeats is kept as given: rules pass one to
+    many findings (NPL004 per group of duplicates, NPL105 per route; findings are read-only).
+    Used by ``Rule.finding`` and by the pipeline's fold."""
+    if related.__class__ not in (list, tuple):
+        related = list(related)
+    if len(related) < 2:
+        return related
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for r in related:
+        key = (r.location.file, r.message)
+        if key not in seen:
+            seen.add(key)
+            unique.append(r)
+    return related if len(unique) == len(related) else unique

@@ -33,7 +33,7 @@ from itertools import groupby
 from typing import Callable, Iterable
 
 from .changed import ChangedScope
-from .findings import SEVERITY_ORDER, Finding, Related
+from .findings import SEVERITY_ORDER, Finding, Related, unique_related
 from .linter import LintContext, LintResult, run_rules
 from .plugins import RuleRegistry
 from .rulebase import Rule
@@ -255,20 +255,8 @@ def fold(findings: list[Finding]) -> list[Finding]:
         related = list(f.related)
         for e in sorted(f.explains, key=Finding.sort_key):
             related.append(Related(e.location, f"{e.rule} {e.explained_note or e.message}"))
-        out.append(dataclasses.replace(f, severity=severity, message=message, related=dedupe_related(related)))
+        out.append(dataclasses.replace(f, severity=severity, message=message, related=tuple(unique_related(related))))
     return out
-
-
-def dedupe_related(related: Iterable[Related]) -> tuple[Related, ...]:
-    """Related locations in order, each (location, message) once."""
-    seen = set()
-    out = []
-    for r in related:
-        key = (r.location, r.message)
-        if key not in seen:
-            seen.add(key)
-            out.append(r)
-    return tuple(out)
 
 
 def _files_for(session: Session, findings: list[Finding]) -> dict[str, SourceFile]:

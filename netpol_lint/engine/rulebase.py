@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable
 
-from .findings import Finding, LabelFix, Related
+from .findings import Finding, LabelFix, Related, unique_related
 from ..load.documents import Location
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -97,7 +97,7 @@ class Rule:
             rule=self.id, name=self.name, severity=self.severity, message=message, location=location,
             resource=resource.identity() if resource is not None else None,
             fixable=self.fixable and fix is not None, fix=fix,
-            related=_unique(related) if related else _NO_RELATED,
+            related=(unique_related(related) or _NO_RELATED) if related else _NO_RELATED,
             node_hint=node_hint,
             explained_by=explained_by, explained_note=explained_note, detail=detail,
         )
@@ -119,29 +119,6 @@ class Rule:
 
     def __repr__(self) -> str:
         return f"<rule {self.id} {self.name}>"
-
-
-def _unique(related: Iterable[Related]) -> list[Related] | tuple[Related, ...]:
-    """Related locations without repeats, in order: an entry whose message was already given
-    for the same file is dropped.  A route with several destinations to one Service (weighted
-    subsets), or reached through several Service ports, is then named once per file that
-    defines it; a route defined in several files is still named once in each (any of them may
-    be the one deployed).  A list or tuple without repeats is kept as given: rules pass one to
-    many findings (NPL004 per group of duplicates, NPL105 per route; findings are read-only)."""
-    if related.__class__ not in (list, tuple):
-        related = list(related)
-    if not related:
-        return _NO_RELATED
-    if len(related) < 2:
-        return related
-    seen: set[tuple[str, str]] = set()
-    unique = []
-    for r in related:
-        key = (r.location.file, r.message)
-        if key not in seen:
-            seen.add(key)
-            unique.append(r)
-    return related if len(unique) == len(related) else unique
 
 
 def validate_rule(rule: Rule) -> str | None:
