@@ -14,8 +14,27 @@ class YamlSyntaxError(InputProblemRule):
     rationale = ("kubectl rejects the file (or, for duplicate keys, silently keeps one value), so whatever it "
                  "was meant to deploy never reaches the cluster as written. The rest of the input is still "
                  "linted; the position is the parser's.")
-    bad_example = "metadata:\n  name: shop\n  name: shop-v2   # duplicate key\n"
-    good_example = "metadata:\n  name: shop\n"
+    bad_example = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: shop
+  name: shop-v2   # duplicate key: one of the two values is dropped
+spec:
+  selector: {app: shop}
+  ports:
+  - port: 80
+"""
+    good_example = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: shop-v2
+spec:
+  selector: {app: shop}
+  ports:
+  - port: 80
+"""
     fix_text = "Correct the syntax at the reported line and column (indent with spaces, one value per key, UTF-8)."
     tags = ("input",)
 

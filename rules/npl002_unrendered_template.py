@@ -18,7 +18,13 @@ class UnrenderedTemplate(InputProblemRule):
                  "`apiVersion`/`kind` (a Helm `values.yaml`) is not a manifest at all: skipped without a finding.")
     bad_example = ("apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}-web\n---\n"
                    "apiVersion: v1\nkind: Service\nmetadata:\n  name: '{{ .Values.name }}'   # quoted: parses, still a template\n")
-    good_example = "# lint the rendered output instead:\n# helm template my-release ./chart | netpol-lint -\n"
+    good_example = """\
+# lint the rendered chart instead: helm template my-release ./chart | netpol-lint -
+apiVersion: v1
+kind: Service
+metadata:
+  name: my-release-web
+"""
     fix_text = "Pipe rendered manifests into the linter: `helm template RELEASE CHART | netpol-lint -`, or exclude chart templates."
     tags = ("input",)
 

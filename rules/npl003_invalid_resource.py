@@ -18,9 +18,20 @@ class InvalidResource(Rule):
                  "`yes`, `on` or `8080` unquoted where a string is expected, `tcp` instead of `TCP`, an `except` "
                  "outside its `cidr`. The linter reports the problem where it is and does not guess what the "
                  "malformed part meant: an invalid selector, port or peer matches nothing in the analysis.")
-    bad_example = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: allow-web\n"
-                   "  labels:\n    managed: yes\nspec:\n  podSelector: {}\n  ingress:\n  - ports:\n"
-                   "    - port: 8080\n      protocol: tcp\n")
+    bad_example = """\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: allow-web
+  labels:
+    managed: yes     # YAML reads a boolean: label values are strings
+spec:
+  podSelector: {}
+  ingress:
+  - ports:
+    - port: 8080
+      protocol: tcp  # TCP, UDP or SCTP (case-sensitive)
+"""
     good_example = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: allow-web\n"
                     "  labels:\n    managed: \"yes\"\nspec:\n  podSelector: {}\n  ingress:\n  - ports:\n"
                     "    - port: 8080\n      protocol: TCP\n")

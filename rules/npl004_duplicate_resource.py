@@ -12,8 +12,15 @@ class DuplicateResource(Rule):
     summary = "Checks for the same group/kind/namespace/name defined more than once in the input."
     rationale = ("Only the last one applied survives, so labels or policy rules in the other copy are not what "
                  "runs; analysis over the input would otherwise mix both.")
-    bad_example = ("apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\n---\n"
-                   "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\n")
+    bad_example = """\
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}   # defined again
+"""
     good_example = "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\n"
     fix_text = "Keep one definition (or give the copies distinct names or namespaces)."
     tags = ("input",)

@@ -18,8 +18,30 @@ class UnknownSuppression(Rule):
                  "author meant to silence keeps failing the run, or -- worse -- the author believes a rule is "
                  "acknowledged that never was. Rules are those of this run: built-in rules and the plugins and "
                  "rule directories loaded.")
-    bad_example = ("metadata:\n  name: web\n  annotations:\n    netpol-lint.io/ignore: \"NPL10l\"   # not a rule\n")
-    good_example = ("metadata:\n  name: web\n  annotations:\n    netpol-lint.io/ignore: \"NPL101\"\n")
+    bad_example = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  annotations:
+    netpol-lint.io/ignore: "NPL10l"   # not a rule: suppresses nothing
+spec:
+  selector: {app: web}
+  ports:
+  - port: 80
+"""
+    good_example = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  annotations:
+    netpol-lint.io/ignore: "NPL101"
+spec:
+  selector: {app: web}
+  ports:
+  - port: 80
+"""
     fix_text = ("Name an existing rule by id (`NPL101`) or name (`missing-from-ingressgateway-label`), or `all`; "
                 "`netpol-lint rules` lists them. Separate several with commas.")
     tags = ("input",)

@@ -22,14 +22,69 @@ class MissingFromIngressgatewayLabel(Rule):
     rationale = ("With `networkPoliciesEnabled: true` the Istio module isolates istio-ingressgateway for egress "
                  "and only lets it connect to pods labelled `from-ingressgateway: allowed`. Every request the "
                  "route forwards to an unlabelled pod is dropped, so the exposed API stops answering.")
-    bad_example = ("apiVersion: gateway.kyma-project.io/v2\nkind: APIRule\nmetadata: {name: web, namespace: shop}\n"
-                   "spec:\n  gateway: kyma-system/kyma-gateway\n  hosts: [web.example.com]\n"
-                   "  service: {name: web, port: 80}\n  rules:\n  - {path: /*, methods: [GET], noAuth: true}\n---\n"
-                   "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n"
-                   "  template:\n    metadata:\n      labels:\n        app: web\n")
-    good_example = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n"
-                    "  template:\n    metadata:\n      labels:\n        app: web\n"
-                    "        networking.kyma-project.io/from-ingressgateway: allowed\n")
+    bad_example = """\
+apiVersion: operator.kyma-project.io/v1alpha2
+kind: Istio
+metadata: {name: default, namespace: kyma-system}
+spec: {networkPoliciesEnabled: true}
+---
+apiVersion: gateway.kyma-project.io/v2
+kind: APIRule
+metadata: {name: web, namespace: shop}
+spec:
+  gateway: kyma-system/kyma-gateway
+  hosts: [web.example.com]
+  service: {name: web, port: 80}
+  rules: [{path: /*, methods: [GET], noAuth: true}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    metadata:
+      labels:
+        app: web   # the route's backend: no from-ingressgateway: allowed
+"""
+    good_example = """\
+apiVersion: operator.kyma-project.io/v1alpha2
+kind: Istio
+metadata: {name: default, namespace: kyma-system}
+spec: {networkPoliciesEnabled: true}
+---
+apiVersion: gateway.kyma-project.io/v2
+kind: APIRule
+metadata: {name: web, namespace: shop}
+spec:
+  gateway: kyma-system/kyma-gateway
+  hosts: [web.example.com]
+  service: {name: web, port: 80}
+  rules: [{path: /*, methods: [GET], noAuth: true}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    metadata:
+      labels:
+        app: web
+        networking.kyma-project.io/from-ingressgateway: allowed
+"""
     fix_text = ("Add `networking.kyma-project.io/from-ingressgateway: allowed` to the pod template labels "
                 "(a Kyma Function's `spec.labels`: serverless puts them on the Function's pods, behind the "
                 "Service of the Function's name, port 80 to 8080); the fix adds it.")

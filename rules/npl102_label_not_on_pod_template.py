@@ -18,12 +18,63 @@ class LabelNotOnPodTemplate(Rule):
                  "A Function's pods carry its `spec.labels` (plus serverless's own labels) and never its "
                  "`metadata.labels` (kyma-project/serverless @779485d1, "
                  "components/buildless-serverless/api/v1alpha2/function_types.go `PodLabels`).")
-    bad_example = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels:\n"
-                   "    networking.kyma-project.io/from-ingressgateway: allowed\nspec:\n  template:\n"
-                   "    metadata:\n      labels:\n        app: web\n")
-    good_example = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n"
-                    "    metadata:\n      labels:\n        app: web\n"
-                    "        networking.kyma-project.io/from-ingressgateway: allowed\n")
+    bad_example = """\
+apiVersion: gateway.kyma-project.io/v2
+kind: APIRule
+metadata: {name: web, namespace: shop}
+spec:
+  gateway: kyma-system/kyma-gateway
+  hosts: [web.example.com]
+  service: {name: web, port: 80}
+  rules: [{path: /*, methods: [GET], noAuth: true}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+  labels:
+    networking.kyma-project.io/from-ingressgateway: allowed   # the Deployment's, not the pods'
+spec:
+  template:
+    metadata:
+      labels:
+        app: web
+"""
+    good_example = """\
+apiVersion: gateway.kyma-project.io/v2
+kind: APIRule
+metadata: {name: web, namespace: shop}
+spec:
+  gateway: kyma-system/kyma-gateway
+  hosts: [web.example.com]
+  service: {name: web, port: 80}
+  rules: [{path: /*, methods: [GET], noAuth: true}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    metadata:
+      labels:
+        app: web
+        networking.kyma-project.io/from-ingressgateway: allowed
+"""
     fix_text = ("Add the label to `spec.template.metadata.labels` (a Function's `spec.labels`); the fix copies it "
                 "there with the value `allowed`, and the copy on `metadata.labels` can then be removed.")
     tags = ("kyma-labels",)

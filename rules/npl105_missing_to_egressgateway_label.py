@@ -30,16 +30,78 @@ class MissingToEgressgatewayLabel(Rule):
                  "namespaces the VirtualService is not exported to (`spec.exportTo`). One finding per workload: "
                  "each is fixed on its own pod template, and suppressed or baselined on its own; the text summary "
                  "counts the findings per route, so one VirtualService in a busy namespace reads as one cause.")
-    bad_example = ("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: api, namespace: shop}\n"
-                   "spec:\n  hosts: [api.example.com]\n  gateways: [mesh, istio-egressgateway]\n  tls:\n"
-                   "  - match: [{gateways: [mesh], port: 443, sniHosts: [api.example.com]}]\n"
-                   "    route:\n    - destination:\n        host: istio-egressgateway.istio-system.svc.cluster.local\n"
-                   "        port: {number: 443}\n---\n"
-                   "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: orders, namespace: shop}\nspec:\n"
-                   "  template:\n    metadata:\n      labels: {app: orders}\n")
-    good_example = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: orders, namespace: shop}\nspec:\n"
-                    "  template:\n    metadata:\n      labels:\n        app: orders\n"
-                    "        networking.kyma-project.io/to-egressgateway: allowed\n")
+    bad_example = """\
+apiVersion: operator.kyma-project.io/v1alpha2
+kind: Istio
+metadata: {name: default, namespace: kyma-system}
+spec:
+  networkPoliciesEnabled: true
+  components: {egressGateway: {enabled: true}}
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+  labels: {istio-injection: enabled}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: api, namespace: shop}
+spec:
+  hosts: [api.example.com]
+  gateways: [mesh, istio-egressgateway]
+  tls:
+  - match: [{gateways: [mesh], port: 443, sniHosts: [api.example.com]}]
+    route:
+    - destination:
+        host: istio-egressgateway.istio-system.svc.cluster.local   # via the module's egress gateway
+        port: {number: 443}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: orders, namespace: shop}
+spec:
+  template:
+    metadata:
+      labels: {app: orders}   # no to-egressgateway: allowed
+"""
+    good_example = """\
+apiVersion: operator.kyma-project.io/v1alpha2
+kind: Istio
+metadata: {name: default, namespace: kyma-system}
+spec:
+  networkPoliciesEnabled: true
+  components: {egressGateway: {enabled: true}}
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+  labels: {istio-injection: enabled}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: api, namespace: shop}
+spec:
+  hosts: [api.example.com]
+  gateways: [mesh, istio-egressgateway]
+  tls:
+  - match: [{gateways: [mesh], port: 443, sniHosts: [api.example.com]}]
+    route:
+    - destination:
+        host: istio-egressgateway.istio-system.svc.cluster.local   # via the module's egress gateway
+        port: {number: 443}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: orders, namespace: shop}
+spec:
+  template:
+    metadata:
+      labels:
+        app: orders
+        networking.kyma-project.io/to-egressgateway: allowed
+"""
     fix_text = ("Add `networking.kyma-project.io/to-egressgateway: allowed` to the pod template labels of the "
                 "workloads that call the external host (the fix adds it).")
     tags = ("kyma-labels", "routes", "egress")

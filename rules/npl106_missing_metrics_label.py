@@ -54,17 +54,44 @@ class MissingMetricsLabel(Rule):
                  "15090) and to istiod's 15014 only from pods labelled `istio-metrics: allowed` or "
                  "`metrics-scraping: allowed` (or module pods). An unlabelled Prometheus loses every Istio metric "
                  "once the policies are on, and the dashboards and alerts built on them go quiet.")
-    bad_example = ("apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k8s, namespace: monitoring}\n"
-                   "spec:\n  serviceMonitorSelector: {}\n  serviceMonitorNamespaceSelector: {}\n"
-                   "  podMetadata:\n    labels: {app: prometheus}\n---\n"
-                   "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\n"
-                   "metadata: {name: istio-gateways, namespace: monitoring}\nspec:\n"
-                   "  namespaceSelector: {matchNames: [istio-system]}\n  selector: {matchLabels: {istio: ingressgateway}}\n"
-                   "  endpoints: [{port: http-envoy-prom}]\n")
-    good_example = ("apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k8s, namespace: monitoring}\n"
-                    "spec:\n  serviceMonitorSelector: {}\n  serviceMonitorNamespaceSelector: {}\n"
-                    "  podMetadata:\n    labels:\n      app: prometheus\n"
-                    "      networking.kyma-project.io/metrics-scraping: allowed\n")
+    bad_example = """\
+apiVersion: monitoring.coreos.com/v1
+kind: Prometheus
+metadata: {name: k8s, namespace: monitoring}
+spec:
+  serviceMonitorSelector: {}
+  serviceMonitorNamespaceSelector: {}
+  podMetadata:
+    labels: {app: prometheus}   # no metrics-scraping: allowed
+---
+apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata: {name: istio-gateways, namespace: monitoring}
+spec:
+  namespaceSelector: {matchNames: [istio-system]}   # scrapes Istio's metrics
+  selector: {matchLabels: {istio: ingressgateway}}
+  endpoints: [{port: http-envoy-prom}]
+"""
+    good_example = """\
+apiVersion: monitoring.coreos.com/v1
+kind: Prometheus
+metadata: {name: k8s, namespace: monitoring}
+spec:
+  serviceMonitorSelector: {}
+  serviceMonitorNamespaceSelector: {}
+  podMetadata:
+    labels:
+      app: prometheus
+      networking.kyma-project.io/metrics-scraping: allowed
+---
+apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata: {name: istio-gateways, namespace: monitoring}
+spec:
+  namespaceSelector: {matchNames: [istio-system]}   # scrapes Istio's metrics
+  selector: {matchLabels: {istio: ingressgateway}}
+  endpoints: [{port: http-envoy-prom}]
+"""
     fix_text = ("Add `networking.kyma-project.io/metrics-scraping: allowed` (or `istio-metrics: allowed`) to the "
                 "scraper's pod labels: `spec.podMetadata.labels` of a Prometheus CR, the pod template otherwise.")
     tags = ("kyma-labels", "metrics")

@@ -18,9 +18,17 @@ class UnneededFromIngressgatewayLabel(Rule):
     rationale = ("The label opens the pods to istio-ingressgateway on every port. When nothing routes to them "
                  "the opening serves no purpose, and a later route or a gateway misconfiguration can expose more "
                  "than intended (least privilege). Off by default: routes often live in another repository.")
-    bad_example = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: worker, namespace: shop}\nspec:\n"
-                   "  template:\n    metadata:\n      labels:\n        app: worker\n"
-                   "        networking.kyma-project.io/from-ingressgateway: allowed\n")
+    bad_example = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: worker, namespace: shop}
+spec:
+  template:
+    metadata:
+      labels:
+        app: worker
+        networking.kyma-project.io/from-ingressgateway: allowed   # no route reaches worker
+"""
     good_example = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: worker, namespace: shop}\nspec:\n"
                     "  template:\n    metadata:\n      labels:\n        app: worker\n")
     fix_text = "Remove the label from pods that are not exposed through the ingress gateway."

@@ -15,14 +15,41 @@ class EgressGatewayDisabled(Rule):
     rationale = ("The label only matters for traffic to istio-egressgateway. Without the component the label "
                  "does nothing, which usually means the egress setup the workload relies on is missing: its "
                  "calls leave the mesh directly (or fail where direct egress is blocked).")
-    bad_example = ("apiVersion: operator.kyma-project.io/v1alpha2\nkind: Istio\n"
-                   "metadata: {name: default, namespace: kyma-system}\nspec:\n  networkPoliciesEnabled: true\n---\n"
-                   "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: orders, namespace: shop}\nspec:\n"
-                   "  template:\n    metadata:\n      labels:\n"
-                   "        networking.kyma-project.io/to-egressgateway: allowed\n")
-    good_example = ("apiVersion: operator.kyma-project.io/v1alpha2\nkind: Istio\n"
-                    "metadata: {name: default, namespace: kyma-system}\nspec:\n  networkPoliciesEnabled: true\n"
-                    "  components:\n    egressGateway:\n      enabled: true\n")
+    bad_example = """\
+apiVersion: operator.kyma-project.io/v1alpha2
+kind: Istio
+metadata: {name: default, namespace: kyma-system}
+spec:
+  networkPoliciesEnabled: true   # no egress gateway
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: orders, namespace: shop}
+spec:
+  template:
+    metadata:
+      labels:
+        networking.kyma-project.io/to-egressgateway: allowed
+"""
+    good_example = """\
+apiVersion: operator.kyma-project.io/v1alpha2
+kind: Istio
+metadata: {name: default, namespace: kyma-system}
+spec:
+  networkPoliciesEnabled: true
+  components:
+    egressGateway:
+      enabled: true
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: orders, namespace: shop}
+spec:
+  template:
+    metadata:
+      labels:
+        networking.kyma-project.io/to-egressgateway: allowed
+"""
     fix_text = ("Enable the egress gateway in the Istio CR (`spec.components.egressGateway.enabled: true`), or "
                 "remove the label if the workload does not use it.")
     tags = ("kyma-labels", "istio-cr", "egress")

@@ -21,13 +21,48 @@ class UnresolvableRouteHost(Rule):
                  "that matches none of the namespace's Services is usually a typo with the same effect; the finding "
                  "suggests a Service of the same namespace at most one or two edits away, never one of another "
                  "namespace.")
-    bad_example = ("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: web, namespace: edge}\n"
-                   "spec:\n  hosts: [shop.example.com]\n  gateways: [kyma-system/kyma-gateway]\n  http:\n"
-                   "  - route:\n    - destination:\n        host: web.shop\n        port: {number: 80}\n")
-    good_example = ("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: web, namespace: edge}\n"
-                    "spec:\n  hosts: [shop.example.com]\n  gateways: [kyma-system/kyma-gateway]\n  http:\n"
-                    "  - route:\n    - destination:\n        host: web.shop.svc.cluster.local\n"
-                    "        port: {number: 80}\n")
+    bad_example = """\
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web, namespace: edge}
+spec:
+  hosts: [shop.example.com]
+  gateways: [kyma-system/kyma-gateway]
+  http:
+  - route:
+    - destination:
+        host: web.shop   # Istio does not expand svc.ns
+        port: {number: 80}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports:
+  - {port: 80, targetPort: 8080}
+"""
+    good_example = """\
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web, namespace: edge}
+spec:
+  hosts: [shop.example.com]
+  gateways: [kyma-system/kyma-gateway]
+  http:
+  - route:
+    - destination:
+        host: web.shop.svc.cluster.local
+        port: {number: 80}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports:
+  - {port: 80, targetPort: 8080}
+"""
     fix_text = ("Write the Service's full name `svc.ns.svc.cluster.local` (or a short name in the route's namespace). "
                 "For a Service installed from elsewhere, add `namespace/name` to config `external_services`.")
     tags = ("routes",)

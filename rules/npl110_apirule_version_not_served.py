@@ -42,10 +42,18 @@ class ApiruleVersionNotServed(Rule):
                  "describes is then not the one the cluster runs, or does not exist. The linter still traces "
                  "the route (its labels and policies must be right after the migration), and says which release "
                  "retired the version and what the `v2` APIRule looks like.")
-    bad_example = ("apiVersion: gateway.kyma-project.io/v1alpha1\nkind: APIRule\nmetadata: {name: web, namespace: shop}\n"
-                   "spec:\n  gateway: kyma-gateway.kyma-system.svc.cluster.local\n"
-                   "  service: {name: web, port: 80, host: web.example.com}\n  rules:\n"
-                   "  - path: /.*\n    methods: [GET]\n    accessStrategies: [{handler: noop}]\n")
+    bad_example = """\
+apiVersion: gateway.kyma-project.io/v1alpha1   # no longer served
+kind: APIRule
+metadata: {name: web, namespace: shop}
+spec:
+  gateway: kyma-gateway.kyma-system.svc.cluster.local
+  service: {name: web, port: 80, host: web.example.com}
+  rules:
+  - path: /.*
+    methods: [GET]
+    accessStrategies: [{handler: noop}]
+"""
     good_example = ("apiVersion: gateway.kyma-project.io/v2\nkind: APIRule\nmetadata: {name: web, namespace: shop}\n"
                     "spec:\n  gateway: kyma-system/kyma-gateway\n  hosts: [web.example.com]\n"
                     "  service: {name: web, port: 80}\n  rules:\n  - {path: /*, methods: [GET], noAuth: true}\n")

@@ -21,14 +21,86 @@ class IngressgatewayBlocked(Rule):
                  "admits gets in. If none admits the istio-ingressgateway pods of istio-system on the port the "
                  "Service forwards to, every request through the APIRule or VirtualService times out — whether "
                  "or not the Istio module's own policies are enabled.")
-    bad_example = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny-all, namespace: shop}\n"
-                   "spec:\n  podSelector: {}\n  policyTypes: [Ingress]\n")
-    good_example = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
-                    "metadata: {name: allow-istio-ingressgateway-to-web, namespace: shop}\nspec:\n"
-                    "  podSelector:\n    matchLabels: {app: web}\n  policyTypes: [Ingress]\n  ingress:\n  - from:\n"
-                    "    - namespaceSelector:\n        matchLabels: {kubernetes.io/metadata.name: istio-system}\n"
-                    "      podSelector:\n        matchLabels: {istio: ingressgateway}\n"
-                    "    ports:\n    - {protocol: TCP, port: 8080}\n")
+    bad_example = """\
+apiVersion: gateway.kyma-project.io/v2
+kind: APIRule
+metadata: {name: web, namespace: shop}
+spec:
+  gateway: kyma-system/kyma-gateway
+  hosts: [web.example.com]
+  service: {name: web, port: 80}
+  rules: [{path: /*, methods: [GET], noAuth: true}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    metadata:
+      labels:
+        app: web
+        networking.kyma-project.io/from-ingressgateway: allowed
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-all, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]   # isolates web; nothing admits the gateway
+"""
+    good_example = """\
+apiVersion: gateway.kyma-project.io/v2
+kind: APIRule
+metadata: {name: web, namespace: shop}
+spec:
+  gateway: kyma-system/kyma-gateway
+  hosts: [web.example.com]
+  service: {name: web, port: 80}
+  rules: [{path: /*, methods: [GET], noAuth: true}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    metadata:
+      labels:
+        app: web
+        networking.kyma-project.io/from-ingressgateway: allowed
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-all, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-ingressgateway, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Ingress]
+  ingress:
+  - from:
+    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: istio-system}}
+      podSelector: {matchLabels: {istio: ingressgateway}}
+    ports: [{protocol: TCP, port: 8080}]   # the pods' port
+"""
     fix_text = ("When a policy of the namespace almost admits the gateway, the finding names it and the "
                 "difference (a typo in `istio: ingressgateway`, the wrong namespace label, no namespaceSelector, "
                 "the wrong port): correct that policy. Otherwise add a NetworkPolicy in the workload's namespace that "

@@ -18,12 +18,36 @@ class SplitPeerSelectors(Rule):
                  "`- podSelector: {istio: ingressgateway}` admit every pod of istio-system plus pods labelled "
                  "`istio: ingressgateway` in the policy's own namespace (usually none). The policy is both too "
                  "open (every pod of that namespace) and not what was meant (the pod selector matches nothing).")
-    bad_example = ("ingress:\n- from:\n  - namespaceSelector:\n      matchLabels:\n"
-                   "        kubernetes.io/metadata.name: istio-system\n  - podSelector:\n      matchLabels:\n"
-                   "        istio: ingressgateway\n")
-    good_example = ("ingress:\n- from:\n  - namespaceSelector:\n      matchLabels:\n"
-                    "        kubernetes.io/metadata.name: istio-system\n    podSelector:\n      matchLabels:\n"
-                    "        istio: ingressgateway\n")
+    bad_example = """\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-ingressgateway, namespace: shop}
+spec:
+  podSelector:
+    matchLabels: {app: web}
+  policyTypes: [Ingress]
+  ingress:
+  - from:
+    - namespaceSelector:
+        matchLabels: {kubernetes.io/metadata.name: istio-system}
+    - podSelector:   # a second peer: any pod of istio-system OR istio: ingressgateway pods of shop
+        matchLabels: {istio: ingressgateway}
+"""
+    good_example = """\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-ingressgateway, namespace: shop}
+spec:
+  podSelector:
+    matchLabels: {app: web}
+  policyTypes: [Ingress]
+  ingress:
+  - from:
+    - namespaceSelector:
+        matchLabels: {kubernetes.io/metadata.name: istio-system}
+      podSelector:   # one peer: ingressgateway pods of istio-system
+        matchLabels: {istio: ingressgateway}
+"""
     fix_text = ("Merge the two into one list item (remove the `-` before `podSelector`) so both selectors apply "
                 "together: pods with those labels in the selected namespaces.")
     tags = ("policy-content",)

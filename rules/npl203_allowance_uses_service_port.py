@@ -17,12 +17,84 @@ class AllowanceUsesServicePort(Rule):
                  "the pod's address on the target (container) port. A rule for the Service port (80) does not "
                  "admit traffic arriving on the container port (8080), so the route is blocked although the "
                  "policy looks right.")
-    bad_example = ("# Service web: port 80 -> targetPort 8080\ningress:\n- from:\n  - namespaceSelector:\n"
-                   "      matchLabels: {kubernetes.io/metadata.name: istio-system}\n    podSelector:\n"
-                   "      matchLabels: {istio: ingressgateway}\n  ports:\n  - {protocol: TCP, port: 80}\n")
-    good_example = ("# Service web: port 80 -> targetPort 8080\ningress:\n- from:\n  - namespaceSelector:\n"
-                    "      matchLabels: {kubernetes.io/metadata.name: istio-system}\n    podSelector:\n"
-                    "      matchLabels: {istio: ingressgateway}\n  ports:\n  - {protocol: TCP, port: 8080}\n")
+    bad_example = """\
+apiVersion: gateway.kyma-project.io/v2
+kind: APIRule
+metadata: {name: web, namespace: shop}
+spec:
+  gateway: kyma-system/kyma-gateway
+  hosts: [web.example.com]
+  service: {name: web, port: 80}
+  rules: [{path: /*, methods: [GET], noAuth: true}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    metadata:
+      labels:
+        app: web
+        networking.kyma-project.io/from-ingressgateway: allowed
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-ingressgateway, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Ingress]
+  ingress:
+  - from:
+    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: istio-system}}
+      podSelector: {matchLabels: {istio: ingressgateway}}
+    ports: [{protocol: TCP, port: 80}]   # the Service's port, not the pods' 8080
+"""
+    good_example = """\
+apiVersion: gateway.kyma-project.io/v2
+kind: APIRule
+metadata: {name: web, namespace: shop}
+spec:
+  gateway: kyma-system/kyma-gateway
+  hosts: [web.example.com]
+  service: {name: web, port: 80}
+  rules: [{path: /*, methods: [GET], noAuth: true}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    metadata:
+      labels:
+        app: web
+        networking.kyma-project.io/from-ingressgateway: allowed
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-ingressgateway, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Ingress]
+  ingress:
+  - from:
+    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: istio-system}}
+      podSelector: {matchLabels: {istio: ingressgateway}}
+    ports: [{protocol: TCP, port: 8080}]
+"""
     fix_text = ("Use the Service's `targetPort` (the container port, number or name) in the policy's `ports` "
                 "(`--fix` writes the target port's number; a port range is left to you).")
     tags = ("reachability", "routes", "policy-content")

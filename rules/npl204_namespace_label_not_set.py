@@ -17,8 +17,36 @@ class NamespaceLabelNotSet(Rule):
     rationale = ("Namespaces carry `kubernetes.io/metadata.name: <name>` automatically, but a `name` label only if "
                  "someone sets it. A selector on a label the namespace lacks selects nothing, so the peer admits "
                  "nothing and the traffic it was written for (often the ingress gateway) is dropped.")
-    bad_example = ("- namespaceSelector:\n    matchLabels:\n      name: istio-system\n")
-    good_example = ("- namespaceSelector:\n    matchLabels:\n      kubernetes.io/metadata.name: istio-system\n")
+    bad_example = """\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-ingressgateway, namespace: shop}
+spec:
+  podSelector:
+    matchLabels: {app: web}
+  policyTypes: [Ingress]
+  ingress:
+  - from:
+    - namespaceSelector:
+        matchLabels: {name: istio-system}   # no namespace carries this label
+      podSelector:
+        matchLabels: {istio: ingressgateway}
+"""
+    good_example = """\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-ingressgateway, namespace: shop}
+spec:
+  podSelector:
+    matchLabels: {app: web}
+  policyTypes: [Ingress]
+  ingress:
+  - from:
+    - namespaceSelector:
+        matchLabels: {kubernetes.io/metadata.name: istio-system}
+      podSelector:
+        matchLabels: {istio: ingressgateway}
+"""
     fix_text = ("Select on `kubernetes.io/metadata.name: <namespace>` (`--fix` renames the key in place), or add the label to the Namespace (manifest "
                 "or config `namespaces`) if it is really set there.")
     tags = ("policy-content",)

@@ -69,18 +69,54 @@ class EgressBlocksDns(Rule):
                  "the pod's port after the kube-dns Service translated it: on Gardener (every Kyma runtime) the "
                  "CoreDNS pods listen on 8053 behind the Service's 53, so admitting 53 to those pods admits "
                  "nothing.")
-    bad_example = ("# on Gardener: CoreDNS pods listen on 8053\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
-                   "metadata: {name: allow-dns, namespace: shop}\n"
-                   "spec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - namespaceSelector:\n"
-                   "        matchLabels: {kubernetes.io/metadata.name: kube-system}\n"
-                   "      podSelector:\n        matchLabels: {k8s-app: kube-dns}\n"
-                   "    ports:\n    - {protocol: UDP, port: 53}\n    - {protocol: TCP, port: 53}\n")
-    good_example = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: allow-dns, namespace: shop}\n"
-                    "spec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - namespaceSelector:\n"
-                    "        matchLabels: {kubernetes.io/metadata.name: kube-system}\n"
-                    "      podSelector:\n        matchLabels: {k8s-app: kube-dns}\n"
-                    "    ports:\n    - {protocol: UDP, port: 53}\n    - {protocol: TCP, port: 53}\n"
-                    "    - {protocol: UDP, port: 8053}\n    - {protocol: TCP, port: 8053}\n")
+    bad_example = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    metadata:
+      labels: {app: web}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-dns, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - to:
+    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}
+      podSelector: {matchLabels: {k8s-app: kube-dns}}
+    ports:
+    - {protocol: UDP, port: 53}   # the Service's port; on Gardener CoreDNS listens on 8053
+    - {protocol: TCP, port: 53}
+"""
+    good_example = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    metadata:
+      labels: {app: web}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-dns, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - to:
+    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}
+      podSelector: {matchLabels: {k8s-app: kube-dns}}
+    ports:
+    - {protocol: UDP, port: 53}
+    - {protocol: TCP, port: 53}
+    - {protocol: UDP, port: 8053}   # where CoreDNS listens on Gardener
+    - {protocol: TCP, port: 8053}
+"""
     fix_text = ("Admit UDP and TCP to the cluster DNS pods (namespace kube-system, pods `k8s-app: kube-dns`) on the "
                 "port they listen on — 8053 on Gardener, 53 on plain Kubernetes; list both to be portable — or port "
                 "53 without `to` where node-local DNS answers. The finding names the missing ports.")

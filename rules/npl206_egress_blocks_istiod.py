@@ -17,14 +17,64 @@ class EgressBlocksIstiod(Rule):
     rationale = ("The Envoy sidecar gets its certificates and configuration from istiod over port 15012. If the "
                  "pod's egress policies do not admit it, the sidecar never becomes ready, so the pod never becomes "
                  "ready either and all its traffic through the mesh fails.")
-    bad_example = ("# namespace shop has istio-injection: enabled\napiVersion: networking.k8s.io/v1\n"
-                   "kind: NetworkPolicy\nmetadata: {name: deny-egress, namespace: shop}\n"
-                   "spec:\n  podSelector: {}\n  policyTypes: [Egress]\n")
-    good_example = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: allow-istiod, namespace: shop}\n"
-                    "spec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - namespaceSelector:\n"
-                    "        matchLabels: {kubernetes.io/metadata.name: istio-system}\n"
-                    "      podSelector:\n        matchLabels: {istio: pilot}\n"
-                    "    ports:\n    - {protocol: TCP, port: 15012}\n")
+    bad_example = """\
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+  labels: {istio-injection: enabled}   # pods get a sidecar, which needs istiod
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    metadata:
+      labels: {app: web}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-egress, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:   # DNS only
+  - to:
+    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}
+      podSelector: {matchLabels: {k8s-app: kube-dns}}
+    ports: [{protocol: UDP, port: 8053}, {protocol: TCP, port: 8053}]   # CoreDNS on Gardener
+"""
+    good_example = """\
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+  labels: {istio-injection: enabled}   # pods get a sidecar, which needs istiod
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    metadata:
+      labels: {app: web}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-egress, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - to:
+    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}
+      podSelector: {matchLabels: {k8s-app: kube-dns}}
+    ports: [{protocol: UDP, port: 8053}, {protocol: TCP, port: 8053}]   # CoreDNS on Gardener
+  - to:
+    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: istio-system}}
+      podSelector: {matchLabels: {istio: pilot}}
+    ports: [{protocol: TCP, port: 15012}]
+"""
     fix_text = ("Add an egress rule admitting TCP 15012 to pods `istio: pilot` of namespace istio-system (both "
                 "selectors in one peer).")
     tags = ("reachability", "egress", "istio")

@@ -18,13 +18,69 @@ class EgressBlocksEgressgateway(Rule):
     rationale = ("The label opens the egress gateway's side; the pod's own namespace must still let the traffic "
                  "out. With a deny-by-default egress policy and no rule for istio-system's egress gateway pods, the "
                  "sidecar's connection to the gateway is dropped and every external call routed through it fails.")
-    bad_example = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny-egress, namespace: shop}\n"
-                   "spec:\n  podSelector: {}\n  policyTypes: [Egress]\n")
-    good_example = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
-                    "metadata: {name: allow-egressgateway, namespace: shop}\nspec:\n  podSelector: {}\n"
-                    "  policyTypes: [Egress]\n  egress:\n  - to:\n    - namespaceSelector:\n"
-                    "        matchLabels: {kubernetes.io/metadata.name: istio-system}\n"
-                    "      podSelector:\n        matchLabels: {istio: egressgateway}\n")
+    bad_example = """\
+apiVersion: operator.kyma-project.io/v1alpha2
+kind: Istio
+metadata: {name: default, namespace: kyma-system}
+spec:
+  networkPoliciesEnabled: true
+  components: {egressGateway: {enabled: true}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: orders, namespace: shop}
+spec:
+  template:
+    metadata:
+      labels:
+        app: orders
+        networking.kyma-project.io/to-egressgateway: allowed
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-egress, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:   # DNS only
+  - to:
+    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}
+      podSelector: {matchLabels: {k8s-app: kube-dns}}
+    ports: [{protocol: UDP, port: 8053}, {protocol: TCP, port: 8053}]   # CoreDNS on Gardener
+"""
+    good_example = """\
+apiVersion: operator.kyma-project.io/v1alpha2
+kind: Istio
+metadata: {name: default, namespace: kyma-system}
+spec:
+  networkPoliciesEnabled: true
+  components: {egressGateway: {enabled: true}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: orders, namespace: shop}
+spec:
+  template:
+    metadata:
+      labels:
+        app: orders
+        networking.kyma-project.io/to-egressgateway: allowed
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-egress, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - to:
+    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}
+      podSelector: {matchLabels: {k8s-app: kube-dns}}
+    ports: [{protocol: UDP, port: 8053}, {protocol: TCP, port: 8053}]   # CoreDNS on Gardener
+  - to:
+    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: istio-system}}
+      podSelector: {matchLabels: {istio: egressgateway}}
+"""
     fix_text = ("Add an egress rule admitting pods `istio: egressgateway` of namespace istio-system (both selectors "
                 "in one peer), at least on ports 8080 and 8443.")
     tags = ("reachability", "egress", "kyma-labels")

@@ -26,18 +26,82 @@ class WebhookBlocked(Rule):
                  "admit it makes every call time out: with `failurePolicy: Fail` (the default) every matching "
                  "create or update in the cluster is rejected, a conversion webhook breaks every read of the other "
                  "version; with `Ignore` the check is silently skipped.")
-    bad_example = ("apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\n"
-                   "metadata: {name: orders-validator}\nwebhooks:\n- name: orders.example.com\n  clientConfig:\n"
-                   "    service: {namespace: shop, name: orders-webhook, port: 443}   # -> targetPort 9443\n---\n"
-                   "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny-all, namespace: shop}\n"
-                   "spec:\n  podSelector: {}\n  policyTypes: [Ingress]\n")
-    good_example = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
-                    "metadata: {name: allow-apiserver-to-webhook, namespace: shop}\nspec:\n"
-                    "  podSelector:\n    matchLabels: {app: orders-webhook}\n  policyTypes: [Ingress]\n  ingress:\n"
-                    "  - from:   # Gardener: the API server's calls come through the VPN\n"
-                    "    - namespaceSelector:\n        matchLabels: {gardener.cloud/purpose: kube-system}\n"
-                    "      podSelector:\n        matchLabels: {app: vpn-shoot}\n"
-                    "    ports:\n    - {protocol: TCP, port: 9443}\n")
+    bad_example = """\
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata: {name: orders-validator}
+webhooks:
+- name: orders.example.com
+  failurePolicy: Fail
+  clientConfig:
+    service: {namespace: shop, name: orders-webhook, port: 443}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: orders-webhook, namespace: shop}
+spec:
+  selector: {app: orders-webhook}
+  ports: [{port: 443, targetPort: 9443}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: orders-webhook, namespace: shop}
+spec:
+  template:
+    metadata:
+      labels: {app: orders-webhook}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-all, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]   # the API server cannot call the webhook
+"""
+    good_example = """\
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata: {name: orders-validator}
+webhooks:
+- name: orders.example.com
+  failurePolicy: Fail
+  clientConfig:
+    service: {namespace: shop, name: orders-webhook, port: 443}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: orders-webhook, namespace: shop}
+spec:
+  selector: {app: orders-webhook}
+  ports: [{port: 443, targetPort: 9443}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: orders-webhook, namespace: shop}
+spec:
+  template:
+    metadata:
+      labels: {app: orders-webhook}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-all, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-apiserver, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: orders-webhook}}
+  policyTypes: [Ingress]
+  ingress:
+  - from:   # Gardener: the API server's calls come through the VPN
+    - namespaceSelector: {matchLabels: {gardener.cloud/purpose: kube-system}}
+      podSelector: {matchLabels: {app: vpn-shoot}}
+    ports: [{protocol: TCP, port: 9443}]
+"""
     fix_text = ("Admit the API server on the webhook pods' target port: on Gardener from pods `app: vpn-shoot` of "
                 "the namespace `gardener.cloud/purpose: kube-system` (both selectors in one peer), on plain "
                 "Kubernetes from the control plane's addresses (an ipBlock) — or with an ingress rule on that port "

@@ -16,13 +16,29 @@ class ManagedResourceInManifests(Rule):
     rationale = ("Resources with these labels belong to the Istio module, which re-creates them from its own "
                  "templates on every reconcile. A copy in the repository is either redundant or, once applied, "
                  "an edit the module silently reverts; either way the repository stops describing the cluster.")
-    bad_example = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n"
-                   "  name: kyma-project.io--istio-pilot\n  namespace: istio-system\n  labels:\n"
-                   "    kyma-project.io/module: istio\n    kyma-project.io/managed-by: kyma\nspec:\n"
-                   "  podSelector: {matchLabels: {istio: pilot}}\n")
-    good_example = ("# Leave the module's policies to the module: enable them in the Istio CR instead.\n"
-                    "apiVersion: operator.kyma-project.io/v1alpha2\nkind: Istio\nmetadata:\n  name: default\n"
-                    "  namespace: kyma-system\nspec:\n  networkPoliciesEnabled: true\n")
+    bad_example = """\
+# copied from a cluster: kubectl get networkpolicy -n istio-system -o yaml
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: kyma-project.io--istio-pilot-jwks
+  namespace: istio-system
+  labels:   # the module's labels: it owns this policy
+    kyma-project.io/module: istio
+    kyma-project.io/managed-by: kyma
+spec:
+  podSelector: {matchLabels: {istio: pilot}}
+  policyTypes: [Egress]
+  egress:
+  - ports: [{protocol: TCP, port: 80}, {protocol: TCP, port: 443}]
+"""
+    good_example = """\
+# Leave the module's policies to the module: enable them in the Istio CR instead.
+apiVersion: operator.kyma-project.io/v1alpha2
+kind: Istio
+metadata: {name: default, namespace: kyma-system}
+spec: {networkPoliciesEnabled: true}
+"""
     fix_text = ("Delete the resource from the repository and let the Istio module manage it (for the network "
                 "policies: set `networkPoliciesEnabled: true` in the Istio CR). If you need a variant, create your "
                 "own resource under another name without the managed labels.")

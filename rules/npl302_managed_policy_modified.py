@@ -23,15 +23,33 @@ class ManagedPolicyModified(Rule):
                  "at an unpredictable time, or a hole you opened stays open until then. Differences that do not "
                  "change traffic (order, matchLabels versus matchExpressions, defaulted protocol, the API-server "
                  "port, the version label, the disclaimer annotation, extra labels) are not reported.")
-    bad_example = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n"
-                   "  name: kyma-project.io--istio-ingressgateway\n  namespace: istio-system\n  labels:\n"
-                   "    kyma-project.io/module: istio\n    kyma-project.io/managed-by: kyma\nspec:\n"
-                   "  podSelector: {matchLabels: {istio: ingressgateway}}\n  policyTypes: [Ingress]\n"
-                   "  ingress:\n  - ports:\n    - {protocol: TCP, port: 8080}   # 8443 removed\n")
-    good_example = ("# Do not keep or edit the module's policies; allow extra traffic with a policy of your own:\n"
-                    "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: allow-gateway-9443\n"
-                    "  namespace: istio-system\nspec:\n  podSelector: {matchLabels: {istio: ingressgateway}}\n"
-                    "  policyTypes: [Ingress]\n  ingress:\n  - ports:\n    - {protocol: TCP, port: 9443}\n")
+    bad_example = """\
+# the module's policy, edited
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: kyma-project.io--istio-pilot-jwks
+  namespace: istio-system
+  labels:
+    kyma-project.io/module: istio
+    kyma-project.io/managed-by: kyma
+spec:
+  podSelector: {matchLabels: {istio: pilot}}
+  policyTypes: [Egress]
+  egress:
+  - ports: [{protocol: TCP, port: 80}, {protocol: TCP, port: 443}, {protocol: TCP, port: 8443}]   # 8443 added
+"""
+    good_example = """\
+# the module's policy stays the module's; allow extra traffic with a policy of your own
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-istiod-8443, namespace: istio-system}
+spec:
+  podSelector: {matchLabels: {istio: pilot}}
+  policyTypes: [Egress]
+  egress:
+  - ports: [{protocol: TCP, port: 8443}]
+"""
     fix_text = ("Remove the edited copy (the module restores its own policy), and express additional allowances "
                 "as separate NetworkPolicies without the managed labels. `netpol-lint diff-managed PATH` prints the "
                 "full semantic diff against the module's policy.")

@@ -24,12 +24,31 @@ class DenyDefaultBreaksIstio(Rule):
                  "traffic, metrics). Without them nothing does: sidecars get no configuration, the gateways stop "
                  "forwarding, pods are no longer injected, and the mesh goes down. (This finding also stands for "
                  "NPL208 on istiod's webhooks: one cause, one finding.)")
-    bad_example = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: deny-all\n"
-                   "  namespace: istio-system\nspec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]\n")
-    good_example = ("apiVersion: operator.kyma-project.io/v1alpha2\nkind: Istio\nmetadata:\n  name: default\n"
-                    "  namespace: kyma-system\nspec:\n  networkPoliciesEnabled: true\n---\n"
-                    "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: deny-all\n"
-                    "  namespace: istio-system\nspec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]\n")
+    bad_example = """\
+# file: .netpol-lint.yaml
+network_policies: disabled   # this cluster runs without the module's policies
+# file: manifest.yaml
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-all, namespace: istio-system}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]   # isolates istiod and the gateways
+"""
+    good_example = """\
+# enable the module's policies (and drop network_policies: disabled from the config)
+apiVersion: operator.kyma-project.io/v1alpha2
+kind: Istio
+metadata: {name: default, namespace: kyma-system}
+spec: {networkPoliciesEnabled: true}   # the module's policies re-admit what Istio needs
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-all, namespace: istio-system}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+"""
     fix_text = ("Enable the module's policies (`networkPoliciesEnabled: true` in the Istio CR) together with the "
                 "deny-by-default policy, or drop the deny-by-default policy from istio-system and kyma-system.")
     tags = ("istio-system", "network-policy")

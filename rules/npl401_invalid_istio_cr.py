@@ -21,8 +21,15 @@ class InvalidIstioCR(Rule):
     rationale = ("The module reconciles only the Istio CR in kyma-system. The CRD prunes unknown fields silently "
                  "and the API server rejects a string where a boolean is expected, so in each case the network "
                  "policies you meant to enable are not created.")
-    bad_example = ("apiVersion: operator.kyma-project.io/v1alpha2\nkind: Istio\nmetadata:\n  name: default\n"
-                   "  namespace: kyma-system\nspec:\n  networkPoliciesEnabled: \"true\"\n")
+    bad_example = """\
+apiVersion: operator.kyma-project.io/v1alpha2
+kind: Istio
+metadata:
+  name: default
+  namespace: kyma-system
+spec:
+  networkPoliciesEnabled: "true"   # a string: the API server rejects the CR
+"""
     good_example = ("apiVersion: operator.kyma-project.io/v1alpha2\nkind: Istio\nmetadata:\n  name: default\n"
                     "  namespace: kyma-system\nspec:\n  networkPoliciesEnabled: true\n")
     fix_text = "Put the CR in kyma-system and write `networkPoliciesEnabled: true` (an unquoted boolean)."

@@ -19,12 +19,32 @@ class NetworkPoliciesDisabled(Rule):
     rationale = ("The networking labels only matter once the module's policies exist, and deny-by-default "
                  "namespaces usually assume them. If the CR in the same repository leaves them off, either the "
                  "labels are dead weight or the CR was meant to enable them.")
-    bad_example = ("apiVersion: operator.kyma-project.io/v1alpha2\nkind: Istio\nmetadata:\n  name: default\n"
-                   "  namespace: kyma-system\nspec: {}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n"
-                   "  name: web\n  namespace: shop\nspec:\n  template:\n    metadata:\n      labels:\n"
-                   "        networking.kyma-project.io/from-ingressgateway: allowed\n")
-    good_example = ("apiVersion: operator.kyma-project.io/v1alpha2\nkind: Istio\nmetadata:\n  name: default\n"
-                    "  namespace: kyma-system\nspec:\n  networkPoliciesEnabled: true\n")
+    bad_example = """\
+apiVersion: operator.kyma-project.io/v1alpha2
+kind: Istio
+metadata: {name: default, namespace: kyma-system}
+spec: {}   # networkPoliciesEnabled defaults to false
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-all, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+"""
+    good_example = """\
+apiVersion: operator.kyma-project.io/v1alpha2
+kind: Istio
+metadata: {name: default, namespace: kyma-system}
+spec: {networkPoliciesEnabled: true}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-all, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+"""
     fix_text = "Set `spec.networkPoliciesEnabled: true` in the Istio CR (or drop the labels if you do not plan to)."
     tags = ("istio-cr",)
 

@@ -15,10 +15,40 @@ class PolicySelectsNothing(Rule):
     rationale = ("A policy that selects no pod does nothing: the isolation or the allowance it was written for "
                  "is not in force. Usually the selector has a typo, uses the controller's labels instead of the "
                  "pod template's, or the policy sits in the wrong namespace.")
-    bad_example = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: allow-web, namespace: shop}\n"
-                   "spec:\n  podSelector:\n    matchLabels: {app: wbe}\n")
-    good_example = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: allow-web, namespace: shop}\n"
-                    "spec:\n  podSelector:\n    matchLabels: {app: web}\n")
+    bad_example = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    metadata:
+      labels: {app: web}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-web, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: wbe}}   # typo: no pod has app: wbe
+  ingress:
+  - ports: [{protocol: TCP, port: 8080}]
+"""
+    good_example = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    metadata:
+      labels: {app: web}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-web, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress:
+  - ports: [{protocol: TCP, port: 8080}]
+"""
     fix_text = "Make the podSelector match the pod template labels of the workloads meant (or move the policy)."
     tags = ("policy-content",)
 

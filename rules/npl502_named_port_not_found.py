@@ -15,8 +15,50 @@ class NamedPortNotFound(Rule):
     rationale = ("A named port is resolved against the destination pod's container ports, by name and protocol. "
                  "If no pod declares it, the rule admits nothing on that entry and the traffic it was meant for "
                  "is dropped.")
-    bad_example = ("ingress:\n- ports:\n  - port: http   # the container port is named 'web'\n")
-    good_example = ("ingress:\n- ports:\n  - port: web\n")
+    bad_example = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: nginx
+        ports: [{name: web, containerPort: 8080}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-web, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress:
+  - ports: [{protocol: TCP, port: http}]   # the container port is named web
+"""
+    good_example = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: nginx
+        ports: [{name: web, containerPort: 8080}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-web, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress:
+  - ports: [{protocol: TCP, port: web}]
+"""
     fix_text = "Use a `containerPort` name the pods declare (with the same protocol), or the port number."
     tags = ("policy-content",)
 

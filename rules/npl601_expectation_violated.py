@@ -20,16 +20,61 @@ class ExpectationViolated(Rule):
                  "disabled or both (`when`), so a policy or label change that breaks one fails CI and pre-commit "
                  "before it reaches a cluster. The finding is reported at the expectation and names the pair, the "
                  "port and the policies that decide it.")
-    bad_example = ("# .netpol-lint-expect.yaml\nexpectations:\n- name: storefront is reachable\n"
-                   "  from: ingress-gateway\n  to: host:shop.example.com\n  allow: true\n"
-                   "# ...while shop has a deny-all ingress policy and no policy admits the gateway\n")
-    good_example = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
-                    "metadata: {name: allow-ingressgateway, namespace: shop}\n"
-                    "spec:\n  podSelector: {matchLabels: {app: storefront}}\n  policyTypes: [Ingress]\n"
-                    "  ingress:\n  - from:\n    - namespaceSelector:\n"
-                    "        matchLabels: {kubernetes.io/metadata.name: istio-system}\n"
-                    "      podSelector:\n        matchLabels: {istio: ingressgateway}\n"
-                    "    ports:\n    - {protocol: TCP, port: 8080}\n")
+    bad_example = """\
+# file: .netpol-lint-expect.yaml
+expectations:
+- name: shop cannot reach payments
+  from: ns:shop
+  to: ns:payments
+  allow: false
+# file: manifest.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    metadata:
+      labels: {app: web}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: payments}
+spec:
+  template:
+    metadata:
+      labels: {app: api}   # no policy isolates payments
+"""
+    good_example = """\
+# file: .netpol-lint-expect.yaml
+expectations:
+- name: shop cannot reach payments
+  from: ns:shop
+  to: ns:payments
+  allow: false
+# file: manifest.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    metadata:
+      labels: {app: web}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: payments}
+spec:
+  template:
+    metadata:
+      labels: {app: api}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-all, namespace: payments}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]   # payments admits no one
+"""
     fix_text = ("Change the policies (or labels) the finding names so that the traffic is allowed or denied as "
                 "declared; if the expectation itself is out of date, change or remove it in the expectations file. "
                 "`netpol-lint reach` explains a single pair in full.")

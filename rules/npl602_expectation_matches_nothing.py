@@ -12,9 +12,68 @@ class ExpectationMatchesNothing(Rule):
     summary = "Checks for connectivity expectations whose `from` or `to` selects no endpoint of the input."
     rationale = ("An expectation over nothing holds vacuously: a misspelt workload, a renamed namespace or a host "
                  "no route serves any more would otherwise make a broken promise pass silently.")
-    bad_example = ("# .netpol-lint-expect.yaml (the namespace is called shop)\nexpectations:\n"
-                   "- from: ns:shpo\n  to: ns:payments\n  allow: false\n")
-    good_example = "expectations:\n- from: ns:shop\n  to: ns:payments\n  allow: false\n"
+    bad_example = """\
+# file: .netpol-lint-expect.yaml
+expectations:
+- name: shop cannot reach payments
+  from: ns:shpo   # typo: there is no namespace shpo
+  to: ns:payments
+  allow: false
+# file: manifest.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    metadata:
+      labels: {app: web}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: payments}
+spec:
+  template:
+    metadata:
+      labels: {app: api}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-all, namespace: payments}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+"""
+    good_example = """\
+# file: .netpol-lint-expect.yaml
+expectations:
+- name: shop cannot reach payments
+  from: ns:shop
+  to: ns:payments
+  allow: false
+# file: manifest.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    metadata:
+      labels: {app: web}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: payments}
+spec:
+  template:
+    metadata:
+      labels: {app: api}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-all, namespace: payments}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+"""
     fix_text = ("Correct the endpoint (NS/NAME of a workload, svc:NS/NAME, ns:NS, a selector, host:HOST served by "
                 "an ingress-gateway route), or remove the expectation if what it describes is gone.")
     tags = ("expectations",)

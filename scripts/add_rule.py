@@ -6,7 +6,7 @@
 writes
 
 * ``rules/npl110_service_without_policy.py``: a ``Rule`` subclass with every documentation
-  field (the examples are full manifests) and a ``check`` for you to write;
+  field (the examples are full manifests, to be made yours) and a ``check`` for you to write;
 * its entry in ``rules/__init__.py`` (``PYTHON_RULES``);
 * ``tests/fixtures/npl110/{bad,good}/example.yaml`` from the examples;
 * ``docs/rules.md``, regenerated from the rule classes of this checkout.
@@ -14,7 +14,10 @@ writes
 Then write ``check``, make the fixtures say what the rule is about, and record the exact
 findings: ``NETPOL_LINT_UPDATE_SNAPSHOTS=1 pytest tests/test_rule_fixtures.py -k npl110``
 (review ``tests/fixtures/npl110/expected.json``).  Until ``check`` reports the bad fixture,
-``tests/test_rule_fixtures.py`` fails, and says so.
+``tests/test_rule_fixtures.py`` fails, and says so.  Likewise ``tests/test_rule_examples.py``
+(``pytest tests/test_rule_examples.py -k NPL110``) fails until ``bad_example`` fires exactly the
+new rule and ``good_example`` fires nothing (the scaffold's two examples are the same clean
+Deployment: make the bad one show the problem, with a comment on the line reported).
 """
 from __future__ import annotations
 
@@ -39,13 +42,13 @@ spec:
     matchLabels: {app: web}
   template:
     metadata:
-      labels: {app: web}
+      labels: {app: web}   # TODO: the problem, with a comment on the line the rule reports
     spec:
       containers:
       - name: web
         image: nginx
 """
-GOOD_EXAMPLE = BAD_EXAMPLE
+GOOD_EXAMPLE = BAD_EXAMPLE.replace("   # TODO: the problem, with a comment on the line the rule reports", "")
 
 MODULE = '''"""{id} {name}: {summary_line}"""
 from __future__ import annotations
@@ -64,8 +67,12 @@ class {cls}(Rule):
     summary = {summary!r}
     rationale = ("Why the finding breaks traffic (or will): what the module's policies or the "
                  "reachability engine do with such a manifest.")
-    bad_example = {bad!r}
-    good_example = {good!r}
+    # full manifests, linted by tests/test_rule_examples.py: the bad one fires exactly this rule,
+    # the good one nothing (a "# file: PATH" line starts another file, e.g. a config)
+    bad_example = """\\
+{bad}"""
+    good_example = """\\
+{good}"""
     fix_text = "What to change in the manifest, precisely."
     tags = ()
 
@@ -146,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wrote {path.relative_to(ROOT)}, registered it in rules/__init__.py, "
           f"wrote {fixtures.relative_to(ROOT)}/{{bad,good}}/example.yaml, regenerated {docs.relative_to(ROOT)}")
     print(f"next: write check(), edit the examples and fixtures, then "
-          f"NETPOL_LINT_UPDATE_SNAPSHOTS=1 pytest tests/test_rule_fixtures.py -k {rule_id.lower()}")
+          f"NETPOL_LINT_UPDATE_SNAPSHOTS=1 pytest tests/test_rule_fixtures.py -k {rule_id.lower()} "
+          f"and pytest tests/test_rule_examples.py -k {rule_id}")
     return 0
 
 

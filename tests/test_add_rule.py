@@ -6,6 +6,8 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT
 
 
@@ -33,10 +35,30 @@ def test_add_rule_scaffolds_module_registration_fixtures_and_docs(tmp_path):
     assert docs.count("\n## ") == (ROOT / "docs" / "rules.md").read_text().count("\n## ") + 1
     # the original checkout is untouched
     assert not (ROOT / "rules" / "npl990_service_without_policy.py").exists()
+    _examples_meet_the_meta_test_once_check_is_written(tmp_path, text)
 
     again = subprocess.run([sys.executable, str(root / "scripts" / "add_rule.py"), "NPL990", "other-name"],
                            capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert again.returncode == 2 and "exists already" in again.stderr
+
+
+def _examples_meet_the_meta_test_once_check_is_written(tmp_path, module_text: str) -> None:
+    """The scaffold's examples are full manifests: the good one is clean under every rule (the
+    new one included, loaded as a ``--rules`` plugin); the bad one fires nothing until the
+    author writes ``check`` and edits it, and tests/test_rule_examples.py says so."""
+    from test_rule_examples import lint_example, test_bad_example_fires_exactly_its_rule
+
+    plugin = tmp_path / "plugin"
+    plugin.mkdir()
+    (plugin / "npl990.py").write_text(module_text + "\n\nfrom netpol_lint.engine.hookspecs import hookimpl\n\n\n"
+                                      "@hookimpl\ndef netpol_lint_rules():\n    return [RULE]\n")
+    namespace: dict = {}
+    exec(compile(module_text, "npl990_service_without_policy.py", "exec"), namespace)
+    rule = namespace["RULE"]()
+    assert lint_example(rule.good_example, "--select", "all", "--rules", str(plugin)) == []
+    assert lint_example(rule.bad_example, "--select", "all", "--rules", str(plugin)) == []
+    with pytest.raises(AssertionError, match="NPL990: its bad_example fires nothing of its own"):
+        test_bad_example_fires_exactly_its_rule(rule)
 
 
 def test_add_rule_refuses_bad_ids_and_names(tmp_path):

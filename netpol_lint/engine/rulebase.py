@@ -52,8 +52,8 @@ class Rule:
     fixable: bool = False
     summary: str = ""                  # "Checks for ..." one or two sentences
     rationale: str = ""                # why this breaks traffic
-    bad_example: str = ""              # YAML that triggers the rule
-    good_example: str = ""             # the same, fixed
+    bad_example: str = ""              # full manifests that fire this rule and no other
+    good_example: str = ""             # the same, fixed: fires nothing (tests/test_rule_examples.py)
     fix_text: str = ""                 # what to change (also the remediation of each finding)
     tags: tuple[str, ...] = ()
     source: str = "builtin"            # plugin name or file the rule came from

@@ -20,15 +20,32 @@ from netpol_lint.engine.rulebase import Rule
 
 from .engine import PolicyError, combined_input
 
-_POLICY_EXAMPLE = (
-    "# policy/main.rego:\n"
-    "#   package main\n"
-    "#   deny contains msg if {\n"
-    "#     input.kind == \"Deployment\"\n"
-    "#     not input.spec.template.metadata.labels[\"app.kubernetes.io/name\"]\n"
-    "#     msg := sprintf(\"%s has no app.kubernetes.io/name pod label\", [input.metadata.name])\n"
-    "#   }\n"
-)
+# The examples hold the policy file they need: a line "# file: PATH" starts a file (docs of
+# tests/test_rule_examples.py); the policy's lines are comments so that the example stays YAML.
+_POLICY_EXAMPLE = """\
+# file: policy/main.rego
+# package main
+#
+# deny contains msg if {
+#   input.kind == "Deployment"
+#   not input.spec.template.metadata.labels["app.kubernetes.io/name"]
+#   msg := sprintf("%s has no app.kubernetes.io/name pod label", [input.metadata.name])
+# }
+# file: manifest.yaml
+"""
+_DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    metadata:
+      labels:
+        app: web
+"""
+_BAD_DEPLOYMENT = _DEPLOYMENT.replace("app: web\n", "app: web   # no app.kubernetes.io/name\n")
+_GOOD_DEPLOYMENT = _DEPLOYMENT + "        app.kubernetes.io/name: web\n"
 
 
 class _RegoRule(Rule):
@@ -64,11 +81,8 @@ class RegoDeny(_RegoRule):
                "policies (`--policy DIR`, conftest conventions) reports.")
     rationale = ("Your own policy says this resource must not be deployed. Running it in the same pass as the "
                  "built-in rules gives its results positions, suppressions, baselines and every output format.")
-    bad_example = _POLICY_EXAMPLE + (
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n"
-        "    metadata:\n      labels:\n        app: web\n")
-    good_example = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n"
-                    "    metadata:\n      labels:\n        app: web\n        app.kubernetes.io/name: web\n")
+    bad_example = _POLICY_EXAMPLE + _BAD_DEPLOYMENT
+    good_example = _POLICY_EXAMPLE + _GOOD_DEPLOYMENT
     fix_text = ("Change the resource as the policy's message says, or change the policy. Return "
                 "`{\"msg\": …, \"_loc\": [\"spec\", …]}` from the rule to point the finding at a field.")
 
@@ -82,10 +96,8 @@ class RegoWarn(_RegoRule):
                "conftest conventions) reports.")
     rationale = ("Your own policy flags this resource as risky without forbidding it; it fails the run only "
                  "with `--fail-on warning`.")
-    bad_example = _POLICY_EXAMPLE.replace("deny contains", "warn contains") + (
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n"
-        "    metadata:\n      labels:\n        app: web\n")
-    good_example = RegoDeny.good_example
+    bad_example = _POLICY_EXAMPLE.replace("deny contains", "warn contains") + _BAD_DEPLOYMENT
+    good_example = _POLICY_EXAMPLE.replace("deny contains", "warn contains") + _GOOD_DEPLOYMENT
     fix_text = RegoDeny.fix_text
 
 
