@@ -1,5 +1,5 @@
 """The typed rule contract is checked: ``mypy`` with the ``[tool.mypy]`` configuration of
-pyproject.toml (strict for the engine modules it lists) finds nothing."""
+pyproject.toml (strict for the packages it lists) finds nothing."""
 from __future__ import annotations
 
 import subprocess
@@ -19,12 +19,13 @@ def test_mypy_finds_nothing(tmp_path):
 
 
 def test_the_strict_modules_are_strict():
-    """The configuration says strict for the engine: a module listed there cannot drift back
-    to untyped without the test above failing."""
+    """The configuration says strict for the engine: a package listed there cannot drift back
+    to untyped without the test above failing, and a new module of it is checked at once
+    (``files`` names the package directories, not their modules)."""
     import tomllib
 
     cfg = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]
     strict = [o for o in cfg["overrides"] if o.get("strict")]
     assert strict and "netpol_lint.engine.*" in strict[0]["module"]
-    assert all((ROOT / f).is_file() for f in cfg["files"])
-    assert "netpol_lint/engine/rulebase.py" in cfg["files"] and "netpol_lint/engine/pipeline.py" in cfg["files"]
+    assert all((ROOT / f).exists() for f in cfg["files"])
+    assert "netpol_lint/engine" in cfg["files"]

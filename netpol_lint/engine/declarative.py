@@ -37,17 +37,25 @@ import re
 import string
 from fnmatch import fnmatchcase
 from functools import lru_cache
-from typing import Any, Iterable
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from jsonpath_ng import jsonpath
 from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
-from jsonpath_ng.ext import parse as jsonpath_parse
+from jsonpath_ng.ext.parser import parse as jsonpath_parse
 
 from ..errors import PluginError
 from .findings import LabelFix
 from ..load.loader import YAMLDataError, load_yaml_data
 from ..model.resources import Resource, Workload
+from .findings import Finding
 from .rulebase import Rule
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .linter import LintContext
+
+# A key/index path from a document (or pod template) root, as Resource.locate takes it.
+NodePath = tuple[str | int, ...]
 
 DOC_FIELDS = {"id", "name", "severity", "enabled", "fixable", "summary", "rationale", "bad_example",
               "good_example", "fix", "tags"}
@@ -66,24 +74,24 @@ class _MessageFormatter(string.Formatter):
     only ``{field}``, ``{field!r}`` and ``{field!s}``; format specs (``{value:>2000000000}``
     would allocate gigabytes), attribute and index access are refused, values are shortened."""
 
-    def get_field(self, field_name, args, kwargs):
+    def get_field(self, field_name: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
         if not field_name.isidentifier():
             raise ValueError(f"field {field_name!r} is not allowed")
         return super().get_field(field_name, args, kwargs)
 
-    def convert_field(self, value, conversion):
+    def convert_field(self, value: Any, conversion: str | None) -> str:
         if conversion not in (None, "r", "s"):
             raise ValueError(f"conversion !{conversion} is not allowed")
         text = repr(value) if conversion == "r" else str(value)
         return text if len(text) <= MAX_FIELD_CHARS else text[:MAX_FIELD_CHARS] + "..."
 
-    def format_field(self, value, format_spec):
+    def format_field(self, value: Any, format_spec: str) -> Any:
         if format_spec:
             raise ValueError("format specs are not allowed in rule messages")
         return value
 
 
-def render_message(template: str, fields: dict) -> str:
+def render_message(template: str, fields: dict[str, Any]) -> str:
     """The finding message; a template that breaks the rules above is shown as written."""
     try:
         out = _MessageFormatter().format(template, **fields)
@@ -97,26 +105,26 @@ class RuleFileError(PluginError):
 
 
 @lru_cache(maxsize=None)
-def compiled_path(expr: str):
+def compiled_path(expr: str) -> jsonpath.JSONPath:
     """Parse a JSONPath once per process (jsonpath-ng's parser is slow; rules reuse queries)."""
     return jsonpath_parse(expr)
 
 
-def match_path(match) -> tuple:
+def match_path(match: jsonpath.DatumInContext) -> NodePath:
     """The key/index path of a jsonpath-ng match, for position lookup."""
-    steps = []
-    cur = match
+    steps: list[str | int] = []
+    cur: jsonpath.DatumInContext | None = match
     while cur is not None:
         p = cur.path
         if isinstance(p, jsonpath.Fields):
             steps.append(p.fields[0])
         elif isinstance(p, jsonpath.Index):
-            steps.append(p.indices[0] if hasattr(p, "indices") else p.index)
+            steps.append(p.indices[0] if hasattr(p, "indices") else p.index)  # type: ignore[attr-defined]  # .index: jsonpath-ng < 1.6.1
         cur = cur.context
     return tuple(reversed(steps))
 
 
-def named_steps(query) -> tuple | None:
+def named_steps(query: jsonpath.JSONPath) -> tuple[str, ...] | None:
     """The field names of a query that is only a chain of single named fields
     (``metadata.labels.'x'``), else None.
 
@@ -125,7 +133,7 @@ def named_steps(query) -> tuple | None:
     look-ups instead of jsonpath-ng's per-step match objects (most of a declarative rule's
     time on large inputs).  ``*`` is left to jsonpath-ng (a wildcard in older versions).
     """
-    steps = []
+    steps: list[str] = []
     node = query
     while type(node) is jsonpath.Child:
         if not _single_field(node.right):
@@ -138,7 +146,7 @@ def named_steps(query) -> tuple | None:
     return tuple(reversed(steps))
 
 
-def wildcard_prefix(query) -> tuple | None:
+def wildcard_prefix(query: jsonpath.JSONPath) -> tuple[str, ...] | None:
     """For ``a.b.*`` (named fields, then a wildcard): the named steps, else None.
 
     On a mapping, every jsonpath-ng version gives each member in order with its key as the
@@ -153,7 +161,7 @@ def wildcard_prefix(query) -> tuple | None:
     return named_steps(query.left) if is_wildcard else None
 
 
-def _single_field(node) -> bool:
+def _single_field(node: jsonpath.JSONPath) -> TypeGuard[jsonpath.Fields]:
     return (type(node) is jsonpath.Fields and len(node.fields) == 1 and isinstance(node.fields[0], str)
             and node.fields[0] != "*" and node.fields[0] != getattr(jsonpath, "auto_id_field", None)
             and not getattr(node, "_deprecated_wildcard_use", False))
@@ -162,7 +170,7 @@ def _single_field(node) -> bool:
 class DeclarativeRule(Rule):
     """A rule defined by data; one instance per rule file."""
 
-    def __init__(self, spec: dict, source: str):
+    def __init__(self, spec: dict[str, Any], source: str):
         self.source = source
         self.id = spec["id"]
         self.name = spec["name"]
@@ -201,7 +209,8 @@ class DeclarativeRule(Rule):
                                         and any(fnmatchcase(r.api_version, a) for a in self.api_versions))
         return hit
 
-    def check(self, ctx) -> Iterable:
+    def check(self, ctx: LintContext) -> Iterator[Finding]:
+        node_path: Callable[[NodePath], NodePath]
         for r in ctx.model.resources:
             if not self.applies_to(r):
                 continue
@@ -215,8 +224,8 @@ class DeclarativeRule(Rule):
                 root, node_path = r.data, tuple
             yield from self._check_one(r, root, node_path)
 
-    def _check_one(self, r: Resource, root: Any, node_path):
-        seen = set()
+    def _check_one(self, r: Resource, root: Any, node_path: Callable[[NodePath], NodePath]) -> Iterator[Finding]:
+        seen: set[NodePath] = set()
         for q, steps, members_of in zip(self.queries, self._steps, self._members_of):
             if members_of is not None:     # `a.b.*`: the members of a mapping, in order
                 value = root
@@ -227,7 +236,7 @@ class DeclarativeRule(Rule):
                     value = value[step]
                 if type(value) is dict:
                     for k, v in value.items():
-                        path = members_of + (k,)
+                        path: NodePath = members_of + (k,)
                         if path in seen:
                             continue
                         seen.add(path)
@@ -245,7 +254,7 @@ class DeclarativeRule(Rule):
                 else:
                     if steps not in seen:
                         seen.add(steps)
-                        key = steps[-1]
+                        key: str | int | None = steps[-1]
                         if self._holds(key, value):
                             yield self._report(r, node_path(steps), key, value)
                 continue
@@ -289,7 +298,7 @@ class DeclarativeRule(Rule):
             return False
         return True
 
-    def _report(self, r: Resource, path: tuple, key: Any, value: Any):
+    def _report(self, r: Resource, path: NodePath, key: Any, value: Any) -> Finding:
         suggestion = ""
         if self.suggest_from and isinstance(key, str):
             close = difflib.get_close_matches(key, self.suggest_from, n=2, cutoff=0.6)
@@ -305,7 +314,7 @@ class DeclarativeRule(Rule):
         fix = self._fix(r, path, key, value, suggestion)
         return self.finding(r, loc, message, fix=fix, node_hint=[list(map(str, path)), str(value)])
 
-    def _fix(self, r: Resource, path: tuple, key: Any, value: Any, suggestion: str) -> LabelFix | None:
+    def _fix(self, r: Resource, path: NodePath, key: Any, value: Any, suggestion: str) -> LabelFix | None:
         if not self.autofix or not isinstance(key, str) or len(path) < 1:
             return None
         parent = r.base + path[:-1]

@@ -43,7 +43,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, cast
 
 import yaml
 
@@ -51,6 +51,17 @@ from .findings import Finding, LabelFix, describe_resource
 from ..fsutil import write_atomic
 from ..load.documents import Document
 from ..load.loader import SourceFile, parse_json, parse_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .linter import LintResult
+    from ..model.session import Session
+
+# What one labels mapping's fixes amount to (``_group``): labels to set, labels to remove,
+# the findings fixed, and renames (old key -> new key, NPL104).
+LabelPath = tuple[str | int, ...]
+Sets = dict[str, str | int]
+Edit = tuple[int, int, str]
+_Grouped = tuple[Sets, set[str], list[Finding], dict[str, str]]
 
 _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-/]*$")
 _PROPS = re.compile(r"^((?:[&!][^\s]*\s+)*)")          # anchor / tag prefix of a node's text
@@ -123,7 +134,7 @@ def fix_file(path: str, src: SourceFile | None, fixes: list[tuple[Finding, Label
         return FileResult(path, "skipped", f"cannot write: {exc.strerror or exc}")
 
 
-def _fix_file(path, src, fixes, write) -> FileResult:
+def _fix_file(path: str, src: SourceFile | None, fixes: list[tuple[Finding, LabelFix]], write: bool) -> FileResult:
     if path == "-":
         raise FixError("standard input cannot be fixed in place")
     if src is None:
@@ -181,12 +192,13 @@ def plan_text(src: SourceFile, text: str, fixes: list[tuple[Finding, LabelFix]])
     is_json = src.path.lower().endswith(".json")
     docs = {d.index: d for d in src.documents}
     roots = _compose_all(text)
-    planned, notes = [], []
+    planned: list[_Planned] = []
+    notes: list[str] = []
     for (doc_index, fpath), (sets, removes, who, renames) in _group(fixes).items():
         doc = docs.get(doc_index)
         try:
             root = roots[doc_index] if doc is not None and doc_index < len(roots) else None
-            if root is None or not _same_start(doc, root):
+            if root is None or doc is None or not _same_start(doc, root):
                 raise FixError("the document's position is unclear; fix by hand")
             edits = _Editor(text, root, is_json).plan(fpath, sets, removes, renames)
             apply_to_data(doc.data, fpath, sets, removes)
@@ -211,11 +223,11 @@ class _Planned:
     """The edits for one labels mapping, and the findings they fix."""
 
     doc_index: int
-    path: tuple
-    sets: dict
-    removes: set
-    edits: list
-    who: list
+    path: LabelPath
+    sets: Sets
+    removes: set[str]
+    edits: list[Edit]
+    who: list[Finding]
 
 
 def _who(findings: list[Finding]) -> str:
@@ -225,13 +237,14 @@ def _who(findings: list[Finding]) -> str:
     return describe_resource(r)
 
 
-def _verified(path, text, is_json, docs, planned, notes) -> tuple[list, str]:
+def _verified(path: str, text: str, is_json: bool, docs: dict[int, Document], planned: list[_Planned],
+              notes: list[str]) -> tuple[list[_Planned], str]:
     """The planned changes that verify, and the resulting text.
 
     All together first; if that fails, each change alone, then the ones that passed together
     again (a change that breaks only in combination drops everything, conservatively).
     """
-    def attempt(group: list) -> tuple[str | None, str]:
+    def attempt(group: list[_Planned]) -> tuple[str | None, str]:
         """(new text or None, why not): None without a reason means "no change"."""
         try:
             new_text = _apply_edits(text, [e for p in group for e in p.edits])
@@ -253,7 +266,7 @@ def _verified(path, text, is_json, docs, planned, notes) -> tuple[list, str]:
     if len(planned) == 1:
         notes.append(f"{_who(planned[0].who)}: {error}")
         return [], text
-    good = []
+    good: list[_Planned] = []
     for p in planned:
         alone, why = attempt([p])
         if alone is not None:
@@ -313,9 +326,9 @@ def _writable(path: str) -> bool:
     return not marked_read_only and os.access(path, os.W_OK) and os.access(directory, os.W_OK | os.X_OK)
 
 
-def _group(fixes: list[tuple[Finding, LabelFix]]) -> dict:
+def _group(fixes: list[tuple[Finding, LabelFix]]) -> dict[tuple[int, LabelPath], _Grouped]:
     """Merge the fixes of each labels mapping; conflicting values are an error."""
-    out: dict[tuple, tuple[dict, set, list, dict]] = {}
+    out: dict[tuple[int, LabelPath], _Grouped] = {}
     for finding, fx in fixes:
         key = (fx.doc_index, tuple(fx.path))
         sets, removes, who, renames = out.setdefault(key, ({}, set(), [], {}))
@@ -350,9 +363,9 @@ def _apply_edits(text: str, edits: list[tuple[int, int, str]]) -> str:
 
 # -- verification -------------------------------------------------------------------------
 
-def apply_to_data(data: Any, path: tuple, sets: dict, removes: Iterable[str]) -> Any:
+def apply_to_data(data: Any, path: LabelPath, sets: Sets, removes: Iterable[str]) -> Any:
     """``data`` with the label changes applied, copying (never mutating) along ``path``."""
-    def cow(obj):
+    def cow(obj: Any) -> Any:
         return dict(obj) if isinstance(obj, dict) else list(obj) if isinstance(obj, list) else obj
     root = cow(data)
     cur = root
@@ -388,7 +401,7 @@ def _verify(path: str, new_text: str, is_json: bool, expected: dict[int, Any]) -
                        "with other fields?); fix by hand")
 
 
-def same(a: Any, b: Any, _seen: set | None = None) -> bool:
+def same(a: Any, b: Any, _seen: set[tuple[int, int]] | None = None) -> bool:
     """Equal data *and* equal types (``1`` is not ``True``, ``"1"`` is not ``1``)."""
     if type(a) is not type(b):
         return False
@@ -440,7 +453,7 @@ class _Editor:
         self.nl = "\r\n" if nl > 0 and text[nl - 1] == "\r" else "\n"
 
     # -- navigation ---------------------------------------------------------------------
-    def plan(self, path: tuple, sets: dict, removes: set, renames: dict | None = None) -> list[tuple[int, int, str]]:
+    def plan(self, path: LabelPath, sets: Sets, removes: set[str], renames: dict[str, str] | None = None) -> list[Edit]:
         node = self.root
         parent_key: yaml.Node | None = None
         for i, step in enumerate(path):
@@ -481,9 +494,9 @@ class _Editor:
         return v.start_mark.index < k.end_mark.index
 
     # -- an existing mapping ------------------------------------------------------------
-    def _edit_mapping(self, m: yaml.MappingNode, sets: dict, removes: set, renames: dict) -> list:
-        edits = []
-        entries = {}
+    def _edit_mapping(self, m: yaml.MappingNode, sets: Sets, removes: set[str], renames: dict[str, str]) -> list[Edit]:
+        edits: list[Edit] = []
+        entries: dict[str, tuple[yaml.ScalarNode, yaml.Node]] = {}
         for k, v in m.value:
             if isinstance(k, yaml.ScalarNode) and k.tag == _STR_TAG:
                 entries[k.value] = (k, v)
@@ -500,7 +513,7 @@ class _Editor:
         for key in sorted(removes):
             if key in entries:
                 edits.append(self._delete(m, *entries[key]))
-        additions = {}
+        additions: Sets = {}
         for key, value in sets.items():
             if key not in entries:
                 additions[key] = value
@@ -514,17 +527,17 @@ class _Editor:
             elif isinstance(value, int) and not isinstance(value, bool):
                 if not (v.tag == "tag:yaml.org,2002:int" and v.value == str(value)):
                     start, end = v.start_mark.index, v.end_mark.index
-                    props = _PROPS.match(self.text[start:end]).group(1)
+                    props = _PROPS.match(self.text[start:end]).group(1)  # type: ignore[union-attr]  # matches every text
                     edits.append((start + len(props), end, str(value)))
             elif not (v.tag == _STR_TAG and v.value == value):
                 start, end = v.start_mark.index, v.end_mark.index
-                props = _PROPS.match(self.text[start:end]).group(1)
+                props = _PROPS.match(self.text[start:end]).group(1)  # type: ignore[union-attr]  # matches every text
                 edits.append((start + len(props), end, self._scalar(value, v.style)))
         if additions:
             edits.append(self._add_entries(m, additions))
         return edits
 
-    def _add_entries(self, m: yaml.MappingNode, additions: dict) -> tuple[int, int, str]:
+    def _add_entries(self, m: yaml.MappingNode, additions: Sets) -> Edit:
         if self._flow(m):
             return self._add_flow(m, [self._entry(k, v, m) for k, v in additions.items()])
         k, v = m.value[-1]
@@ -533,7 +546,7 @@ class _Editor:
         lines = [" " * col + self._entry(key, value, m) for key, value in additions.items()]
         return self._insert_lines(pos, lines)
 
-    def _entry(self, key: str, value: str, m: yaml.MappingNode | None) -> str:
+    def _entry(self, key: str, value: str | int, m: yaml.MappingNode | None) -> str:
         style = None
         if m is not None and m.value and self._flow(m) and m.value[0][0].style == '"':
             style = '"'
@@ -542,7 +555,7 @@ class _Editor:
     def _scalar(self, value: str | int, style: str | None) -> str:
         if isinstance(value, int) and not isinstance(value, bool):
             return str(value)
-        return render_scalar(value, style, self.json)
+        return render_scalar(cast(str, value), style, self.json)     # not a bool: a LabelFix sets str or int
 
     def _flow(self, m: yaml.Node) -> bool:
         first = self.text[m.start_mark.index:m.start_mark.index + 1]
@@ -624,7 +637,7 @@ class _Editor:
         return m.start(1), m.end(1)
 
     # -- creating what is missing -------------------------------------------------------
-    def _subtree(self, missing: tuple, sets: dict) -> Any:
+    def _subtree(self, missing: LabelPath, sets: Sets) -> Any:
         for step in missing:
             if not isinstance(step, str):
                 raise FixError("the path to the labels does not exist")
@@ -633,7 +646,7 @@ class _Editor:
             tree = {step: tree}
         return tree
 
-    def _create(self, m: yaml.MappingNode, parent_key, missing: tuple, sets: dict) -> list:
+    def _create(self, m: yaml.MappingNode, parent_key: yaml.Node | None, missing: LabelPath, sets: Sets) -> list[Edit]:
         tree = self._subtree(missing, sets)
         (key, value), = tree.items()
         if self._flow(m):
@@ -662,7 +675,7 @@ class _Editor:
             line_start = prev_start
         return line_start
 
-    def _fill_null(self, parent: yaml.MappingNode, k: yaml.Node, v: yaml.Node, missing: tuple, sets: dict) -> list:
+    def _fill_null(self, parent: yaml.MappingNode, k: yaml.Node, v: yaml.Node, missing: LabelPath, sets: Sets) -> list[Edit]:
         tree = self._subtree(missing, sets)
         if v.start_mark.index != v.end_mark.index or self._flow(parent):
             text = self._flow_value(tree, parent)
@@ -673,7 +686,7 @@ class _Editor:
         lines = self._block_lines(tree, k.start_mark.column + step, step)
         return [self._insert_lines(self._line_end(k.end_mark.index), lines)]
 
-    def _merge_alias(self, parent: yaml.MappingNode, k: yaml.Node, sets: dict, removes: set) -> list:
+    def _merge_alias(self, parent: yaml.MappingNode, k: yaml.Node, sets: Sets, removes: set[str]) -> list[Edit]:
         if removes:
             raise FixError("cannot remove a label from an aliased mapping; fix by hand")
         start, end = self._alias_span(k)
@@ -685,7 +698,7 @@ class _Editor:
 
     def _indent_step(self, m: yaml.MappingNode, parent_key: yaml.Node | None) -> int:
         if parent_key is not None and m.value:
-            step = m.value[0][0].start_mark.column - parent_key.start_mark.column
+            step: int = m.value[0][0].start_mark.column - parent_key.start_mark.column
             if step > 0:
                 return step
         for k, v in m.value:
@@ -695,7 +708,7 @@ class _Editor:
                     return step
         return 2
 
-    def _block_lines(self, tree: dict, col: int, step: int) -> list[str]:
+    def _block_lines(self, tree: dict[str, Any], col: int, step: int) -> list[str]:
         lines = []
         for key, value in tree.items():
             if isinstance(value, dict):
@@ -731,7 +744,7 @@ class _Editor:
         return len(line) - len(line.lstrip(" "))
 
 
-def _pair(m: yaml.MappingNode, step: Any) -> tuple | None:
+def _pair(m: yaml.MappingNode, step: Any) -> tuple[yaml.Node, yaml.Node] | None:
     found = None
     for k, v in m.value:
         if isinstance(k, yaml.ScalarNode) and k.tag == _STR_TAG and k.value == step:
@@ -746,7 +759,7 @@ def _is_null(v: yaml.Node) -> bool:
 
 # -- the lint command's --fix -------------------------------------------------------------
 
-def run(result, session, *, diff: bool = False) -> FixReport:
+def run(result: LintResult, session: Session, *, diff: bool = False) -> FixReport:
     """``lint --fix [--diff]``: apply (or show) the fixes of the reported findings.
 
     Files that cannot be fixed are named on stderr with the reason; with ``--diff`` the
