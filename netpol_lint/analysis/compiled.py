@@ -27,18 +27,21 @@ selectors, CIDRs or ports) matches nothing; NPL003 reports it.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 from ..model.resources import NetworkPolicy
 from .ipblocks import IPBlock, IPSet, selects_unknown_pod, to_int
 from .portsets import RulePorts
 from .selectors import MATCH_NONE, LabelIndex, Selector, parse_selector
 
+if TYPE_CHECKING:  # pragma: no cover
+    from .endpoints import Endpoint
+
 DIRECTIONS = ("Ingress", "Egress")
 _PEER_FIELD = {"Ingress": "from", "Egress": "to"}
 
 
-def effective_policy_types(spec: dict) -> tuple[str, ...]:
+def effective_policy_types(spec: dict[str, Any]) -> tuple[str, ...]:
     """API-server defaulting of ``policyTypes`` (invalid entries dropped)."""
     types = spec.get("policyTypes")
     if isinstance(types, list) and types:
@@ -78,7 +81,7 @@ class CompiledRule:
                 ipset = ipset | p.block.set
         self.ipset = ipset
 
-    def admits(self, peer) -> bool:
+    def admits(self, peer: Endpoint) -> bool:
         """Does this rule's peer list match endpoint ``peer`` (ports not considered)?"""
         if self.any_peer:
             return True
@@ -86,7 +89,7 @@ class CompiledRule:
             return self.ipset.contains(peer.address) if peer.address >= 0 else self.any_address
         return bool((self.pod_mask >> peer.index) & 1)
 
-    def matching_peer(self, peer) -> int | None:
+    def matching_peer(self, peer: Endpoint) -> int | None:
         """Index of the first peer entry matching ``peer`` (None if none; -1 for any peer)."""
         if self.any_peer:
             return -1
@@ -106,14 +109,14 @@ class CompiledPolicy:
     __slots__ = ("policy", "key", "namespace", "selector", "selected", "ingress", "egress")
 
     def __init__(self, policy: NetworkPolicy, selector: Selector, selected: int,
-                 ingress: tuple | None, egress: tuple | None):
+                 ingress: tuple[CompiledRule, ...] | None, egress: tuple[CompiledRule, ...] | None):
         self.policy = policy
         self.key = f"{policy.namespace}/{policy.name}"
         self.namespace = policy.namespace
         self.selector, self.selected = selector, selected
         self.ingress, self.egress = ingress, egress
 
-    def rules(self, direction: str) -> tuple:
+    def rules(self, direction: str) -> tuple[CompiledRule, ...]:
         return (self.ingress if direction == "Ingress" else self.egress) or ()
 
     def has_type(self, direction: str) -> bool:
@@ -123,14 +126,14 @@ class CompiledPolicy:
 class PolicyCompiler:
     """Compiles policies against endpoints; caches peers and namespace selectors by content."""
 
-    def __init__(self, endpoints: list, namespaces: dict[str, dict[str, str]], ipblock_pods: str = "by-ip",
-                 pod_cidrs: list[str] = (), host_network_enforced: bool = False):
+    def __init__(self, endpoints: list[Endpoint], namespaces: dict[str, dict[str, str]], ipblock_pods: str = "by-ip",
+                 pod_cidrs: Sequence[str] = (), host_network_enforced: bool = False):
         self.endpoints = endpoints
         self.namespaces = namespaces
         self.ipblock_pods = ipblock_pods
         self.pod_cidrs = [c for c in (_cidr(x) for x in pod_cidrs or ()) if c is not None]
         self.index = LabelIndex(e.labels for e in endpoints)
-        self.ns_mask: dict[str, int] = {}
+        self.ns_mask: dict[str | None, int] = {}
         self.selectable = 0
         self.known_ips: list[tuple[int, tuple[int, ...]]] = []
         self.unknown_ip_mask = 0
@@ -148,7 +151,7 @@ class PolicyCompiler:
                 self.unknown_ip_host_mask |= bit
             else:
                 self.unknown_ip_mask |= bit
-        self._peer_cache: dict[tuple, tuple[int, str, IPBlock | None]] = {}
+        self._peer_cache: dict[tuple[str, str], tuple[int, str, IPBlock | None]] = {}
         self._ns_cache: dict[str, tuple[int, str]] = {}
 
     # -- policies ---------------------------------------------------------------------
@@ -159,7 +162,7 @@ class PolicyCompiler:
         selector = parse_selector(spec.get("podSelector"))
         selected = selector.mask(self.index) & self.ns_mask.get(policy.namespace, 0) & self.selectable
         types = effective_policy_types(spec)
-        compiled = {}
+        compiled: dict[str, tuple[CompiledRule, ...] | None] = {}
         for direction in DIRECTIONS:
             if direction not in types:
                 compiled[direction] = None

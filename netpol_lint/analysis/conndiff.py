@@ -17,12 +17,12 @@ queries, so its changes carry none.)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Any, Iterable, cast
 
 from .endpoints import Endpoint, external_range
 from .ipblocks import V4_END, V6_END, V6_OFFSET
 from .portsets import EMPTY, PortSet
-from .reachability import Network
+from .reachability import Connection, Network
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 
@@ -60,7 +60,7 @@ class ConnChange:
         return port_difference(self.after, self.before)
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[tuple[int, int, str], tuple[int, int, str]]:
         return (_order(self.src), _order(self.dst))
 
     def text(self) -> str:
@@ -76,7 +76,7 @@ class ConnChange:
         """``SRC => DST : BEFORE -> AFTER`` whatever the kind (``No Connections`` for none)."""
         return f"{self.src.id} => {self.dst.id} : {self.before.to_text()} -> {self.after.to_text()}"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"from": self.src.id, "to": self.dst.id, "change": self.kind,
                 "before": self.before.to_text(), "after": self.after.to_text(),
                 "before_connections": self.before.to_json() if self.before else None,
@@ -104,13 +104,13 @@ def _internal_changes(before: Network, after: Network) -> list[ConnChange]:
         pa, pb = (a.ports if a else EMPTY), (b.ports if b else EMPTY)
         if pa == pb:
             continue
-        ref = b or a
+        ref = cast(Connection, b or a)      # the key comes from one of them
         out.append(ConnChange(ref.src, ref.dst, pa, pb,
                               _policies(a), _policies(b)))
     return out
 
 
-def _policies(c) -> tuple[str, ...]:
+def _policies(c: Connection | None) -> tuple[str, ...]:
     if c is None:
         return ()
     return tuple(sorted(set(c.egress_policies) | set(c.ingress_policies)))
@@ -140,10 +140,10 @@ def _external_changes(before: Network, after: Network) -> list[ConnChange]:
     out: list[ConnChange] = []
     for eid in sorted(set(old) | set(new)):
         a, b = old.get(eid), new.get(eid)
-        ref = b or a
+        ref = cast(Endpoint, b or a)        # the id comes from one of them
         # sources outside the cluster connecting to the endpoint, then the reverse
         for inbound in (True, False):
-            runs: list[list] = []          # [lo, hi, before, after]
+            runs: list[list[Any]] = []     # [lo, hi, before, after]: int, int, PortSet, PortSet
             for lo, hi, atom in atoms:
                 pa = _external_ports(before, a, atom, inbound)
                 pb = _external_ports(after, b, atom, inbound)
@@ -165,7 +165,7 @@ def _external_ports(net: Network, ep: Endpoint | None, atom: Endpoint, inbound: 
     return net.reachable_ports(atom, ep) if inbound else net.reachable_ports(ep, atom)
 
 
-def _order(e: Endpoint) -> tuple:
+def _order(e: Endpoint) -> tuple[int, int, str]:
     return (1, e.address, e.id) if e.external else (0, 0, e.id)
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Callable, Iterable
 
 from ..model.resources import CLUSTER_SCOPED, ContainerPort, Workload
 from ..model.units import unit_of
@@ -107,7 +107,7 @@ def _tie_break(w: Workload) -> str:
         return repr(w.template)
 
 
-def build_endpoints(workloads: Iterable[Workload], namespace_labels, synthetic: Iterable[Workload] = (),
+def build_endpoints(workloads: Iterable[Workload], namespace_labels: Callable[[str], dict[str, str]], synthetic: Iterable[Workload] = (),
                     istio: bool = True) -> list[Endpoint]:
     """Endpoints for ``workloads`` (+ ``synthetic`` ones), sorted by namespace, name, kind.
 
@@ -155,7 +155,7 @@ def build_endpoints(workloads: Iterable[Workload], namespace_labels, synthetic: 
     return endpoints
 
 
-def _unit_suffix(ns) -> str:
+def _unit_suffix(ns: str | None) -> str:
     """``@UNIT`` for an endpoint in the default namespace of a deployment unit other than
     the main one (model/units.py), so that ids stay unique: ``default/web@samples/a``."""
     unit = unit_of(ns)
@@ -170,7 +170,7 @@ class EndpointLookup:
 
     def __init__(self, endpoints: list[Endpoint], default_namespace: str = "default"):
         self.default_namespace = default_namespace
-        self._by_key: dict[tuple, list[Endpoint]] = {}
+        self._by_key: dict[tuple[str | None, ...], list[Endpoint]] = {}
         self._by_id = {e.id: e for e in endpoints}
         for e in endpoints:
             self._by_key.setdefault((e.namespace, e.name), []).append(e)

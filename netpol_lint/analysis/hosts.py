@@ -18,7 +18,9 @@ or the linter either invents routes (false NPL101/NPL201) or misses them:
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from dataclasses import dataclass
+from typing import Any
 
 from ..model.validate import is_dns1123_label
 
@@ -45,7 +47,7 @@ class HostRef:
         return self.form == "service"
 
 
-def parse_destination_host(host, vs_namespace: str, known_namespaces) -> HostRef:
+def parse_destination_host(host: Any, vs_namespace: str, known_namespaces: Container[str]) -> HostRef:
     """A VirtualService ``destination.host`` as Istio resolves it.
 
     ``known_namespaces`` decides whether a two-label host ``a.b`` is the unexpanded form of
@@ -68,7 +70,7 @@ def parse_destination_host(host, vs_namespace: str, known_namespaces) -> HostRef
     return HostRef("external")
 
 
-def parse_authorizer_service(service, known_namespaces) -> HostRef:
+def parse_authorizer_service(service: Any, known_namespaces: Container[str]) -> HostRef:
     """An ext_authz provider's ``service`` (``[ns/]host``), looked up verbatim by Istio."""
     if not isinstance(service, str) or not service.strip():
         return HostRef("invalid")
@@ -88,7 +90,7 @@ def parse_authorizer_service(service, known_namespaces) -> HostRef:
     return ref
 
 
-def resolve_gateway_ref(ref, namespace: str, legacy_forms: bool = True) -> tuple[str, str] | None:
+def resolve_gateway_ref(ref: Any, namespace: str, legacy_forms: bool = True) -> tuple[str, str] | None:
     """``(namespace, name)`` a gateway reference points at, or None when it is malformed.
 
     ``mesh`` is not a gateway (the caller checks for it first).  With ``legacy_forms=False``

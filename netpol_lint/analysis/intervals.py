@@ -1,10 +1,10 @@
 """Closed integer intervals ``(lo, hi)``: the arithmetic shared by port sets and IP sets."""
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Sequence
 
 
-def subtract(a: Iterable[tuple[int, int]], b: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def subtract(a: Iterable[tuple[int, int]], b: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     """The parts of the sorted, disjoint intervals ``a`` not covered by the sorted,
     disjoint intervals ``b`` (sorted, disjoint)."""
     out: list[tuple[int, int]] = []
@@ -25,7 +25,7 @@ def subtract(a: Iterable[tuple[int, int]], b: list[tuple[int, int]]) -> list[tup
     return out
 
 
-def intersect(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def intersect(a: Sequence[tuple[int, int]], b: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     """The overlap of two sorted, disjoint interval lists (sorted, disjoint)."""
     out: list[tuple[int, int]] = []
     i = j = 0

@@ -74,7 +74,7 @@ class IPSet:
     def __bool__(self) -> bool:
         return bool(self.intervals)
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, IPSet) and self.intervals == other.intervals
 
     def __hash__(self) -> int:
@@ -130,7 +130,7 @@ def readable_ranges(text: str) -> str:
     if "ip:" not in text:
         return text
 
-    def cidrs(m: re.Match) -> str:
+    def cidrs(m: re.Match[str]) -> str:
         try:
             lo, hi = ipaddress.ip_address(m.group(1)), ipaddress.ip_address(m.group(2))
             blocks = list(ipaddress.summarize_address_range(lo, hi))
@@ -172,7 +172,7 @@ class IPBlock:
                 return
             for e in excepts:
                 enet = parse_cidr(e)
-                if enet is None or enet.version != net.version or not enet.subnet_of(net) or enet.prefixlen <= net.prefixlen:
+                if enet is None or enet.version != net.version or not enet.subnet_of(net) or enet.prefixlen <= net.prefixlen:  # type: ignore[arg-type]  # same version: checked first
                     self.problem = f"except {e!r} is not a strict subset of {cidr}"
                     return
                 exc = exc | IPSet.from_cidr(e)

@@ -28,12 +28,17 @@ import copy
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING, Any, cast
 
 import yaml
 
 from ..load.documents import Document
 from ..model.platform import DEFAULT_PLATFORM, Component, Platform, platform as load_platform
 from ..model.resources import NetworkPolicy, Workload
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..model.index import Model
+    from ..model.kyma import KymaSettings
 
 ISTIO_SYSTEM = "istio-system"
 KYMA_SYSTEM = "kyma-system"
@@ -49,11 +54,12 @@ API_SERVER_PORT_POLICIES = frozenset({
 })
 
 _MODULE = load_platform(DEFAULT_PLATFORM)       # the Istio module's components are the same on every platform
-INGRESS_GATEWAY: Component = _MODULE.component("ingressgateway")
-EGRESS_GATEWAY: Component = _MODULE.component("egressgateway")
-ISTIOD: Component = _MODULE.component("pilot")
-CNI_NODE: Component = _MODULE.component("cni")
-CONTROLLER_MANAGER: Component = _MODULE.component("controller-manager")
+# (the module's data defines each of these roles: never None)
+INGRESS_GATEWAY = cast(Component, _MODULE.component("ingressgateway"))
+EGRESS_GATEWAY = cast(Component, _MODULE.component("egressgateway"))
+ISTIOD = cast(Component, _MODULE.component("pilot"))
+CNI_NODE = cast(Component, _MODULE.component("cni"))
+CONTROLLER_MANAGER = cast(Component, _MODULE.component("controller-manager"))
 
 
 @dataclass
@@ -67,7 +73,7 @@ class IstioWorld:
 
 
 def _component_workload(c: Component, index: int) -> Workload:
-    template = {"metadata": {"labels": dict(c.labels)},
+    template: dict[str, Any] = {"metadata": {"labels": dict(c.labels)},
                 "spec": {"containers": [{"name": c.name, "ports": [
                     {"name": p.name, "containerPort": p.port, "protocol": p.protocol} for p in c.ports]}]}}
     if c.host_network:
@@ -79,14 +85,14 @@ def _component_workload(c: Component, index: int) -> Workload:
 
 
 @lru_cache(maxsize=1)
-def module_policy_items() -> tuple[dict, ...]:
+def module_policy_items() -> tuple[dict[str, Any], ...]:
     """The seven policies as plain data, in the order the module applies them (shared: never mutate)."""
     text = resources.files("netpol_lint").joinpath("data", MODULE_POLICY_FILE).read_text(encoding="utf-8")
     # libyaml: the same data from this static file, ~20x faster than the pure-Python loader
     return tuple(yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))["items"])
 
 
-def substitute_api_server_port(data: dict, api_server_port: int | str) -> dict:
+def substitute_api_server_port(data: dict[str, Any], api_server_port: int | str) -> dict[str, Any]:
     """``data`` (a copy of a module policy) with the API-server port substituted, in place.
 
     Only the policies of ``API_SERVER_PORT_POLICIES`` are touched, and there the egress rules
@@ -110,7 +116,7 @@ def module_policies(api_server_port: int = 443) -> list[NetworkPolicy]:
     return out
 
 
-def egress_gateway_expected(model, kyma) -> bool:
+def egress_gateway_expected(model: Model, kyma: KymaSettings | None) -> bool:
     """The Istio CR enables the egress gateway, or a Gateway in the input selects it."""
     if kyma is not None and kyma.egress_gateway_enabled:
         return True
@@ -121,7 +127,7 @@ def egress_gateway_expected(model, kyma) -> bool:
     return False
 
 
-def build_istio_world(model, kyma, api_server_port: int | None = None,
+def build_istio_world(model: Model, kyma: KymaSettings | None, api_server_port: int | None = None,
                       platform: Platform | str | None = None) -> IstioWorld:
     """Synthetic components missing from ``model`` and, if enabled, the module policies."""
     if not isinstance(platform, Platform):

@@ -13,10 +13,16 @@ entries contribute nothing (the API server would reject them; NPL003 reports the
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Union
 
 from ..model.validate import is_int
 from .intervals import intersect, subtract
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..model.resources import ContainerPort
+
+# PortSet.to_json: ``"All Connections"`` or ``{"TCP": [[lo, hi], ...], ...}``
+PortsJSON = Union[str, dict[str, list[list[int]]]]
 
 PROTOCOLS = ("SCTP", "TCP", "UDP")        # sorted: the order used in text and JSON
 MIN_PORT, MAX_PORT = 1, 65535
@@ -47,14 +53,14 @@ class PortSet:
 
     __slots__ = ("_r", "_hash")
 
-    def __init__(self, ranges: dict[str, Iterable[tuple[int, int]]] | None = None):
+    def __init__(self, ranges: Mapping[str, Iterable[tuple[int, int]]] | None = None):
         r = {}
         for proto, rs in (ranges or {}).items():
             n = _normalise(rs)
             if n:
                 r[proto] = n
         self._r: dict[str, tuple[tuple[int, int], ...]] = r
-        self._hash = None
+        self._hash: int | None = None
 
     # -- constructors -------------------------------------------------------------------
     @classmethod
@@ -128,7 +134,7 @@ class PortSet:
                 out[p] = rs
         return PortSet(out)
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, PortSet) and self._r == other._r
 
     def __hash__(self) -> int:
@@ -148,7 +154,7 @@ class PortSet:
             parts.append(p + " " + ",".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in self._r[p]))
         return ",".join(parts)
 
-    def to_json(self):
+    def to_json(self) -> PortsJSON:
         """``"All Connections"`` or ``{"TCP": [[lo, hi], ...], ...}`` (protocols sorted)."""
         if self.is_all:
             return ALL_CONNECTIONS
@@ -217,11 +223,13 @@ class RulePorts:
     """The compiled ``ports`` of one rule: all ports, or numeric ranges plus named ports."""
 
     __slots__ = ("entries", "any", "static", "named", "_cache")
+    static: PortSet
+    named: tuple[tuple[str, str], ...]             # (port name, protocol)
 
     def __init__(self, raw: Any):
         self.entries: tuple[PortEntry, ...] = ()
         self.any = False
-        self._cache: dict = {}
+        self._cache: dict[Any, PortSet] = {}
         if raw is None or (isinstance(raw, list) and not raw):
             self.any = True          # missing or empty: every port and protocol
             self.static, self.named = ALL, ()
@@ -231,7 +239,7 @@ class RulePorts:
             self.static, self.named = EMPTY, ()
             return
         self.entries = tuple(parse_port_entry(e) for e in raw)
-        ranges: dict[str, list] = {}
+        ranges: dict[str, list[tuple[int, int]]] = {}
         for e in self.entries:
             if e.kind == "all":
                 ranges.setdefault(e.protocol, []).append((MIN_PORT, MAX_PORT))
@@ -240,7 +248,7 @@ class RulePorts:
         self.static = PortSet(ranges)
         self.named = tuple((e.name, e.protocol) for e in self.entries if e.kind == "named")
 
-    def resolve(self, dst_ports: tuple, key: Any = None) -> PortSet:
+    def resolve(self, dst_ports: tuple[ContainerPort, ...], key: Any = None) -> PortSet:
         """The ports this rule admits towards a destination with ``dst_ports`` (ContainerPorts).
 
         ``key`` identifies the destination for caching (named ports only).
@@ -249,7 +257,7 @@ class RulePorts:
             return self.static
         if key is not None and key in self._cache:
             return self._cache[key]
-        extra: dict[str, list] = {}
+        extra: dict[str, list[tuple[int, int]]] = {}
         for name, proto in self.named:
             for cp in dst_ports:
                 if cp.name == name and cp.protocol == proto and MIN_PORT <= cp.port <= MAX_PORT:
@@ -259,7 +267,7 @@ class RulePorts:
             self._cache[key] = result
         return result
 
-    def match_entry(self, port: int, protocol: str, dst_ports: tuple) -> int | None:
+    def match_entry(self, port: int, protocol: str, dst_ports: tuple[ContainerPort, ...]) -> int | None:
         """Index of the first entry admitting ``port/protocol`` (-1: no ports list), else None."""
         if self.any:
             return -1
@@ -279,7 +287,7 @@ class RulePorts:
         return ", ".join(e.describe() for e in self.entries) or "no ports"
 
 
-def resolve_named_port(name: str, protocol: str, dst_ports: tuple) -> int | None:
+def resolve_named_port(name: str, protocol: str, dst_ports: tuple[ContainerPort, ...]) -> int | None:
     """The container port number named ``name`` with ``protocol`` on a destination, if any."""
     for cp in dst_ports:
         if cp.name == name and cp.protocol == protocol:

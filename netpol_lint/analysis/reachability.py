@@ -16,7 +16,7 @@ did), built lazily so that bulk probing stays cheap.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, cast
 
 from ..config import Config
 from ..model.resources import NetworkPolicy, Workload
@@ -133,7 +133,7 @@ class SideVerdict:
                     return notes
         return notes
 
-    def to_json(self, explain: bool = True, brief: bool = False) -> dict:
+    def to_json(self, explain: bool = True, brief: bool = False) -> dict[str, Any]:
         out = {"allowed": self.allowed, "isolated": self.isolated, "policies": self.policy_names}
         if explain:
             out["explanation"] = self.summary if brief else self.explanation
@@ -166,7 +166,7 @@ class Verdict:
                 + f"\n  ingress of {self.dst.id}: {'allowed' if self.ingress.allowed else 'denied'} - "
                 + self.ingress.explanation.replace("\n", "\n    "))
 
-    def to_json(self, explain: bool = True, brief: bool = False) -> dict:
+    def to_json(self, explain: bool = True, brief: bool = False) -> dict[str, Any]:
         """The CONTRACT.md ``reach`` object (+ an ``explanation`` per side)."""
         return {"from": self.src.id, "to": self.dst.id, "port": self.port, "protocol": self.protocol,
                 "allowed": self.allowed, "egress": self.egress.to_json(explain, brief),
@@ -183,7 +183,7 @@ class Connection:
     egress_policies: tuple[str, ...] = ()
     ingress_policies: tuple[str, ...] = ()
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"from": self.src.id, "to": self.dst.id, "connections": self.ports.to_json(),
                 "text": self.ports.to_text(), "egress_policies": list(self.egress_policies),
                 "ingress_policies": list(self.ingress_policies)}
@@ -366,7 +366,8 @@ class Network:
                     continue
                 entry = rule.ports.match_entry(port, proto, dst.ports)
                 if entry is not None:
-                    match = RuleMatch(cp, direction, rule.index, rule.matching_peer(peer), entry)
+                    # admits(peer) above: some peer entry matches, matching_peer is not None
+                    match = RuleMatch(cp, direction, rule.index, cast(int, rule.matching_peer(peer)), entry)
                     return SideVerdict(direction, subject, peer, port, proto, True, True, compiled, match,
                                        self.host_network_enforced)
         return SideVerdict(direction, subject, peer, port, proto, False, True, compiled,
@@ -382,7 +383,7 @@ class Network:
         ingress, _ = self._side_ports("Ingress", d, s, d)
         return egress & ingress
 
-    def _side_ports(self, direction: str, subject: Endpoint, peer: Endpoint, dst: Endpoint) -> tuple[PortSet, tuple]:
+    def _side_ports(self, direction: str, subject: Endpoint, peer: Endpoint, dst: Endpoint) -> tuple[PortSet, tuple[str, ...]]:
         compiled = () if subject.external else self._isolating[direction][subject.index]
         if not compiled:
             return ALL, ()
@@ -479,7 +480,7 @@ class Network:
         return out
 
 
-def _order(e: Endpoint) -> tuple:
+def _order(e: Endpoint) -> tuple[int, int, str]:
     return (1, e.address, e.id) if e.external else (0, 0, e.id)
 
 

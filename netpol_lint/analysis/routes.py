@@ -25,7 +25,7 @@ gateway sends traffic, but they do count as "something routes here" (NPL107 stay
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Iterable
+from typing import TYPE_CHECKING, Any, Iterable, cast
 
 from ..load.documents import Related
 from ..load.documents import Location
@@ -38,6 +38,15 @@ from .hosts import HostRef, parse_authorizer_service, parse_destination_host, re
 from .istio_world import EGRESS_GATEWAY, INGRESS_GATEWAY
 from .portsets import resolve_named_port
 from .selectors import parse_selector
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..model.index import Model
+    from ..model.kyma import KymaSettings
+    from ..model.resources import ContainerPort
+    from ..model.session import Session
+
+# A key/index path from a resource's root (what Resource.locate takes).
+NodePath = tuple[str | int, ...]
 
 DEFAULT_GATEWAY = ("kyma-system", "kyma-gateway")
 ROUTE_SECTIONS = ("http", "tcp", "tls")
@@ -93,12 +102,12 @@ class Route:
 
     kind: str                          # "APIRule" | "VirtualService" | "Authorizer"
     source: Resource                   # the APIRule, VirtualService or Istio CR
-    path: tuple                        # the node naming the Service, inside ``source``
+    path: NodePath                     # the node naming the Service, inside ``source``
     host: HostRef                      # what the route names
     host_text: str                     # as written (for messages)
     port: int | None                   # Service port named by the route (None: not given)
     gateways: tuple[GatewayInfo, ...]  # gateways the route is bound to (authorizers: none)
-    gateway_paths: tuple[tuple, ...] = ()   # where ``source`` names each gateway
+    gateway_paths: tuple[NodePath, ...] = ()   # where ``source`` names each gateway
     label: str = ""                    # e.g. "authorizer oauth2-proxy"
     service: Service | None = None
     provider: Resource | None = None   # a Kyma Function that creates the Service at runtime
@@ -175,10 +184,10 @@ class EgressRoute:
     istio-egressgateway Service (NPL105)."""
 
     virtual_service: VirtualService
-    destination_path: tuple            # the mesh route's destination host naming that Service
+    destination_path: NodePath         # the mesh route's destination host naming that Service
     namespaces: frozenset[str]         # namespaces whose sidecars apply it
     gateway: GatewayInfo | None = None  # the VirtualService's Gateway served by istio-egressgateway
-    gateway_path: tuple = ()           # where the VirtualService names that Gateway
+    gateway_path: NodePath = ()        # where the VirtualService names that Gateway
 
     @property
     def location(self) -> Location:
@@ -203,8 +212,8 @@ class RouteTable:
     routes: list[Route] = field(default_factory=list)
     egress_routes: list[EgressRoute] = field(default_factory=list)
 
-    def __post_init__(self):
-        self._egress_index: tuple | None = None
+    def __post_init__(self) -> None:
+        self._egress_index: tuple[int, dict[str, list[EgressRoute]]] | None = None
         self._by_workload: dict[int, list[tuple[Route, Backend]]] = {}
         for r in self.routes:
             for b in r.backends:
@@ -235,19 +244,19 @@ class RouteTable:
 
 # -- tracing ------------------------------------------------------------------------------
 
-def trace_routes(session) -> RouteTable:
+def trace_routes(session: Session) -> RouteTable:
     """Every route of the input, traced to its backend pod templates."""
     return Tracer(session.model, session.kyma).trace()
 
 
 class Tracer:
-    def __init__(self, model, kyma):
+    def __init__(self, model: Model, kyma: KymaSettings) -> None:
         self.model = model
         self.kyma = kyma
         self.known_namespaces = set(model.known_namespaces())
         self._gateways: dict[tuple[str, str], GatewayInfo] = {}
-        self._gateway_objects: dict | None = None
-        self._functions: dict | None = None
+        self._gateway_objects: dict[tuple[str, str], list[Gateway]] | None = None
+        self._functions: dict[tuple[str | None, str | None], Resource] | None = None   # any version's Function
 
     def trace(self) -> RouteTable:
         routes: list[Route] = []
@@ -323,7 +332,7 @@ class Tracer:
                             default["name"], port_number(default.get("port")), gateways, gw_paths)
             return
         default_ns = default.get("namespace") if default and isinstance(default.get("namespace"), str) else None
-        targets: list[tuple[dict | None, tuple]] = []
+        targets: list[tuple[dict[str, Any] | None, NodePath]] = []
         rules = spec.get("rules")
         if isinstance(rules, list) and rules:
             for i, rule in enumerate(rules):
@@ -354,7 +363,7 @@ class Tracer:
         if not isinstance(raw, list):
             return [], []
         mesh = False
-        bound: list[tuple[str, GatewayInfo, tuple]] = []   # (as written, info, path)
+        bound: list[tuple[str, GatewayInfo, NodePath]] = []   # (as written, info, path)
         for i, g in enumerate(raw):
             if g == "mesh":
                 mesh = True
@@ -393,7 +402,7 @@ class Tracer:
                         tuple(info for _, info, _ in active), tuple(p for _, _, p in active)))
         return routes, egress
 
-    def _mesh_egress_destination(self, vs: VirtualService, bound: list) -> tuple | None:
+    def _mesh_egress_destination(self, vs: VirtualService, bound: list[tuple[str, GatewayInfo, NodePath]]) -> NodePath | None:
         """Path of the first destination host of a mesh route (an entry whose match applies to
         ``mesh``) that names the module's egress gateway Service, or None."""
         for section in ROUTE_SECTIONS:
@@ -452,7 +461,9 @@ class Tracer:
         if not route.host.is_service:
             return
         # the definition nearest to the route (model.service_definitions): ties are all checked
-        services = self.model.service_definitions(route.host.namespace, route.host.name, near=route.source)
+        # (a "service" HostRef has its namespace and name set)
+        services = self.model.service_definitions(cast(str, route.host.namespace), cast(str, route.host.name),
+                                                  near=route.source)
         service = route.service = services[0] if services else None
         if service is None:
             # A Function of another version than v1alpha2 (not modelled as a workload: only
@@ -490,7 +501,8 @@ class Tracer:
         return backends
 
 
-def _match_gateways(entry: dict, bound: list, namespace: str) -> list:
+def _match_gateways(entry: dict[str, Any], bound: list[tuple[str, GatewayInfo, NodePath]], namespace: str
+                    ) -> list[tuple[str, GatewayInfo, NodePath]]:
     """Gateways a route entry applies to: ``match[].gateways`` narrows the VirtualService's list."""
     matches = entry.get("match")
     if not isinstance(matches, list) or not matches:
@@ -507,7 +519,7 @@ def _match_gateways(entry: dict, bound: list, namespace: str) -> list:
     return [b for b in bound if (b[1].namespace, b[1].name) in named]
 
 
-def _applies_to_mesh(entry: dict) -> bool:
+def _applies_to_mesh(entry: dict[str, Any]) -> bool:
     """A route entry of a VirtualService bound to ``mesh`` applies to the sidecars unless every
     match names gateways without ``mesh``."""
     matches = entry.get("match")
@@ -520,7 +532,7 @@ def _applies_to_mesh(entry: dict) -> bool:
     return False
 
 
-def port_number(v) -> int | None:
+def port_number(v: Any) -> int | None:
     if isinstance(v, bool):
         return None
     if isinstance(v, int) and 1 <= v <= 65535:
@@ -530,13 +542,13 @@ def port_number(v) -> int | None:
     return None
 
 
-def port_protocol(p: dict) -> str:
+def port_protocol(p: dict[str, Any]) -> str:
     """A Service (or container) port's protocol, TCP when absent or not a string."""
     proto = p.get("protocol", "TCP")
     return proto if isinstance(proto, str) else "TCP"
 
 
-def target_port(p: dict, container_ports: tuple) -> int | None:
+def target_port(p: dict[str, Any], container_ports: tuple[ContainerPort, ...]) -> int | None:
     """The container port a Service port sends to on pods with ``container_ports`` (a
     workload's, or an endpoint's ``ports``; None: a name the pods lack)."""
     t = p.get("targetPort")
@@ -549,7 +561,7 @@ def target_port(p: dict, container_ports: tuple) -> int | None:
     return None
 
 
-def closest_service_name(model, namespace: str, name: str) -> str | None:
+def closest_service_name(model: Model, namespace: str, name: str) -> str | None:
     """The Service of ``namespace`` whose name is a likely typo of ``name`` (NPL109's "did
     you mean"): at most one edit away (two for names of six characters or more; a swap of
     neighbours is one edit), the nearest first, then by name.  Services of other namespaces

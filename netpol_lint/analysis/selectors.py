@@ -18,14 +18,17 @@ from typing import Any, Iterable, Mapping
 
 OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 
+# (key, operator, values): one requirement of a selector.
+Requirement = tuple[str, str, frozenset[str]]
+
 
 class Selector:
     """A compiled label selector; ``valid`` is False for malformed input (matches nothing)."""
 
     __slots__ = ("requirements", "valid")
 
-    def __init__(self, requirements: tuple = (), valid: bool = True):
-        self.requirements: tuple[tuple[str, str, frozenset], ...] = requirements
+    def __init__(self, requirements: tuple[Requirement, ...] = (), valid: bool = True):
+        self.requirements: tuple[Requirement, ...] = requirements
         self.valid = valid
 
     @property
@@ -92,7 +95,7 @@ def parse_selector(raw: Any, *, null_matches_all: bool = True) -> Selector:
         return MATCH_ALL if null_matches_all else MATCH_NONE
     if not isinstance(raw, dict) or set(raw) - {"matchLabels", "matchExpressions"}:
         return MATCH_NONE
-    reqs: list[tuple[str, str, frozenset]] = []
+    reqs: list[Requirement] = []
     labels = raw.get("matchLabels")
     if labels is not None:
         if not isinstance(labels, dict):
@@ -113,7 +116,7 @@ def parse_selector(raw: Any, *, null_matches_all: bool = True) -> Selector:
     return Selector(tuple(sorted(reqs, key=lambda r: (r[0], r[1], sorted(r[2])))), True) if reqs else MATCH_ALL
 
 
-def _expression(e: Any) -> tuple[str, str, frozenset] | None:
+def _expression(e: Any) -> Requirement | None:
     if not isinstance(e, dict) or set(e) - {"key", "operator", "values"}:
         return None
     key, op, values = e.get("key"), e.get("operator"), e.get("values")
@@ -154,7 +157,7 @@ class LabelIndex:
         return m
 
 
-def describe_requirements(requirements) -> str:
+def describe_requirements(requirements: Iterable[Requirement]) -> str:
     """``app=web,tier in (a,b),!legacy`` for (key, operator, values) triples; ``{}`` for none."""
     if not requirements:
         return "{}"

@@ -15,10 +15,13 @@ checked whenever istiod's Service is not in the input.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from ..model.resources import Resource, Workload, get
 from .routes import port_number, target_port
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..model.index import Model
 
 ADMISSION_KINDS = ("ValidatingWebhookConfiguration", "MutatingWebhookConfiguration")
 ADMISSION_GROUP = "admissionregistration.k8s.io"
@@ -30,7 +33,7 @@ class Webhook:
     """One webhook entry calling a Service."""
 
     config: Resource | None          # the configuration (None: the Istio module's own, not in the input)
-    path: tuple                      # to its ``clientConfig.service`` in ``config``
+    path: tuple[str | int, ...]      # to its ``clientConfig.service`` in ``config``
     label: str                       # "ValidatingWebhookConfiguration x webhooks[0] (name)"
     namespace: str
     service: str
@@ -42,7 +45,7 @@ class Webhook:
         return f"{self.namespace}/{self.service}"
 
 
-def _service_ref(raw) -> tuple[str, str, int] | None:
+def _service_ref(raw: Any) -> tuple[str, str, int] | None:
     if not isinstance(raw, dict):
         return None
     ns, name = raw.get("namespace"), raw.get("name")
@@ -53,7 +56,7 @@ def _service_ref(raw) -> tuple[str, str, int] | None:
     return (ns, name, port) if port is not None else None
 
 
-def webhooks(model) -> Iterator[Webhook]:
+def webhooks(model: Model) -> Iterator[Webhook]:
     """Every admission and conversion webhook of the input that calls a Service."""
     for kind in ADMISSION_KINDS:
         for cfg in model.by_kind.get(kind, ()):
@@ -87,7 +90,7 @@ def webhooks(model) -> Iterator[Webhook]:
                 break
 
 
-def backends(model, hook: Webhook) -> Iterator[tuple[Workload, int]]:
+def backends(model: Model, hook: Webhook) -> Iterator[tuple[Workload, int]]:
     """The pod templates the webhook's Service selects and the container port each receives on."""
     service = model.service(hook.namespace, hook.service)
     if service is None or service.spec.get("type") == "ExternalName":

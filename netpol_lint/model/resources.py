@@ -254,6 +254,8 @@ class Resource(metaclass=_LazySlots):
 class Workload(Resource):
     """Anything with a pod template: controllers, Jobs, CronJobs and bare Pods."""
 
+    namespace: str                     # a namespaced kind: never None (typing only)
+
     @property
     def template_path(self) -> tuple:
         return POD_TEMPLATE_PATHS[self.kind]
@@ -342,6 +344,8 @@ class Workload(Resource):
 
 
 class NetworkPolicy(Resource):
+    namespace: str                     # a namespaced kind: never None (typing only)
+
     @lazy
     def policy_types(self) -> tuple[str, ...]:
         """Effective policyTypes: as written, else Ingress (+ Egress when egress rules exist);
@@ -365,6 +369,8 @@ class NetworkPolicy(Resource):
 
 
 class Service(Resource):
+    namespace: str                     # a namespaced kind: never None (typing only)
+
     @property
     def selector(self) -> dict[str, str] | None:
         sel = self.spec.get("selector")
@@ -386,15 +392,15 @@ class IstioCR(Resource):
 
 
 class APIRule(Resource):
-    pass
+    namespace: str                     # a namespaced kind: never None (typing only)
 
 
 class Gateway(Resource):
-    pass
+    namespace: str                     # a namespaced kind: never None (typing only)
 
 
 class VirtualService(Resource):
-    pass
+    namespace: str                     # a namespaced kind: never None (typing only)
 
 
 # -- Kyma serverless ----------------------------------------------------------------------
