@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Iterable  # findings arrive from the rules layer as Any: analysis sits below it
+from typing import TYPE_CHECKING, Any, Callable, Iterable, cast  # findings arrive from the rules layer as Any: analysis sits below it
 
 from ..load.documents import Location
 from ..model.resources import (
@@ -56,7 +56,16 @@ from .istio_world import ISTIO_SYSTEM
 from .portsets import EMPTY, PortSet
 from .reachability import EndpointError, Network
 from .routes import trace_routes
-from .selectors import parse_selector
+from .selectors import Selector, parse_selector
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..model.session import Session
+    from ..model.expectations import Expectation
+    from .expectations import Failure
+    from .reachability import Verdict
+
+# _Grouper's way to get (or open) the entry of a change in a group
+Claim = Callable[[str, ConnChange], "ImpactEntry"]
 
 ROUTES, EGRESS, SCRAPERS, SIDECARS, OTHER = "routes", "egress-gateway", "scrapers", "sidecars", "other"
 ALREADY = "already-broken"
@@ -83,7 +92,7 @@ class Fix:
     """One edit that repairs an entry: a label on a pod template (or a Prometheus CR)."""
 
     location: Location
-    resource: dict                 # apiVersion/kind/namespace/name, as in findings
+    resource: dict[str, Any]       # apiVersion/kind/namespace/name, as in findings
     label: tuple[str, str] | None  # None: the edit is to a NetworkPolicy (``action`` says which)
     action: str
 
@@ -92,7 +101,7 @@ class Fix:
         name = f"{r.get('namespace')}/{r.get('name')}" if r.get("namespace") else str(r.get("name"))
         return f"{loc.file}:{loc.line}:{loc.column} {r.get('kind')} {name}: {self.action}"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         loc = self.location
         return {"file": loc.file, "line": loc.line, "column": loc.column, "resource": dict(self.resource),
                 "label": {self.label[0]: self.label[1]} if self.label else None, "action": self.action}
@@ -115,10 +124,10 @@ class ImpactEntry:
     def breaking(self) -> bool:
         return bool(self.breaks)
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[int, tuple[tuple[int, int, str], ...], str]:
         return (0, self.change.key, "") if self.change is not None else (1, (), self.source)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         c = self.change
         return {"from": self.source, "to": self.target,
                 "before": c.before.to_text() if c else None, "after": c.after.to_text() if c else None,
@@ -134,7 +143,7 @@ class ImpactReport:
     changes: list[ConnChange]
     # connectivity expectations the flip breaks or repairs: (expectation, failure with policies
     # off, failure with policies on), one of the two None (analysis/expectations.py)
-    expectations: list = field(default_factory=list)
+    expectations: list[tuple[Expectation, Failure | None, Failure | None]] = field(default_factory=list)
 
     def group(self, gid: str) -> list[ImpactEntry]:
         return [e for e in self.entries if e.group == gid]
@@ -155,7 +164,7 @@ class ImpactReport:
 
 
 # -- analysis ------------------------------------------------------------------------------
-def analyse(session, *, prometheus_findings: Iterable[Any] = (), ipblock_pods: str | None = None,
+def analyse(session: Session, *, prometheus_findings: Iterable[Any] = (), ipblock_pods: str | None = None,
             host_network_enforced: bool = False) -> ImpactReport:
     """Compare the session's network with the module's policies off and on, and group the changes.
 
@@ -197,7 +206,7 @@ def analyse(session, *, prometheus_findings: Iterable[Any] = (), ipblock_pods: s
 class _Grouper:
     """Knows the Istio components, the routes and the scrapers; decides each change's group."""
 
-    def __init__(self, session, off: Network, on: Network):
+    def __init__(self, session: Session, off: Network, on: Network) -> None:
         self.session = session
         self.off, self.on = off, on
         self.on_by_id = {e.id: e for e in on.endpoints}
@@ -206,7 +215,7 @@ class _Grouper:
         self.ingress = self._component("ingressgateway")
         self.egress = self._component("egressgateway")
         self.istiod = self._component("pilot")
-        self.scraper_selectors = []
+        self.scraper_selectors: list[tuple[str | None, Selector]] = []
         for s in session.config.scrapers:
             if isinstance(s, dict):
                 self.scraper_selectors.append((s.get("namespace"), parse_selector({"matchLabels": s.get("matchLabels") or {}})))
@@ -216,7 +225,7 @@ class _Grouper:
                 if e.namespace == ISTIO_SYSTEM and e.labels.get("istio") == istio_label and not e.external}
 
     # -- groups -----------------------------------------------------------------------
-    def routes(self, by_pair: dict, claim) -> None:
+    def routes(self, by_pair: dict[tuple[str, str], ConnChange], claim: Claim) -> None:
         for route in self.table.ingress_routes():
             for b in route.backends:
                 if b.target_port is None:
@@ -237,13 +246,13 @@ class _Grouper:
                         e.reasons.append(reason)
                     _add_fix(e, label_fix(b.workload, FROM_INGRESSGATEWAY))
 
-    def egress_gateway(self, c: ConnChange, claim) -> None:
+    def egress_gateway(self, c: ConnChange, claim: Claim) -> None:
         if c.dst.id not in self.egress or not self._input_workload(c.src):
             return
         lost = c.lost
         if not lost:
             return
-        routes = self.table.egress_routes_for(c.src.namespace)
+        routes = self.table.egress_routes_for(cast(str, c.src.namespace))    # an input workload: namespaced
         intends = [w for w in c.src.workloads if _label_key_present(w, TO_EGRESSGATEWAY)]
         if not routes and not intends:
             return
@@ -258,7 +267,7 @@ class _Grouper:
         for w in c.src.workloads:
             _add_fix(e, label_fix(w, TO_EGRESSGATEWAY))
 
-    def scrapers(self, c: ConnChange, claim) -> None:
+    def scrapers(self, c: ConnChange, claim: Claim) -> None:
         if not self._input_workload(c.src):
             return
         if c.dst.id in self.istiod:
@@ -285,7 +294,7 @@ class _Grouper:
         for w in c.src.workloads:
             _add_fix(e, label_fix(w, METRICS_SCRAPING))
 
-    def sidecars(self, c: ConnChange, claim) -> None:
+    def sidecars(self, c: ConnChange, claim: Claim) -> None:
         if c.dst.id not in self.istiod or not self._input_workload(c.src) or not c.src.sidecar:
             return
         lost = c.lost & ISTIOD_XDS
@@ -377,13 +386,13 @@ def label_fix(w: Workload, key: str, value: str = "allowed") -> Fix:
     return Fix(w.labels_location(), w.identity(), (key, value), action)
 
 
-def _denial(verdict) -> str:
+def _denial(verdict: Verdict) -> str:
     """Which side denies, in one line (the engine's summary)."""
     side = verdict.egress if not verdict.egress.allowed else verdict.ingress
     return f"{side.direction.lower()} denied, {side.summary}"
 
 
-def _policy_fix(entry: ImpactEntry, verdict, what: str) -> None:
+def _policy_fix(entry: ImpactEntry, verdict: Verdict, what: str) -> None:
     """The policy edit: on the side that denies, where the first isolating policy of the input selects."""
     side = verdict.egress if not verdict.egress.allowed else verdict.ingress
     policies = [p for p in side.policies if not p.file.startswith("<")]
