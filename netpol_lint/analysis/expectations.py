@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
 
 from ..load.documents import Related
 from ..model.expectations import EndpointSpec, Expectation, ExpectationSet
@@ -38,6 +39,15 @@ from .portsets import PROTOCOLS, resolve_named_port
 from .reachability import Network, PortError, Verdict
 from .routes import port_number, port_protocol, target_port
 from .selectors import parse_selector
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..model.resources import Service
+    from ..model.session import Session
+    from .routes import Route, RouteTable
+
+_T = TypeVar("_T")
+# a probe: (port number or name, protocol); protocol None means TCP
+Probe = tuple[int | str, str | None]
 
 # Addresses that are never "the internet": private and CGNAT ranges (also where pods live
 # without configured pod CIDRs), loopback, link-local, "this network", multicast and reserved.
@@ -56,18 +66,18 @@ class Target:
     port.  ``missing`` explains a port that cannot be resolved (the probe is denied)."""
 
     endpoint: Endpoint
-    ports: tuple = ()
+    ports: tuple[Probe, ...] = ()
     missing: str = ""
-    route: object = field(default=None, compare=False)      # host: the Route
-    service: object = field(default=None, compare=False)    # svc:/host: the Service
+    route: Route | None = field(default=None, compare=False)      # host: the Route
+    service: Service | None = field(default=None, compare=False)  # svc:/host: the Service
 
 
 @dataclass(frozen=True)
-class Side:
+class Side(Generic[_T]):
     """A resolved side: endpoints (sources) or targets (destinations); ``why`` says why it is
     empty."""
 
-    items: tuple = ()
+    items: tuple[_T, ...] = ()
     why: str = ""
 
 
@@ -81,14 +91,14 @@ class Failure:
     port: str                           # "TCP 8080", "TCP 8080 (http)", "any port", "UDP (any port)"
     allowed: bool                       # what the engine says
     detail: str                         # why, one line
-    related: list = field(default_factory=list)
+    related: list[Related] = field(default_factory=list)
 
 
 @dataclass
 class Outcome:
     expectation: Expectation
-    empty: list = field(default_factory=list)       # ("from"|"to", why)
-    failures: list = field(default_factory=list)    # Failure per failing state, enabled first
+    empty: list[tuple[str, str]] = field(default_factory=list)       # ("from"|"to", why)
+    failures: list[Failure] = field(default_factory=list)    # Failure per failing state, enabled first
 
     @property
     def holds(self) -> bool:
@@ -101,16 +111,16 @@ class Outcome:
 class Evaluator:
     """Answers expectations over one session; networks, routes and sides are built once."""
 
-    def __init__(self, session, current: Network | None = None):
+    def __init__(self, session: Session, current: Network | None = None) -> None:
         self.session = session
         self.model = session.model
         self._networks: dict[bool, Network] = {}
         if current is not None and session.kyma is not None:
             self._networks[session.kyma.policies_enabled] = current
-        self._routes = None
-        self._sides: dict[tuple, Side] = {}
-        self._atoms: dict[tuple, tuple] = {}
-        self._by_namespace: dict[int, dict[str, tuple]] = {}
+        self._routes: RouteTable | None = None
+        self._sides: dict[tuple[Any, ...], Side[Any]] = {}          # ("src"|"dst", spec, state, ...)
+        self._atoms: dict[tuple[int, EndpointSpec, str], tuple[Endpoint, ...]] = {}
+        self._by_namespace: dict[int, dict[str | None, tuple[Endpoint, ...]]] = {}
         self._outcomes: dict[int, Outcome] = {}
 
     # -- set-up -------------------------------------------------------------------------
@@ -127,7 +137,7 @@ class Evaluator:
         return net
 
     @property
-    def routes(self):
+    def routes(self) -> RouteTable:
         if self._routes is None:
             from .routes import trace_routes
             self._routes = trace_routes(self.session)
@@ -140,7 +150,7 @@ class Evaluator:
             hit = self._outcomes[id(exp)] = self._check(exp)
         return hit
 
-    def holds_in(self, exp: Expectation, state: bool) -> Failure | None | bool:
+    def holds_in(self, exp: Expectation, state: bool) -> Failure | None | Literal[False]:
         """The failure of ``exp`` in ``state`` regardless of its ``when`` (None: it holds;
         False: a side selects nothing)."""
         net = self.network(state)
@@ -167,14 +177,14 @@ class Evaluator:
         return out
 
     # -- resolving sides ----------------------------------------------------------------
-    def sources(self, spec: EndpointSpec, state: bool) -> Side:
+    def sources(self, spec: EndpointSpec, state: bool) -> Side[Endpoint]:
         key = ("src", spec, state)
         hit = self._sides.get(key)
         if hit is None:
             hit = self._sides[key] = Side(*self._endpoints(spec, state, "Ingress"))
         return hit
 
-    def targets(self, exp: Expectation, state: bool) -> Side:
+    def targets(self, exp: Expectation, state: bool) -> Side[Target]:
         key = ("dst", exp.dst, state, exp.ports, exp.protocol)
         hit = self._sides.get(key)
         if hit is not None:
@@ -193,13 +203,13 @@ class Evaluator:
         self._sides[key] = hit
         return hit
 
-    def _endpoints(self, spec: EndpointSpec, state: bool, direction: str) -> tuple[tuple, str]:
+    def _endpoints(self, spec: EndpointSpec, state: bool, direction: str) -> tuple[tuple[Endpoint, ...], str]:
         """(endpoints, why empty) for a side; ``direction`` picks the ipBlock boundaries that
         matter for external ranges (Ingress: as sources, Egress: as destinations)."""
         net = self.network(state)
         form = spec.form
         if form == "workload":
-            eps = net.find(spec.ref)
+            eps: list[Endpoint] | tuple[Endpoint, ...] = net.find(spec.ref)
             return tuple(eps), "" if eps else f"no workload {spec.ref} in the input"
         if form == "svc":
             ns, name = spec.ref.split("/")
@@ -228,23 +238,24 @@ class Evaluator:
                 "kube-dns": f" (no pod template labelled {key}: {value} in {ns})"}.get(form, "")
         return (), f"no {form} in the input{hint}"
 
-    def _namespace(self, net: Network, namespace: str) -> tuple:
+    def _namespace(self, net: Network, namespace: str) -> tuple[Endpoint, ...]:
         """The endpoints of ``namespace`` (an index per network, built on first use)."""
         index = self._by_namespace.get(id(net))
         if index is None:
-            index = {}
+            lists: dict[str | None, list[Endpoint]] = {}
             for e in net.endpoints:
                 if not e.external:
-                    index.setdefault(e.namespace, []).append(e)
-            index = self._by_namespace[id(net)] = {k: tuple(v) for k, v in index.items()}
+                    lists.setdefault(e.namespace, []).append(e)
+            index = self._by_namespace[id(net)] = {k: tuple(v) for k, v in lists.items()}
         return index.get(namespace, ())
 
-    def _selected(self, spec: EndpointSpec, net: Network) -> tuple[tuple, str]:
+    def _selected(self, spec: EndpointSpec, net: Network) -> tuple[tuple[Endpoint, ...], str]:
         raw = spec.selector_data()
         pods = parse_selector({k: v for k, v in raw.items() if k in ("matchLabels", "matchExpressions")})
         nss = parse_selector(raw["namespaceSelector"]) if "namespaceSelector" in raw else None
         ns = raw.get("namespace")
-        out, ns_ok = [], {}
+        out: list[Endpoint] = []
+        ns_ok: dict[str | None, bool] = {}
         for e in (self._namespace(net, ns) if ns is not None else net.endpoints):
             if e.external:
                 continue
@@ -253,14 +264,14 @@ class Evaluator:
             if nss is not None:
                 ok = ns_ok.get(e.namespace)
                 if ok is None:
-                    ok = ns_ok[e.namespace] = nss.matches(self.model.namespace_labels(e.namespace))
+                    ok = ns_ok[e.namespace] = nss.matches(self.model.namespace_labels(cast(str, e.namespace)))  # not external
                 if not ok:
                     continue
             if pods.matches(e.labels):
                 out.append(e)
         return tuple(out), "" if out else f"{spec.text} selects no pod template of the input"
 
-    def _service_endpoints(self, svc, net: Network) -> tuple:
+    def _service_endpoints(self, svc: Service, net: Network) -> tuple[Endpoint, ...]:
         selector = svc.selector
         if not selector or svc.spec.get("type") == "ExternalName":
             return ()
@@ -271,7 +282,7 @@ class Evaluator:
                 seen.setdefault(e.index, e)
         return tuple(seen[i] for i in sorted(seen))
 
-    def _service_targets(self, ref: str, exp: Expectation, net: Network) -> Side:
+    def _service_targets(self, ref: str, exp: Expectation, net: Network) -> Side[Target]:
         ns, name = ref.split("/")
         svc = self.model.service(ns, name)
         if svc is None:
@@ -280,9 +291,10 @@ class Evaluator:
         if not eps:
             return Side((), f"Service {ref} selects no pod template of the input")
         entries = [p for _, p in svc.ports()]
-        targets = []
+        targets: list[Target] = []
         for e in eps:
-            ports, missing = [], []
+            ports: list[Probe] = []
+            missing: list[str] = []
             wanted = exp.ports or tuple(dict.fromkeys(
                 port_number(p.get("port")) for p in entries if port_number(p.get("port")) is not None))
             for want in wanted:
@@ -300,11 +312,12 @@ class Evaluator:
             targets.append(Target(e, tuple(dict.fromkeys(ports)), "; ".join(missing), service=svc))
         return Side(tuple(targets))
 
-    def _host_targets(self, host: str, net: Network) -> Side:
+    def _host_targets(self, host: str, net: Network) -> Side[Target]:
         routes = [r for r in self.routes.routes if r.via_ingress and any(_host_matches(host, h) for h in route_hosts(r))]
         if not routes:
             return Side((), f"no route of istio-ingressgateway serves host {host}")
-        targets, why = [], []
+        targets: list[Target] = []
+        why: list[str] = []
         for r in routes:
             if not r.backends:
                 why.append(f"{r.name} routes {host} to {r.service_ref}, which has no pod template in the input")
@@ -320,7 +333,7 @@ class Evaluator:
         uniq = tuple(dict.fromkeys(targets))
         return Side(uniq, "" if uniq else "; ".join(why))
 
-    def _external(self, spec: EndpointSpec, net: Network, direction: str) -> tuple:
+    def _external(self, spec: EndpointSpec, net: Network, direction: str) -> tuple[Endpoint, ...]:
         key = (id(net), spec, direction)
         hit = self._atoms.get(key)
         if hit is not None:
@@ -339,7 +352,7 @@ class Evaluator:
             universe = IPSet.universe(ipv6=ipv6)
             inside = self._not_internet(ipv6)
             boundaries.append(inside)
-        atoms = []
+        atoms: list[Endpoint] = []
         for lo, hi in split_atoms(boundaries, universe):
             if inside and inside.contains(lo):
                 continue
@@ -356,16 +369,18 @@ class Evaluator:
         return out
 
     # -- evaluating pairs ---------------------------------------------------------------
-    def _evaluate(self, exp: Expectation, state: bool, net: Network, srcs: tuple, dsts: tuple) -> Failure | None:
+    def _evaluate(self, exp: Expectation, state: bool, net: Network, srcs: tuple[Endpoint, ...],
+                  dsts: tuple[Target, ...]) -> Failure | None:
         """None when ``exp`` holds in ``state``; else the pair that shows it does not."""
         every = exp.quantifier == "every"
-        first_miss = None
+        first_miss: tuple[Endpoint, Target, int | str | None, str | None, bool, Verdict | None, str] | None = None
         for s in srcs:
             for t in dsts:
                 d = t.endpoint
                 if s.external and d.external:
                     continue
-                probes = list(t.ports) or ([] if t.missing else [(None, exp.protocol)])
+                # a port is a number, a name, None (any port) or the _UNRESOLVED_PORT sentinel
+                probes: list[tuple[Any, str | None]] = list(t.ports) or ([] if t.missing else [(None, exp.protocol)])
                 if t.missing:
                     probes.append(_UNRESOLVED)
                 for port, proto in probes:
@@ -386,7 +401,8 @@ class Evaluator:
             return None
         return self._failure(exp, state, net, *first_miss)
 
-    def _probe(self, net: Network, s: Endpoint, t: Target, port, proto) -> tuple[bool, Verdict | None, str]:
+    def _probe(self, net: Network, s: Endpoint, t: Target, port: int | str | None,
+               proto: str | None) -> tuple[bool, Verdict | None, str]:
         """(allowed, the verdict or None, what was probed or why it could not be)."""
         d = t.endpoint
         if port is None:                                   # any port (of ``proto``)
@@ -410,7 +426,8 @@ class Evaluator:
             return False, None, str(exc)
         return v.allowed, v, ""
 
-    def _failure(self, exp, state, net, s, t, port, proto, allowed, verdict, what) -> Failure:
+    def _failure(self, exp: Expectation, state: bool, net: Network, s: Endpoint, t: Target, port: int | str | None,
+                 proto: str | None, allowed: bool, verdict: Verdict | None, what: str) -> Failure:
         d = t.endpoint
         if verdict is None and port is not None and not what:
             try:                                                     # denied by the masks: explain it
@@ -423,7 +440,7 @@ class Evaluator:
             port_text = f"{verdict.protocol} {verdict.port}" + (f" ({verdict.port_name})" if verdict.port_name else "")
         else:
             port_text = f"{proto or 'TCP'} {port}"
-        related: list = []
+        related: list[Related] = []
         if what:
             detail = what
         elif verdict is not None:
@@ -450,7 +467,7 @@ class Evaluator:
         return Failure(state, s, d, port_text, allowed, detail, list(dict.fromkeys(related)))
 
 
-def evaluator(session, current: Network | None = None) -> Evaluator:
+def evaluator(session: Session, current: Network | None = None) -> Evaluator:
     """The session's evaluator (one per session: networks and sides are shared by all users)."""
     exps: ExpectationSet | None = getattr(session, "expectations", None)
     cache = exps.cache if exps is not None else {}
@@ -460,7 +477,7 @@ def evaluator(session, current: Network | None = None) -> Evaluator:
     return ev
 
 
-def flag_flip_changes(session, off: Network | None = None,
+def flag_flip_changes(session: Session, off: Network | None = None,
                       on: Network | None = None) -> list[tuple[Expectation, Failure | None, Failure | None]]:
     """Expectations whose outcome differs between module policies disabled and enabled, as
     (expectation, failure with policies off, failure with policies on): what setting
@@ -476,24 +493,24 @@ def flag_flip_changes(session, off: Network | None = None,
         ev._networks.update({False: off, True: on})
     else:
         ev = evaluator(session)
-    out = []
+    out: list[tuple[Expectation, Failure | None, Failure | None]] = []
     for exp in exps:
         if exp.when == "policies-disabled":
             continue
-        off, on = ev.holds_in(exp, False), ev.holds_in(exp, True)
-        if off is False or on is False:
+        off_failure, on_failure = ev.holds_in(exp, False), ev.holds_in(exp, True)
+        if off_failure is False or on_failure is False:
             continue
-        if (off is None) != (on is None):
-            out.append((exp, off, on))
+        if (off_failure is None) != (on_failure is None):
+            out.append((exp, off_failure, on_failure))
     return out
 
 
 # -- helpers -------------------------------------------------------------------------------
-def route_hosts(route) -> list[str]:
+def route_hosts(route: Route) -> list[str]:
     """The hostnames a route serves: an APIRule's ``spec.hosts`` (v2) / ``spec.host``
     (v1beta1) / ``spec.service.host`` (v1alpha1), a VirtualService's ``spec.hosts``."""
     spec = route.source.spec if route.kind in ("APIRule", "VirtualService") else {}
-    out = []
+    out: list[str] = []
     hosts = spec.get("hosts")
     if isinstance(hosts, list):
         out += [h for h in hosts if isinstance(h, str)]
@@ -539,11 +556,11 @@ def _verdict_detail(v: Verdict) -> str:
             f"ingress of {v.dst.id}: {'allowed' if v.ingress.allowed else 'denied'} ({v.ingress.summary})")
 
 
-def _deciding(v: Verdict) -> list:
+def _deciding(v: Verdict) -> list[Related]:
     """Where the policies that decide ``v`` are: for an allowed connection the admitting rule
     of each isolated side, for a denied one every policy isolating a denying side (policies
     of the engine's Istio module are not in the input and are left out)."""
-    out = []
+    out: list[Related] = []
     for side in (v.egress, v.ingress):
         if not side.isolated:
             continue
@@ -558,8 +575,9 @@ def _deciding(v: Verdict) -> list:
     return [r for r in out if r.location.file != SYNTHETIC_PATH]
 
 
-def _closed_detail(net: Network, s: Endpoint, d: Endpoint) -> tuple[str, list]:
-    parts, related = [], []
+def _closed_detail(net: Network, s: Endpoint, d: Endpoint) -> tuple[str, list[Related]]:
+    parts: list[str] = []
+    related: list[Related] = []
     for direction, subject, peer in (("Egress", s, d), ("Ingress", d, s)):
         ports, names = net._side_ports(direction, subject, peer, d)
         isolating = net.isolating(subject, direction) if not subject.external else []
