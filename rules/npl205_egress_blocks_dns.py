@@ -1,8 +1,11 @@
 """NPL205 egress-blocks-dns: pods isolated for egress with no way to reach DNS on the platform."""
 from __future__ import annotations
 
+from typing import cast
+
 from netpol_lint.analysis.gateway_checks import input_endpoints, isolation_related
 from netpol_lint.engine.rulebase import Rule
+from netpol_lint.model.resources import Workload
 
 PROTOCOLS = ("UDP", "TCP")
 SERVICE_PORT = 53
@@ -149,7 +152,7 @@ spec:
                     near.append(proto)
             if not missing:
                 continue
-            w = e.workload
+            w = cast(Workload, e.workload)      # input_endpoints: endpoints of input workloads
             names = [cp.key for cp in isolating]
             ports = " and ".join(f"{p} {n}" for p, n in missing)
             if len(missing) == 2:

@@ -1,9 +1,12 @@
 """NPL206 egress-blocks-istiod: sidecar pods that cannot fetch their configuration from istiod."""
 from __future__ import annotations
 
+from typing import cast
+
 from netpol_lint.analysis.gateway_checks import input_endpoints, input_related, istiod
 from netpol_lint.engine.findings import Related
 from netpol_lint.engine.rulebase import Rule
+from netpol_lint.model.resources import Workload
 
 XDS_PORT = 15012
 
@@ -92,7 +95,7 @@ spec:
             v = network.allowed(e, target, XDS_PORT, "TCP")
             if v.allowed:
                 continue
-            w = e.workload
+            w = cast(Workload, e.workload)      # input_endpoints: endpoints of input workloads
             side = v.egress if not v.egress.allowed else v.ingress
             where = (f"its egress policies {', '.join(side.policy_names)} do not admit it" if side is v.egress
                      else f"istiod's ingress policies {', '.join(side.policy_names)} do not admit it")

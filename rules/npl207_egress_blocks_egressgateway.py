@@ -1,8 +1,10 @@
 """NPL207 egress-blocks-egressgateway: labelled pods whose own policies do not let them reach the egress gateway."""
 from __future__ import annotations
 
+from typing import cast
+
 from netpol_lint.analysis.gateway_checks import egress_gateway, input_endpoints, isolation_related
-from netpol_lint.model.resources import TO_EGRESSGATEWAY
+from netpol_lint.model.resources import TO_EGRESSGATEWAY, Workload
 from netpol_lint.engine.rulebase import Rule
 
 # istio-egressgateway's Service ports 80 and 443 forward to these container ports.
@@ -98,7 +100,7 @@ spec:
                 continue
             if any(network.allowed(e, target, p, "TCP").egress.allowed for p in GATEWAY_TARGET_PORTS):
                 continue
-            w = e.workload
+            w = cast(Workload, e.workload)      # input_endpoints: endpoints of input workloads
             names = [cp.key for cp in isolating]
             yield self.finding(
                 w, w.labels_location(),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol, Self, TypeVar, cast
 
 import yaml
 
@@ -26,12 +27,37 @@ from .istio_world import EGRESS_GATEWAY, INGRESS_GATEWAY, ISTIOD, ISTIO_SYSTEM, 
 from .routes import Backend, Route
 from .selectors import LabelIndex, parse_selector
 
+if TYPE_CHECKING:  # pragma: no cover
+    from ..model.index import Model
+    from ..model.platform import Component
+    from .compiled import CompiledPolicy
+    from .reachability import Network, Verdict
+    from .routes import NodePath, RouteTable
+
+_T = TypeVar("_T")
+
+
+class RuleContext(Protocol):
+    """What these checks read of a rule's context (the engine's ``LintContext``, a layer
+    above this one)."""
+
+    @property
+    def model(self) -> Model: ...
+
+    @property
+    def network(self) -> Network: ...
+
+    @property
+    def routes(self) -> RouteTable: ...
+
+    def shared(self, key: str, factory: Callable[[Self], _T]) -> _T: ...
+
 PEER_FIELD = {"Ingress": "from", "Egress": "to"}
 
 
 # -- Istio components in the network --------------------------------------------------------
 
-def component_endpoint(network, component) -> Endpoint | None:
+def component_endpoint(network: Network, component: Component) -> Endpoint | None:
     """The endpoint of an Istio component (synthetic, or the input's own definition)."""
     try:
         return network.endpoint(f"{component.namespace}/{component.name}")
@@ -45,38 +71,38 @@ def component_endpoint(network, component) -> Endpoint | None:
     return None
 
 
-def ingress_gateway(network) -> Endpoint | None:
+def ingress_gateway(network: Network) -> Endpoint | None:
     return component_endpoint(network, INGRESS_GATEWAY)
 
 
-def egress_gateway(network) -> Endpoint | None:
+def egress_gateway(network: Network) -> Endpoint | None:
     return component_endpoint(network, EGRESS_GATEWAY)
 
 
-def istiod(network) -> Endpoint | None:
+def istiod(network: Network) -> Endpoint | None:
     return component_endpoint(network, ISTIOD)
 
 
-def workload_endpoint(network, w: Workload) -> Endpoint | None:
+def workload_endpoint(network: Network, w: Workload) -> Endpoint | None:
     try:
         return network.endpoint(w)
     except ValueError:
         return None
 
 
-def input_related(items) -> list:
+def input_related(items: Iterable[Related]) -> list[Related]:
     """Related locations that point into the input (not at the engine's synthetic module objects)."""
     return [r for r in items if r.location.file != SYNTHETIC_PATH]
 
 
-def isolation_related(isolating) -> list:
+def isolation_related(isolating: Iterable[CompiledPolicy]) -> list[Related]:
     """Where each of the compiled policies ``isolating`` selects the pods it isolates for
     egress (NPL205, NPL207)."""
     return input_related(Related(cp.policy.locate("spec", "podSelector"), f"NetworkPolicy {cp.key} isolates egress")
                          for cp in isolating)
 
 
-def input_endpoints(network):
+def input_endpoints(network: Network) -> Iterator[Endpoint]:
     """Endpoints standing for input workloads (no synthetic Istio pods, no host-network pods)."""
     for e in network.endpoints:
         if not e.synthetic and not e.external and not e.host_network and e.workloads:
@@ -85,7 +111,7 @@ def input_endpoints(network):
 
 # -- NPL204: namespaceSelector with a label no namespace has ---------------------------------
 
-def namespace_selector_mistake(raw, known: dict[str, dict[str, str]]) -> tuple[str, str] | None:
+def namespace_selector_mistake(raw: Any, known: dict[str, dict[str, str]]) -> tuple[str, str] | None:
     """``(key, value)`` of a matchLabels pair whose value names a known namespace, when the
     selector selects no known namespace (``name: istio-system``); else None."""
     if not isinstance(raw, dict):
@@ -102,7 +128,7 @@ def namespace_selector_mistake(raw, known: dict[str, dict[str, str]]) -> tuple[s
     return None
 
 
-_index_of: tuple = (None, None)        # (the ``known`` mapping, its LabelIndex)
+_index_of: tuple[dict[str, dict[str, str]] | None, LabelIndex | None] = (None, None)   # (the ``known`` mapping, its LabelIndex)
 
 
 def _namespace_index(known: dict[str, dict[str, str]]) -> LabelIndex:
@@ -112,10 +138,10 @@ def _namespace_index(known: dict[str, dict[str, str]]) -> LabelIndex:
     global _index_of
     if _index_of[0] is not known:
         _index_of = (known, LabelIndex(known.values()))
-    return _index_of[1]
+    return cast(LabelIndex, _index_of[1])          # set just above for ``known``
 
 
-def iter_peers(policy: NetworkPolicy):
+def iter_peers(policy: NetworkPolicy) -> Iterator[tuple[str, int, int, Any, NodePath]]:
     """``(direction, rule_index, peer_index, raw_peer, path)`` for every from/to entry."""
     for direction, fld in PEER_FIELD.items():
         for i, rule in enumerate(policy.rules(direction)):
@@ -133,7 +159,7 @@ class BackendCheck:
     route: Route
     backend: Backend
     endpoint: Endpoint
-    verdict: object          # reachability Verdict gateway -> backend on the target port
+    verdict: Verdict         # reachability Verdict gateway -> backend on the target port
 
 
 @dataclass
@@ -158,7 +184,7 @@ class GatewayAnalysis:
     # gateway is not admitted there: kind "service-port" (a rule admits the Service port, not
     # the target port: NPL203) or "namespace-label" (a namespaceSelector label the namespace
     # lacks: NPL204); the rules layer turns kinds into rule ids
-    explained: dict = field(default_factory=dict)
+    explained: dict[tuple[str, int | None], list[tuple[str, str, int]]] = field(default_factory=dict)
 
     def blocked(self) -> list[BackendCheck]:
         return [c for c in self.checks if c.verdict.ingress.isolated and not c.verdict.ingress.allowed]
@@ -167,18 +193,18 @@ class GatewayAnalysis:
         return tuple(self.explained.get((c.endpoint.id, c.backend.target_port), ()))
 
 
-def analyse(ctx) -> GatewayAnalysis:
+def analyse(ctx: RuleContext) -> GatewayAnalysis:
     """Shared by NPL201 and NPL203: computed once per run (``ctx.shared``)."""
     return ctx.shared("gateway-analysis", _analyse)
 
 
-def _analyse(ctx) -> GatewayAnalysis:
+def _analyse(ctx: RuleContext) -> GatewayAnalysis:
     network = ctx.network
     gw = ingress_gateway(network)
     result = GatewayAnalysis(gw)
     if gw is not None:
         known = ctx.model.known_namespaces()
-        seen = set()
+        seen: set[tuple[str, int, str, str, int | None]] = set()
         for route in ctx.routes.ingress_routes():
             for b in route.backends:
                 e = workload_endpoint(network, b.workload)
@@ -197,22 +223,22 @@ def _analyse(ctx) -> GatewayAnalysis:
     return result
 
 
-def _explain(result: GatewayAnalysis, key: tuple, cause: tuple[str, str, int]) -> None:
+def _explain(result: GatewayAnalysis, key: tuple[str, int | None], cause: tuple[str, str, int]) -> None:
     causes = result.explained.setdefault(key, [])
     if cause not in causes:
         causes.append(cause)
 
 
-def _find_confusions(ctx, network, gw: Endpoint, result: GatewayAnalysis) -> None:
-    by_endpoint: dict[str, set[int]] = {}
+def _find_confusions(ctx: RuleContext, network: Network, gw: Endpoint, result: GatewayAnalysis) -> None:
+    by_endpoint: dict[str, set[int | None]] = {}
     for c in result.checks:
         by_endpoint.setdefault(c.endpoint.id, set()).add(c.backend.target_port)
-    seen = set()
+    seen: set[tuple[int, int, int, str, int]] = set()
     for c in result.checks:
         b, e = c.backend, c.endpoint
         if not b.translated:
             continue
-        p, t = b.service_port, b.target_port
+        p, t = cast(int, b.service_port), cast(int, b.target_port)     # translated: both are set
         declared = {cp.port for cp in e.ports if cp.protocol == "TCP"}
         if p in declared or p in by_endpoint.get(e.id, ()):
             continue            # the pod really listens on the Service port too
@@ -232,7 +258,8 @@ def _find_confusions(ctx, network, gw: Endpoint, result: GatewayAnalysis) -> Non
                 _explain(result, (e.id, t), ("service-port", loc.file, loc.line))
 
 
-def _namespace_label_explanations(network, gw: Endpoint, c: BackendCheck, known) -> list[tuple[str, str, int]]:
+def _namespace_label_explanations(network: Network, gw: Endpoint, c: BackendCheck, known: dict[str, dict[str, str]]
+                                  ) -> list[tuple[str, str, int]]:
     """The "namespace-label" causes (kind, file, line) of rules that would admit the gateway on the
     target port if their namespaceSelector were right."""
     found: list[tuple[str, str, int]] = []
@@ -241,7 +268,7 @@ def _namespace_label_explanations(network, gw: Endpoint, c: BackendCheck, known)
     for cp in network.isolating(c.endpoint, "Ingress"):
         raw_rules = cp.policy.rules("Ingress")
         for rule in cp.rules("Ingress"):
-            if rule.problem or rule.ports.match_entry(c.backend.target_port, "TCP", c.endpoint.ports) is None:
+            if rule.problem or rule.ports.match_entry(cast(int, c.backend.target_port), "TCP", c.endpoint.ports) is None:  # checked: set
                 continue
             raw = raw_rules[rule.index] if rule.index < len(raw_rules) else None
             peers = raw.get("from") if isinstance(raw, dict) else None
@@ -267,7 +294,7 @@ class NearMiss:
     """A policy of the backend's namespace that would admit the gateway but for ``differences``."""
 
     policy: NetworkPolicy
-    path: tuple                 # where in the policy the (first) difference is
+    path: NodePath              # where in the policy the (first) difference is
     differences: list[str]
 
     def text(self) -> str:
@@ -277,7 +304,8 @@ class NearMiss:
 _GATEWAY_WORDS = ("ingressgateway", "istio-ingressgateway", "istio-system", "ingress-gateway")
 
 
-def near_miss(network, gw: Endpoint, e: Endpoint, ports: list[int], known: dict) -> NearMiss | None:
+def near_miss(network: Network, gw: Endpoint, e: Endpoint, ports: list[int], known: dict[str, dict[str, str]]
+              ) -> NearMiss | None:
     """The policy of ``e``'s namespace that comes closest to admitting ``gw`` on ``ports``.
 
     A candidate is an ingress rule one or two differences away from admitting the gateway to
@@ -288,16 +316,17 @@ def near_miss(network, gw: Endpoint, e: Endpoint, ports: list[int], known: dict)
     key close to ``ingressgateway`` / ``istio-system``), or the rule admits the gateway already:
     a policy for other traffic is never called a near miss.
     """
-    ns_labels = known.get(gw.namespace, {NAMESPACE_NAME_LABEL: gw.namespace})
-    best: tuple | None = None
+    gw_namespace = cast(str, gw.namespace)          # the gateway: a namespaced workload
+    ns_labels = known.get(gw_namespace, {NAMESPACE_NAME_LABEL: gw_namespace})
+    best: tuple[tuple[int, str, int, NodePath], NearMiss] | None = None
     for cp in network.policies:
         if cp.namespace != e.namespace or not cp.has_type("Ingress"):
             continue
         policy = cp.policy
         if policy.file == SYNTHETIC_PATH or policy.is_managed:
             continue                    # the module's own policies are not the user's to correct
-        spec = policy.data.get("spec") if isinstance(policy.data.get("spec"), dict) else {}
-        pod_diff = []
+        spec: Any = policy.data.get("spec") if isinstance(policy.data.get("spec"), dict) else {}   # YAML (a mapping)
+        pod_diff: list[str] = []
         if not (cp.selected >> e.index) & 1:
             missing = _failing(spec.get("podSelector"), e.labels)
             if missing is None:
@@ -309,16 +338,17 @@ def near_miss(network, gw: Endpoint, e: Endpoint, ports: list[int], known: dict)
             if rule.problem or not isinstance(raw, dict):
                 continue
             missed = [p for p in ports if rule.ports.match_entry(p, "TCP", e.ports) is None]
-            port_diff = []
+            port_diff: list[str] = []
             if missed:
                 port_diff = [f"ingress[{rule.index}] admits {_ports_text(raw.get('ports'))}, not "
                              f"{', '.join(f'TCP {p}' for p in missed)}"]
-            base = ("spec", "ingress", rule.index)
+            base: NodePath = ("spec", "ingress", rule.index)
             peers = raw.get("from")
             meant = [(j, peer) for j, peer in enumerate(peers if isinstance(peers, list) else ())
                      if isinstance(peer, dict) and "ipBlock" not in peer and _meant_for_gateway(peer)]
             if not meant:
                 continue
+            candidates: list[tuple[list[str], NodePath]]
             if rule.admits(gw):
                 candidates = [(pod_diff + port_diff, base + (("ports",) if port_diff else ()))]
             else:
@@ -336,10 +366,10 @@ def near_miss(network, gw: Endpoint, e: Endpoint, ports: list[int], known: dict)
     return best[1] if best else None
 
 
-def _meant_for_gateway(peer: dict) -> bool:
+def _meant_for_gateway(peer: dict[str, Any]) -> bool:
     import difflib
 
-    words = []
+    words: list[str] = []
     for sel in (peer.get("namespaceSelector"), peer.get("podSelector")):
         if not isinstance(sel, dict):
             continue
@@ -352,8 +382,9 @@ def _meant_for_gateway(peer: dict) -> bool:
     return any(w in _GATEWAY_WORDS or difflib.get_close_matches(w, _GATEWAY_WORDS, 1, 0.8) for w in words)
 
 
-def _peer_differences(peer: dict, j: int, namespace: str, gw: Endpoint, ns_labels: dict) -> list[str]:
-    out = []
+def _peer_differences(peer: dict[str, Any], j: int, namespace: str | None, gw: Endpoint, ns_labels: dict[str, str]
+                      ) -> list[str]:
+    out: list[str] = []
     ns_sel, pod_sel = peer.get("namespaceSelector"), peer.get("podSelector")
     if ns_sel is None:
         if namespace != gw.namespace:
@@ -372,14 +403,14 @@ def _peer_differences(peer: dict, j: int, namespace: str, gw: Endpoint, ns_label
     return out
 
 
-def _failing(raw, labels: dict) -> str | None:
+def _failing(raw: Any, labels: dict[str, str]) -> str | None:
     """The requirements of selector ``raw`` that ``labels`` fail (``""``: none fail; None: not a
     selector this can describe)."""
     if raw is None:
         return ""
     if not isinstance(raw, dict) or not parse_selector(raw).valid:
         return None
-    out = []
+    out: list[str] = []
     ml = raw.get("matchLabels")
     for k, v in (ml.items() if isinstance(ml, dict) else ()):
         if labels.get(str(k)) != str(v):
@@ -392,17 +423,17 @@ def _failing(raw, labels: dict) -> str | None:
     return ", ".join(out)
 
 
-def _has(raw, labels: dict) -> str:
+def _has(raw: Any, labels: dict[str, str]) -> str:
     """What ``labels`` have for the keys a selector's failing requirements name (or the closest keys)."""
     import difflib
 
-    keys = []
+    keys: list[str] = []
     if isinstance(raw, dict):
         ml = raw.get("matchLabels")
         keys += [str(k) for k, v in (ml.items() if isinstance(ml, dict) else ()) if labels.get(str(k)) != str(v)]
         keys += [str(x.get("key")) for x in raw.get("matchExpressions") or ()
                  if isinstance(x, dict) and not parse_selector({"matchExpressions": [x]}).matches(labels)]
-    parts = []
+    parts: list[str] = []
     for k in dict.fromkeys(keys):
         if k in labels:
             parts.append(f"{k}: {labels[k]}")
@@ -412,10 +443,10 @@ def _has(raw, labels: dict) -> str:
     return "they have " + ", ".join(parts) if parts else "they have other labels"
 
 
-def _ports_text(raw) -> str:
+def _ports_text(raw: Any) -> str:
     if not isinstance(raw, list) or not raw:
         return "every port"
-    out = []
+    out: list[str] = []
     for p in raw:
         if not isinstance(p, dict):
             continue
@@ -468,12 +499,12 @@ def _scalar(text: str) -> str | None:
     """``text`` as PyYAML's safe_dump writes it in block style, or None if not simple."""
     if not isinstance(text, str) or _SIMPLE_STRING.fullmatch(text) is None:
         return None
-    if _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == _STR_TAG:
+    if _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == _STR_TAG:  # type: ignore[no-untyped-call]  # untyped in types-PyYAML
         return text
     return f"'{text}'"                 # would read back as a bool, number or null
 
 
-def _policy_text(doc: dict) -> str:
+def _policy_text(doc: dict[str, Any]) -> str:
     """``yaml.safe_dump(doc, sort_keys=False)`` for NPL201's policy (``allow_policy_yaml``'s
     shape), written directly when every string is simple (always, for valid input): PyYAML's
     pure-Python emitter took ~0.5 ms a finding, a tenth of a large run's rule time
