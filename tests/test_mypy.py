@@ -19,13 +19,13 @@ def test_mypy_finds_nothing(tmp_path):
 
 
 def test_the_strict_modules_are_strict():
-    """The configuration says strict for the engine: a package listed there cannot drift back
-    to untyped without the test above failing, and a new module of it is checked at once
-    (``files`` names the package directories, not their modules)."""
+    """The configuration says strict for the engine and analysis packages: neither can drift
+    back to untyped without the test above failing, and a new module of them is checked at
+    once (``files`` names the package directories, not their modules)."""
     import tomllib
 
     cfg = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]
     strict = [o for o in cfg["overrides"] if o.get("strict")]
-    assert strict and "netpol_lint.engine.*" in strict[0]["module"]
+    assert strict and {"netpol_lint.engine.*", "netpol_lint.analysis.*"} <= set(strict[0]["module"])
     assert all((ROOT / f).exists() for f in cfg["files"])
-    assert "netpol_lint/engine" in cfg["files"]
+    assert {"netpol_lint/engine", "netpol_lint/analysis"} <= set(cfg["files"])

@@ -29,13 +29,27 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Literal, Union, cast
 
 from ..model.cidr import parse_cidr
 from ..model.validate import is_int
 from .istio_world import API_SERVER_PORT_POLICIES, module_policy_items, substitute_api_server_port
 from .portsets import MAX_PORT, MIN_PORT, PROTOCOLS, PortSet, valid_port_name
 from .selectors import OPERATORS, describe_requirements
+
+# Canonical forms (hashable and comparable: two policies are compared through them).
+# A requirement: (key, operator, sorted values); a selector: ("sel", requirements) or ("bad", text).
+CanonicalRequirement = tuple[str, str, tuple[str, ...]]
+CanonicalSelector = Union[tuple[Literal["sel"], tuple[CanonicalRequirement, ...]], tuple[Literal["bad"], str]]
+# an ipBlock: ("ip", cidr, sorted excepts) or ("bad", text)
+CanonicalIPBlock = Union[tuple[Literal["ip"], str, tuple[str, ...]], tuple[Literal["bad"], str]]
+# a peer: ("any",) (no from/to), ("bad", text) or ("peer", podSelector, namespaceSelector, ipBlock)
+_SelectorPeer = tuple[Literal["peer"], Union[CanonicalSelector, None], Union[CanonicalSelector, None],
+                      Union[CanonicalIPBlock, None]]
+CanonicalPeer = Union[tuple[Literal["any"]], tuple[Literal["bad"], str], _SelectorPeer]
+# a named port (protocol, name) or an invalid entry (protocol, text)
+PortToken = tuple[str, str]
+NodePath = tuple[str | int, ...]
 
 VERSION_LABEL = "app.kubernetes.io/version"
 DISCLAIMER_ANNOTATION = "istios.operator.kyma-project.io/managed-by-disclaimer"
@@ -50,7 +64,7 @@ def module_policy_names() -> tuple[str, ...]:
     return tuple(p["metadata"]["name"] for p in module_policy_items())
 
 
-def module_policy(name: str, api_server_port: int | str = 443) -> dict | None:
+def module_policy(name: str, api_server_port: int | str = 443) -> dict[str, Any] | None:
     """A copy of the module's policy ``name`` with the API-server port substituted, or None."""
     for item in module_policy_items():
         if item["metadata"]["name"] == name:
@@ -70,7 +84,8 @@ class Ports:
 
     __slots__ = ("nums", "named", "other", "wild")
 
-    def __init__(self, nums: PortSet | None = None, named: frozenset = frozenset(), other: frozenset = frozenset(),
+    def __init__(self, nums: PortSet | None = None, named: frozenset[PortToken] = frozenset(),
+                 other: frozenset[PortToken] = frozenset(),
                  wild: bool = False):
         nums = PortSet() if nums is None else nums
         if nums.is_all:
@@ -86,7 +101,8 @@ class Ports:
         if not isinstance(raw, list):
             return cls(other=frozenset({("ports", _token(raw))}))
         ranges: dict[str, list[tuple[int, int]]] = {}
-        named, other = set(), set()
+        named: set[PortToken] = set()
+        other: set[PortToken] = set()
         for entry in raw:
             kind, value = _port_entry(entry)
             if kind == "range":
@@ -105,7 +121,7 @@ class Ports:
     def __bool__(self) -> bool:
         return bool(self.nums) or bool(self.named) or bool(self.other) or self.wild
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         return (isinstance(other, Ports) and self.nums == other.nums and self.named == other.named
                 and self.other == other.other and self.wild == other.wild)
 
@@ -131,7 +147,7 @@ class Ports:
         """One text per entry: ``TCP 8443``, ``UDP 1000-2000``, ``all TCP ports``, ``TCP 'http'``."""
         if self.is_all:
             return ["all ports"]
-        out = []
+        out: list[str] = []
         for proto in self.nums.protocols:
             for lo, hi in self.nums.ranges(proto):
                 if (lo, hi) == (MIN_PORT, MAX_PORT):
@@ -188,13 +204,13 @@ def _token(raw: Any) -> str:
 
 # -- selectors and peers ------------------------------------------------------------------
 
-def canonical_selector(raw: Any) -> tuple:
+def canonical_selector(raw: Any) -> CanonicalSelector:
     """``('sel', requirements)`` with matchLabels folded into ``In`` requirements, or ``('bad', text)``."""
     if raw is None:
         return ("sel", ())
     if not isinstance(raw, dict) or set(raw) - {"matchLabels", "matchExpressions"}:
         return ("bad", _token(raw))
-    reqs = set()
+    reqs: set[CanonicalRequirement] = set()
     labels = raw.get("matchLabels")
     if labels is not None:
         if not isinstance(labels, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in labels.items()):
@@ -216,16 +232,16 @@ def canonical_selector(raw: Any) -> tuple:
     return ("sel", tuple(sorted(reqs)))
 
 
-def describe_selector(sel: tuple) -> str:
+def describe_selector(sel: CanonicalSelector) -> str:
     if sel[0] == "bad":
         return f"<invalid selector {sel[1]}>"
     return describe_requirements(sel[1])
 
 
-ANY_PEER = ("any",)
+ANY_PEER: CanonicalPeer = ("any",)
 
 
-def canonical_peer(raw: Any) -> tuple:
+def canonical_peer(raw: Any) -> CanonicalPeer:
     """``('peer', podSelector, namespaceSelector, ipBlock)`` (absent parts None) or ``('bad', text)``."""
     if not isinstance(raw, dict) or not raw or set(raw) - {"podSelector", "namespaceSelector", "ipBlock"}:
         return ("bad", _token(raw))
@@ -235,7 +251,7 @@ def canonical_peer(raw: Any) -> tuple:
     return ("peer", pod, ns, ip)
 
 
-def _canonical_ipblock(raw: Any) -> tuple:
+def _canonical_ipblock(raw: Any) -> CanonicalIPBlock:
     if not isinstance(raw, dict) or not isinstance(raw.get("cidr"), str) or set(raw) - {"cidr", "except"}:
         return ("bad", _token(raw))
     excepts = raw.get("except") or []
@@ -249,12 +265,12 @@ def _cidr(text: str) -> str:
     return str(net) if net is not None else text
 
 
-def describe_peer(peer: tuple, direction: str = "Ingress") -> str:
+def describe_peer(peer: CanonicalPeer, direction: str = "Ingress") -> str:
     if peer == ANY_PEER:
         return "any source" if direction == "Ingress" else "any destination"
     if peer[0] == "bad":
         return f"invalid peer {peer[1]}"
-    _, pod, ns, ip = peer
+    _, pod, ns, ip = cast(_SelectorPeer, peer)      # not ANY_PEER (above)
     if ip is not None:
         if ip[0] == "bad":
             text = f"invalid ipBlock {ip[1]}"
@@ -278,12 +294,12 @@ class PolicyRule:
     """A normalised rule: its peers (``{ANY_PEER}`` when unrestricted) and ports."""
 
     index: int                 # 0-based position in the list as written
-    peers: frozenset
+    peers: frozenset[CanonicalPeer]
     ports: Ports
-    peer_index: tuple = ()     # canonical peer -> first index in ``from``/``to`` as written
-    port_raw: tuple = ()       # entries as written (to point at an added port)
+    peer_index: tuple[tuple[CanonicalPeer, int], ...] = ()   # canonical peer -> first index in ``from``/``to`` as written
+    port_raw: tuple[Any, ...] = ()     # entries as written (to point at an added port)
 
-    def key(self) -> tuple:
+    def key(self) -> tuple[frozenset[CanonicalPeer], Ports]:
         return (self.peers, self.ports)
 
 
@@ -291,7 +307,8 @@ def canonical_rule(index: int, raw: Any, peer_field: str) -> PolicyRule:
     if not isinstance(raw, dict):
         return PolicyRule(index, frozenset({("bad", _token(raw))}), NO_PORTS)
     peers_raw = raw.get(peer_field)
-    peer_index: dict = {}
+    peer_index: dict[CanonicalPeer, int] = {}
+    peers: frozenset[CanonicalPeer]
     if peers_raw is None or peers_raw == []:
         peers = frozenset({ANY_PEER})
     elif not isinstance(peers_raw, list):
@@ -305,7 +322,7 @@ def canonical_rule(index: int, raw: Any, peer_field: str) -> PolicyRule:
                 tuple(ports_raw) if isinstance(ports_raw, list) else ())
 
 
-def rules_of(spec: dict, direction: str) -> tuple[list[PolicyRule], bool]:
+def rules_of(spec: dict[str, Any], direction: str) -> tuple[list[PolicyRule], bool]:
     """The normalised rules of one direction and whether the list itself is well-formed."""
     field_name, peer_field = ("ingress", "from") if direction == "Ingress" else ("egress", "to")
     raw = spec.get(field_name)
@@ -316,7 +333,7 @@ def rules_of(spec: dict, direction: str) -> tuple[list[PolicyRule], bool]:
     return [canonical_rule(i, r, peer_field) for i, r in enumerate(raw)], True
 
 
-def effective_policy_types(spec: dict) -> tuple[str, ...]:
+def effective_policy_types(spec: dict[str, Any]) -> tuple[str, ...]:
     """API-server defaulting: as written, else Ingress (+ Egress when egress has rules)."""
     types = spec.get("policyTypes")
     if isinstance(types, list) and types:
@@ -325,9 +342,9 @@ def effective_policy_types(spec: dict) -> tuple[str, ...]:
     return ("Ingress", "Egress") if isinstance(egress, list) and egress else ("Ingress",)
 
 
-def peer_map(rules: Iterable[PolicyRule]) -> dict[tuple, Ports]:
+def peer_map(rules: Iterable[PolicyRule]) -> dict[CanonicalPeer, Ports]:
     """What one direction admits, as peer -> union of ports over the rules naming it."""
-    out: dict[tuple, Ports] = {}
+    out: dict[CanonicalPeer, Ports] = {}
     for r in rules:
         for p in r.peers:
             out[p] = out[p] | r.ports if p in out else r.ports
@@ -341,18 +358,18 @@ class Difference:
     """One real difference: a line of text and the path (inside the policy) of its node."""
 
     text: str
-    path: tuple
+    path: NodePath
 
 
 @dataclass
 class _Line:
     text: str
-    path: tuple
-    evidence: list = field(default_factory=list)   # (kind 'missing'|'extra', peer, Ports)
-    order: tuple = ()
+    path: NodePath
+    evidence: list[tuple[str, CanonicalPeer, Ports]] = field(default_factory=list)   # (kind 'missing'|'extra', peer, Ports)
+    order: tuple[int, ...] = ()
 
 
-def diff_policies(actual: Any, expected: dict, namespace: str | None = None) -> list[Difference]:
+def diff_policies(actual: Any, expected: dict[str, Any], namespace: str | None = None) -> list[Difference]:
     """Every semantic difference of ``actual`` (a policy object) from ``expected``.
 
     ``namespace`` is the policy's effective namespace when ``metadata.namespace`` is absent
@@ -361,7 +378,7 @@ def diff_policies(actual: Any, expected: dict, namespace: str | None = None) -> 
     if not isinstance(actual, dict):
         return [Difference("not a mapping", ())]
     out: list[Difference] = []
-    meta = actual.get("metadata") if isinstance(actual.get("metadata"), dict) else {}
+    meta: Any = actual.get("metadata") if isinstance(actual.get("metadata"), dict) else {}   # YAML (a mapping)
     want_ns = expected["metadata"]["namespace"]
     written = meta.get("namespace")
     ns = written if isinstance(written, str) and written else namespace
@@ -430,18 +447,19 @@ def direction_diff(direction: str, expected: list[PolicyRule], actual: list[Poli
     return [Difference(ln.text, ln.path) for ln in kept]
 
 
-def _pair(expected: list[PolicyRule], actual: list[PolicyRule]) -> tuple[list, list, list]:
+def _pair(expected: list[PolicyRule], actual: list[PolicyRule]
+          ) -> tuple[list[tuple[PolicyRule, PolicyRule]], list[PolicyRule], list[PolicyRule]]:
     """Pair rules: equal ones first, then by overlap of peers and ports (greedy, deterministic)."""
-    pairs = []
+    pairs: list[tuple[PolicyRule, PolicyRule]] = []
     free_e = list(expected)
-    free_a = []
+    free_a: list[PolicyRule] = []
     for a in actual:
         match = next((e for e in free_e if e.key() == a.key()), None)
         if match is not None:
             free_e.remove(match)
         else:
             free_a.append(a)
-    scored = []
+    scored: list[tuple[int, int, int, PolicyRule, PolicyRule]] = []
     for e in free_e:
         for a in free_a:
             score = (4 if e.peers == a.peers else len(e.peers & a.peers)) + (2 if e.ports == a.ports else
@@ -449,7 +467,8 @@ def _pair(expected: list[PolicyRule], actual: list[PolicyRule]) -> tuple[list, l
             if score:
                 scored.append((-score, e.index, a.index, e, a))
     scored.sort(key=lambda s: s[:3])
-    used_e, used_a = set(), set()
+    used_e: set[int] = set()
+    used_a: set[int] = set()
     for _, ei, ai, e, a in scored:
         if ei in used_e or ai in used_a:
             continue
@@ -463,8 +482,8 @@ def _pair(expected: list[PolicyRule], actual: list[PolicyRule]) -> tuple[list, l
 
 def _paired_lines(direction: str, field_name: str, peer_field: str, e: PolicyRule, a: PolicyRule) -> list[_Line]:
     head = f"{field_name}[{a.index}]"      # the YAML list index, 0-based, as reach and the rules print it
-    rule_path = ("spec", field_name, a.index)
-    lines = []
+    rule_path: NodePath = ("spec", field_name, a.index)
+    lines: list[_Line] = []
     # peers
     if e.peers != a.peers:
         if ANY_PEER in e.peers and ANY_PEER not in a.peers:
@@ -521,7 +540,7 @@ def _merge_changes(lines: list[_Line]) -> list[_Line]:
         if "{ports}" in ln.text:
             items = _union(ln).items()
             ln.text = ln.text.replace("{ports}", ("port " if len(items) == 1 else "ports ") + ", ".join(items))
-    by_rule: dict = {}
+    by_rule: dict[int, list[_Line]] = {}
     for ln in lines:
         if ln.order[1:2] in ((5,), (6,)):
             by_rule.setdefault(ln.order[0], []).append(ln)
@@ -546,7 +565,7 @@ def _union(line: _Line) -> Ports:
     return out
 
 
-def _peers_text(direction: str, peers: Iterable[tuple]) -> str:
+def _peers_text(direction: str, peers: Iterable[CanonicalPeer]) -> str:
     return ", ".join(sorted(describe_peer(p, direction) for p in peers))
 
 
@@ -568,7 +587,7 @@ class Comparison:
     known: bool                              # the module creates a policy of this name
     differences: list[Difference]
     tolerated: list[str]                     # what was tolerated, for diff-managed
-    expected: dict | None = None             # the module's policy as compared (port substituted)
+    expected: dict[str, Any] | None = None   # the module's policy as compared (port substituted)
 
 
 def api_server_port_candidates(configured: int | None) -> list[int | str]:
@@ -581,18 +600,18 @@ def api_server_port_candidates(configured: int | None) -> list[int | str]:
 
 def compare_with_module(policy: Any, api_server_port: int | None = None, namespace: str | None = None) -> Comparison:
     """Compare a policy object with the module's policy of the same name (RULES.md NPL302)."""
-    meta = policy.get("metadata") if isinstance(policy, dict) and isinstance(policy.get("metadata"), dict) else {}
+    meta: Any = policy.get("metadata") if isinstance(policy, dict) and isinstance(policy.get("metadata"), dict) else {}   # YAML
     name = meta.get("name") if isinstance(meta.get("name"), str) else ""
     if name not in module_policy_names():
         return Comparison(name, False, [], [])
-    best = None
+    best: tuple[int | str, list[Difference], dict[str, Any]] | None = None
     candidates = api_server_port_candidates(api_server_port) if name in API_SERVER_PORT_POLICIES else [443]
     for port in candidates:
-        expected = module_policy(name, port)
+        expected = cast(dict[str, Any], module_policy(name, port))     # a name of the module's
         diffs = diff_policies(policy, expected, namespace)
         if best is None or len(diffs) < len(best[1]):
             best = (port, diffs, expected)
-    port, diffs, expected = best
+    port, diffs, expected = cast(tuple[int | str, list[Difference], dict[str, Any]], best)   # candidates: never empty
     tolerated = _tolerated(meta, expected)
     if name in API_SERVER_PORT_POLICIES:
         shown = "the template placeholder" if port == API_SERVER_PORT_PLACEHOLDER else str(port)
@@ -600,10 +619,10 @@ def compare_with_module(policy: Any, api_server_port: int | None = None, namespa
     return Comparison(name, True, diffs, tolerated, expected)
 
 
-def _tolerated(meta: dict, expected: dict) -> list[str]:
-    out = []
-    labels = meta.get("labels") if isinstance(meta.get("labels"), dict) else {}
-    annotations = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
+def _tolerated(meta: dict[str, Any], expected: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    labels: Any = meta.get("labels") if isinstance(meta.get("labels"), dict) else {}    # YAML (mappings)
+    annotations: Any = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
     want_version = expected["metadata"]["labels"][VERSION_LABEL]
     if VERSION_LABEL not in labels:
         out.append(f"label {VERSION_LABEL} absent (the module sets its version)")
@@ -629,8 +648,8 @@ def canonical_lines(policy: Any) -> list[str]:
     """A normalised, order-independent rendering of a policy's traffic-relevant content."""
     if not isinstance(policy, dict):
         return ["<not a mapping>"]
-    meta = policy.get("metadata") if isinstance(policy.get("metadata"), dict) else {}
-    spec = policy.get("spec") if isinstance(policy.get("spec"), dict) else {}
+    meta: Any = policy.get("metadata") if isinstance(policy.get("metadata"), dict) else {}   # YAML (mappings)
+    spec: Any = policy.get("spec") if isinstance(policy.get("spec"), dict) else {}
     types = effective_policy_types(spec)
     out = [f"namespace: {meta.get('namespace')}",
            f"podSelector: {describe_selector(canonical_selector(spec.get('podSelector')))}",
@@ -646,7 +665,7 @@ def canonical_lines(policy: Any) -> list[str]:
             out.append(f"{field_name}: none (deny all)")
             continue
         out.append(f"{field_name}:")
-        rendered = []
+        rendered: list[list[str]] = []
         for r in rules:
             peers = sorted(describe_peer(p, direction) for p in r.peers)
             rendered.append([f"  - {peer_field}: {peers[0]}"] + [f"    {' ' * len(peer_field)}  {p}" for p in peers[1:]]
@@ -666,7 +685,7 @@ def deny_by_default_directions(spec: Any) -> tuple[str, ...]:
     """
     if not isinstance(spec, dict) or canonical_selector(spec.get("podSelector")) != ("sel", ()):
         return ()
-    out = []
+    out: list[str] = []
     types = effective_policy_types(spec)
     for direction, field_name, _ in DIRECTIONS:
         rules = spec.get(field_name)

@@ -14,7 +14,7 @@ and guessing an intent here could only invent connections that do not exist.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from typing import Any, Collection, Iterable, Mapping
 
 OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 
@@ -157,7 +157,7 @@ class LabelIndex:
         return m
 
 
-def describe_requirements(requirements: Iterable[Requirement]) -> str:
+def describe_requirements(requirements: Iterable[tuple[str, str, Collection[str]]]) -> str:
     """``app=web,tier in (a,b),!legacy`` for (key, operator, values) triples; ``{}`` for none."""
     if not requirements:
         return "{}"
