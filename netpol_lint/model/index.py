@@ -183,7 +183,8 @@ class Model:
                     seen.append(r)
                 else:
                     groups[ident] = [seen, r]
-        return [rs for key, rs in groups.items() if rs.__class__ is list and key[4]]
+        # a resource without metadata.name (generateName: distinct names on creation) is no twin
+        return [rs for rs in groups.values() if rs.__class__ is list and rs[0].named]
 
     def service(self, namespace: str, name: str, near: Resource | None = None) -> Service | None:
         """Service ``namespace/name``; defined several times (NPL004), the definition nearest

@@ -143,6 +143,21 @@ class ContainerPort:
     protocol: str = "TCP"
 
 
+UNNAMED = "(unnamed)"
+
+
+def display_name(meta: Any) -> str:
+    """How a resource without ``metadata.name`` is named in every output (docs/output.md,
+    "Resource names"): ``PREFIX*`` for ``metadata.generateName: PREFIX`` -- the API server
+    appends a random suffix on ``kubectl create`` (``kubectl apply`` refuses generateName) --
+    else ``(unnamed)``.  Neither can be a real name (``*``, ``(`` are not allowed in names),
+    so two such resources never read as one object (NPL004 skips them: ``Resource.named``)."""
+    gen = meta.get("generateName") if isinstance(meta, dict) else None
+    if isinstance(gen, str) and gen:
+        return gen + "*"
+    return UNNAMED
+
+
 class Resource(metaclass=_LazySlots):
     """One Kubernetes object, with its identity and a way to locate any of its nodes.
 
@@ -161,12 +176,21 @@ class Resource(metaclass=_LazySlots):
         self.kind = str(data.get("kind", ""))
         meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else EMPTY
         name = meta.get("name")
-        self.name = str(name) if isinstance(name, (str, int)) and name != "" else ""
+        if isinstance(name, (str, int)) and name != "":
+            self.name = str(name)
+        else:
+            self.name = display_name(meta)
         ns = meta.get("namespace")
         if self.kind in CLUSTER_SCOPED:
             self.namespace = None
         else:
             self.namespace = str(ns) if isinstance(ns, str) and ns else default_namespace
+
+    @property
+    def named(self) -> bool:
+        """False when ``metadata.name`` is missing: ``name`` is then ``display_name``'s."""
+        name = get(self._data, "metadata", "name")
+        return isinstance(name, (str, int)) and name != ""
 
     @property
     def data(self) -> dict:

@@ -47,21 +47,35 @@ def testcases(inp: ReportInput) -> list[tuple[str, str, list]]:
     cases: list[tuple[str, str, list]] = []
     by_key: dict[tuple, list] = {}
     by_ident: dict[tuple, list] = {}
+    # resources without metadata.name (generateName) are distinct objects even when they show
+    # alike (``web-*``): one testcase each, a finding goes to the one whose document holds it
+    unnamed: dict[tuple, list[tuple[int, list]]] = {}
     for r in inp.session.model.resources:
         file = reported_file(r, origins)
         found: list = []
         ident = (r.kind, r.namespace, r.name)
         key = (file,) + ident
-        if key in by_key:          # a duplicate definition in the same file: one testcase is enough
+        if not r.named:
+            start = r.doc.start[1] + 1 if r.doc.start else 0
+            unnamed.setdefault(key, []).append((start, found))
+        elif key in by_key:        # a duplicate definition in the same file: one testcase is enough
             continue
-        by_key[key] = found
+        by_key.setdefault(key, found)
         by_ident.setdefault(ident, found)
         cases.append((file, describe_resource({"kind": r.kind, "namespace": r.namespace, "name": r.name}), found))
     per_file: dict[str, list] = {}
     for f in inp.result.findings:
         target = None
         if f.resource:
-            target = by_key.get((f.file,) + _ident(f.resource))
+            key = (f.file,) + _ident(f.resource)
+            candidates = unnamed.get(key)
+            if candidates:
+                target = candidates[0][1]
+                for start, found in candidates:
+                    if start <= f.location.line:
+                        target = found
+            else:
+                target = by_key.get(key)
             if target is None:
                 target = by_ident.get(_ident(f.resource))
         if target is None:
