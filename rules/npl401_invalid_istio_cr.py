@@ -18,7 +18,8 @@ class InvalidIstioCR(Rule):
     severity = "error"
     summary = ("Checks for an Istio CR (operator.kyma-project.io) outside `kyma-system`, with a non-boolean "
                "`networkPoliciesEnabled`, or with the field misspelt.")
-    rationale = ("The module reconciles only the Istio CR in kyma-system. The CRD prunes unknown fields silently "
+    rationale = ("The module reconciles only the Istio CR in kyma-system (a CR without a namespace is read as "
+                 "meant for it, but lands wherever it is applied). The CRD prunes unknown fields silently "
                  "and the API server rejects a string where a boolean is expected, so in each case the network "
                  "policies you meant to enable are not created.")
     bad_example = """\
@@ -32,12 +33,20 @@ spec:
 """
     good_example = ("apiVersion: operator.kyma-project.io/v1alpha2\nkind: Istio\nmetadata:\n  name: default\n"
                     "  namespace: kyma-system\nspec:\n  networkPoliciesEnabled: true\n")
-    fix_text = "Put the CR in kyma-system and write `networkPoliciesEnabled: true` (an unquoted boolean)."
+    fix_text = ("Put the CR in kyma-system (write `namespace: kyma-system` in its metadata) and write "
+                "`networkPoliciesEnabled: true` (an unquoted boolean).")
     tags = ("istio-cr",)
 
     def check(self, ctx):
         for cr in ctx.model.istio_crs:
-            if cr.namespace != "kyma-system":
+            if getattr(cr, "implied_namespace", False):
+                yield self.finding(cr, cr.locate("metadata"),
+                                   f"Istio CR {cr.name} has no metadata.namespace: read as meant for kyma-system, "
+                                   f"the only namespace where the module reconciles it; applied without one it "
+                                   f"lands in the current namespace and the module stops with 'istio CR is not "
+                                   f"in kyma-system namespace'. Write `namespace: kyma-system`",
+                                   node_hint="no-namespace")
+            elif cr.namespace != "kyma-system":
                 yield self.finding(cr, cr.locate("metadata", "namespace") if "namespace" in cr.metadata
                                    else cr.locate("metadata"),
                                    f"Istio CR {cr.name} is in namespace {cr.namespace!r}; the module only "

@@ -114,9 +114,11 @@ class Model:
         if r.namespace is not None:
             if t is not None and t.namespace:
                 r.namespace = t.namespace
+                if r.__class__ is IstioCR:
+                    r.implied_namespace = False
             if r.namespace == self.default_namespace:
                 r.namespace = unit_namespace(self.default_namespace, self._unit)
-        if t is not None and (t.prefix or t.suffix) and r.name and r.kind not in _NOT_RENAMED:
+        if t is not None and (t.prefix or t.suffix) and r.named and r.kind not in _NOT_RENAMED:
             r.name = f"{t.prefix}{r.name}{t.suffix}"
 
     def add(self, r: Resource) -> None:

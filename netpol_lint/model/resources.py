@@ -412,7 +412,22 @@ class Namespace(Resource):
 
 
 class IstioCR(Resource):
-    pass
+    """The Kyma Istio CR.  Without ``metadata.namespace`` it is read as meant for kyma-system,
+    the only namespace whose Istio CR the module reconciles (kyma-project/istio
+    internal/controller/istio_controller.go: a CR elsewhere is set to Error, "istio CR is not
+    in kyma-system namespace"); ``implied_namespace`` says so, and NPL401 asks for the
+    namespace to be written.  A kustomization's ``namespace:`` still places it
+    (Model._place clears the flag)."""
+
+    KYMA_SYSTEM = "kyma-system"
+
+    def __init__(self, doc: Document, base: tuple, data: dict, default_namespace: str):
+        super().__init__(doc, base, data, default_namespace)
+        meta = data.get("metadata")
+        ns = meta.get("namespace") if isinstance(meta, dict) else None
+        self.implied_namespace = not (isinstance(ns, str) and ns)
+        if self.implied_namespace:
+            self.namespace = self.KYMA_SYSTEM
 
 
 class APIRule(Resource):

@@ -1,0 +1,34 @@
+"""An Istio CR without metadata.namespace is read as meant for kyma-system (the only namespace
+the module reconciles: kyma-project/istio internal/controller/istio_controller.go), and NPL401
+asks for the namespace; a kustomization's namespace still places it."""
+from __future__ import annotations
+
+import json
+
+from conftest import run_cli
+
+CR = "apiVersion: operator.kyma-project.io/v1alpha2\nkind: Istio\nmetadata:\n  name: default\n" \
+     "spec:\n  networkPoliciesEnabled: false\n"
+
+
+def test_namespace_less_cr_is_the_modules_and_reported(tmp_path):
+    (tmp_path / "istio.yaml").write_text(CR)
+    out = run_cli("istio.yaml", "--format", "json", cwd=tmp_path)
+    report = json.loads(out.stdout)
+    assert [(f["rule"], f["line"], f["resource"]["namespace"], f["message"]) for f in report["findings"]] == [
+        ("NPL401", 4, "kyma-system",
+         "Istio CR default has no metadata.namespace: read as meant for kyma-system, the only namespace where "
+         "the module reconciles it; applied without one it lands in the current namespace and the module stops "
+         "with 'istio CR is not in kyma-system namespace'. Write `namespace: kyma-system`")]
+    # its networkPoliciesEnabled: false is what the run assumes (not the "no Istio CR" default)
+    assert report["summary"]["network_policies_enabled"] is False
+
+
+def test_kustomization_namespace_places_the_cr(tmp_path):
+    (tmp_path / "istio.yaml").write_text(CR)
+    (tmp_path / "kustomization.yaml").write_text("namespace: shop\nresources: [istio.yaml]\n")
+    report = json.loads(run_cli(".", "--format", "json", cwd=tmp_path).stdout)
+    assert [(f["rule"], f["resource"]["namespace"], f["message"]) for f in report["findings"]] == [
+        ("NPL401", "shop", "Istio CR default is in namespace 'shop'; the module only reconciles the Istio CR "
+                           "in kyma-system, so this one has no effect")]
+    assert report["summary"]["network_policies_enabled"] is True        # ignored by the module: absent
