@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from importlib import resources
 
 
@@ -108,3 +109,34 @@ def test_text_summary_and_colour_only_when_forced():
     assert "\033[" not in nocolor
 
 
+
+
+def test_sarif_carries_a_findings_detail_like_json(tmp_path):
+    """A finding's ``detail`` (JSON ``detail``) is in SARIF too: after the message in
+    ``message.text``, as a fenced block in ``message.markdown``, and as ``properties.detail``."""
+    (tmp_path / "m.yaml").write_text(textwrap.dedent("""\
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata:
+          name: kyma-project.io--istio-pilot-jwks
+          namespace: istio-system
+          labels: {kyma-project.io/module: istio, kyma-project.io/managed-by: kyma}
+        spec:
+          podSelector: {matchLabels: {istio: pilot}}
+          policyTypes: [Egress]
+          egress:
+          - ports: [{protocol: TCP, port: 80}]
+        """))
+    rep = json.loads(run_cli("m.yaml", "--format", "json", "--select", "NPL302", cwd=tmp_path).stdout)
+    doc = json.loads(run_cli("m.yaml", "--format", "sarif", "--select", "NPL302", cwd=tmp_path).stdout)
+    jsonschema.validate(doc, _sarif_schema())
+    [finding] = rep["findings"]
+    [result] = doc["runs"][0]["results"]
+    detail = finding["detail"]
+    assert detail == ("1 difference from the module's policy:\n"
+                      "- egress[0]: port TCP 443 removed\n")
+    assert result["message"] == {
+        "text": finding["message"] + "\n\n" + detail.rstrip("\n"),
+        "markdown": finding["message"].replace("[", "\\[").replace("]", "\\]") + "\n\n```\n" + detail + "```",
+    }
+    assert result["properties"]["detail"] == detail

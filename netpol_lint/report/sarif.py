@@ -71,7 +71,7 @@ def _result(f, index: dict) -> dict:
     res = {
         "ruleId": f.rule,
         "level": LEVEL[f.severity],
-        "message": {"text": f.message},
+        "message": _message(f),
         "locations": [{"physicalLocation": {"artifactLocation": _artifact(f.location.file),
                                             "region": _region(f.location)}}],
         "partialFingerprints": {"netpolLint/v1": f.fingerprint()},
@@ -86,7 +86,29 @@ def _result(f, index: dict) -> dict:
         ]
     if f.resource:
         res["properties"] = {"resource": f.resource}
+    if f.detail:
+        res.setdefault("properties", {})["detail"] = f.detail
     return res
+
+
+def _message(f) -> dict:
+    """The one-line message; a finding's long ``detail`` (NPL201's ready-to-apply policy,
+    NPL302's differences) follows it after a blank line in ``text`` (what GitHub code scanning
+    shows) and as a fenced block in ``markdown`` (SARIF 2.1.0 section 3.11: ``markdown`` is an
+    alternative rendering of ``text``, which must then be present too).  The JSON's ``detail``
+    is also ``properties.detail``."""
+    if not f.detail:
+        return {"text": f.message}
+    detail = f.detail.rstrip("\n")
+    fence = "````" if "```" in detail else "```"
+    return {"text": f"{f.message}\n\n{detail}",
+            "markdown": f"{_md_escape(f.message)}\n\n{fence}\n{detail}\n{fence}"}
+
+
+def _md_escape(text: str) -> str:
+    """A one-line plain text as Markdown that shows the same characters (CommonMark backslash
+    escapes for the inline markup characters)."""
+    return "".join("\\" + c if c in "\\`*_[]<>" else c for c in text)
 
 
 def _suppressed_result(f, index: dict) -> dict:
