@@ -88,3 +88,23 @@ def test_fix_applies_only_to_findings_not_in_the_baseline(tmp_path):
     assert "Fixed 1 finding in 1 file." in proc.stdout
     assert (tmp_path / "a.yaml").read_text() == _deploy("web")
     assert (tmp_path / "b.yaml").read_text() == _deploy("api") + f"        {FROM}: allowed\n"
+
+
+def test_baseline_records_the_findings_an_explaining_finding_carries(tmp_path):
+    """NPL102 explains NPL101 (one cause, one finding); baselining NPL102 releases NPL101, so
+    the baseline records it too: the run right after --write-baseline reports nothing."""
+    (tmp_path / "a.yaml").write_text(
+        _deploy("web") + "---\n"
+        "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\n"
+        "spec: {selector: {app: web}, ports: [{port: 80}]}\n---\n"
+        "apiVersion: gateway.kyma-project.io/v2\nkind: APIRule\nmetadata: {name: web, namespace: shop}\n"
+        "spec:\n  hosts: [web.example.com]\n  gateway: kyma-system/kyma-gateway\n"
+        "  service: {name: web, port: 80}\n  rules: [{path: /*, methods: [GET], noAuth: true}]\n")
+    code, report = lint_json(".", cwd=tmp_path)
+    assert [f["rule"] for f in report["findings"]] == ["NPL102"]
+    proc = run_cli(".", "--write-baseline", "baseline.json", cwd=tmp_path)
+    assert proc.stderr == "netpol-lint: wrote 2 findings to baseline baseline.json\n"
+    data = json.loads((tmp_path / "baseline.json").read_text())
+    assert sorted(e["rule"] for e in data["findings"]) == ["NPL101", "NPL102"]
+    code, report = lint_json(".", "--baseline", "baseline.json", cwd=tmp_path)
+    assert (code, report["findings"], report["summary"]["suppressed"]) == (0, [], 2)

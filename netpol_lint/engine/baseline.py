@@ -53,8 +53,21 @@ def dumps(findings: Iterable[Finding]) -> str:
                       indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def recorded(findings: Iterable[Finding]) -> list[Finding]:
+    """The findings a baseline records: each reported one and those it explains (RULES.md
+    "One cause, one finding": a baselined explaining finding releases what it carried, so
+    without them the next ``--baseline`` run would report the explained ones as new)."""
+    out: list[Finding] = []
+    stack = list(findings)[::-1]
+    while stack:
+        f = stack.pop()
+        out.append(f)
+        stack.extend(reversed(f.explains))
+    return out
+
+
 def write(path: str, findings: Iterable[Finding]) -> int:
-    findings = list(findings)
+    findings = recorded(findings)
     try:
         write_atomic(path, dumps(findings).encode("utf-8"))
     except OSError as exc:
