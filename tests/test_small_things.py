@@ -111,3 +111,13 @@ def test_reach_and_connectivity_help_list_only_their_options():
         assert "--rules" not in out and "--trust-config" not in out, cmd
         assert "--config" in out and "--exclude" in out
     assert "--rules" in run_cli("lint", "--help").stdout
+
+
+def test_kustomization_patches_are_not_called_unreadable_paths(tmp_path):
+    (tmp_path / "kustomization.yaml").write_text("resources: [svc.yaml]\npatches:\n- path: patch.yaml\n")
+    (tmp_path / "svc.yaml").write_text(MANIFEST)
+    (tmp_path / "patch.yaml").write_text("apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\n"
+                                         "spec: {ports: [{port: 81}]}\n")
+    err = run_cli(".", cwd=tmp_path).stderr
+    assert err == ("netpol-lint: note: skipped 1 kustomization patch file (changes to other objects, not "
+                   "resources); --verbose lists them\n")

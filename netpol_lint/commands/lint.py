@@ -9,6 +9,7 @@ from .common import exit_state
 from ..engine import baseline
 from ..engine.pipeline import notify_plugins
 from ..errors import InputError, UsageError
+from ..model.session import PATCH_SKIP
 from ..options import Options
 from ..report import ReportInput, chunks, formats
 
@@ -93,10 +94,15 @@ def run(args) -> int:
         for path, number, why in session.model.skipped_documents:
             print(f"netpol-lint: note: skipped {path} document {number}: {why}", file=sys.stderr)
     elif session.skipped and not args.quiet:
-        n = len(session.skipped)
-        print(f"netpol-lint: note: skipped {n} path{'s' * (n != 1)} that cannot be read as manifests "
-              f"(FIFOs, devices, symlinks leaving the tree, unreadable directories); --verbose lists them",
-              file=sys.stderr)
+        patches = sum(1 for f in session.skipped if f.skipped == PATCH_SKIP)
+        n = len(session.skipped) - patches
+        if n:
+            print(f"netpol-lint: note: skipped {n} path{'s' * (n != 1)} that cannot be read as manifests "
+                  f"(FIFOs, devices, symlinks leaving the tree, unreadable directories); --verbose lists them",
+                  file=sys.stderr)
+        if patches:
+            print(f"netpol-lint: note: skipped {patches} kustomization patch file{'s' * (patches != 1)} "
+                  f"(changes to other objects, not resources); --verbose lists them", file=sys.stderr)
     out_stream = sys.stdout
     color = _use_color(args.color, out_stream if not args.output else None)
     # the report in pieces, written as they are made (JSON/SARIF never exist whole: memory)

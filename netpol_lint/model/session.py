@@ -51,12 +51,15 @@ class Session:
         for f in files:
             if f.path in placement.patches and f.skipped is None:
                 # a kustomization's patch is a change to another object, not an object
-                f.skipped = "a kustomization uses it as a patch: not a resource of its own"
+                f.skipped = PATCH_SKIP
         model = Model.build(files, ns, config.namespaces, placement, config.platform)
         kyma = settings(model, assume_network_policies, config.network_policies, config.api_server_port)
         if skipped is None:
             skipped = [f for f in files if f.skipped]
         return cls([f for f in files if f.skipped is None], model, kyma, config, skipped, expectations)
+
+
+PATCH_SKIP = "a kustomization uses it as a patch: not a resource of its own"
 
 
 def paths_without_manifests(paths: list[str], session: "Session") -> list[str]:
