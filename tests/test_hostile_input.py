@@ -382,3 +382,11 @@ def test_declarative_message_templates_cannot_allocate_or_reach_attributes():
     assert render_message("{value!a}", {"value": "x"}) == "{value!a}"
     assert render_message("{key}={value!r}", {"key": "k", "value": "v" * 500}).startswith("k='vvv")
     assert len(render_message("{value}", {"value": "v" * 10_000})) <= 203
+
+
+@pytest.mark.parametrize("kind", ["[Service]", "{a: b}"])
+def test_unhashable_kind_is_a_skip_note_not_a_crash(tmp_path, kind):
+    (tmp_path / "good.yaml").write_text(GOOD)
+    (tmp_path / "odd.yaml").write_text(f"apiVersion: v1\nkind: {kind}\nmetadata: {{name: x}}\n")
+    code, report = lint_json(".", cwd=tmp_path)
+    assert (code, finding_lines(report)) == (1, [GOOD_FINDING])

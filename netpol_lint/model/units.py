@@ -237,7 +237,8 @@ def _namespace_less_definitions(files, paths: dict[str, str], exempt: set[str]) 
             continue
         for doc in f.documents:
             head = doc.head
-            if not isinstance(head, dict) or head.get("kind") not in SPLIT_KINDS:
+            kind = head.get("kind") if isinstance(head, dict) else None
+            if not isinstance(kind, str) or kind not in SPLIT_KINDS:      # (a list is unhashable)
                 continue
             meta = head.get("metadata")
             if not isinstance(meta, dict) or meta.get("namespace"):
