@@ -73,6 +73,11 @@ class Config:
         return [(g, self.anchored(g), rules) for g, rules in self.per_file_ignores.items()]
 
 
+def is_namespace_name(v: Any) -> bool:
+    """A valid namespace name (RFC 1123 label), as the API server requires."""
+    return isinstance(v, str) and bool(_DNS_LABEL.match(v))
+
+
 def _str_list(v: Any, key: str, where: str) -> list[str]:
     if isinstance(v, str):
         v = [v]
@@ -121,8 +126,9 @@ def from_mapping(data: Any, where: str, known_rule: callable = lambda r: True) -
                 raise ConfigError(f"{where}: 'network_policies' must be 'enabled' or 'disabled'")
             cfg.network_policies = v
         elif key == "default_namespace":
-            if not isinstance(v, str) or not v:
-                raise ConfigError(f"{where}: 'default_namespace' must be a namespace name")
+            if not is_namespace_name(v):
+                raise ConfigError(f"{where}: 'default_namespace' must be a namespace name (lowercase letters, "
+                                  f"digits and '-', at most 63 characters), got {v!r}")
             cfg.default_namespace = v
         elif key == "fail_on":
             if v not in FAIL_ON:

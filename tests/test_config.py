@@ -93,3 +93,15 @@ def test_cli_overrides_config_default_namespace(repo):
     ns = {f["resource"]["namespace"] for f in json.loads(
         run_cli("apps", "--format", "json", "--default-namespace", "team-b", cwd=repo).stdout)["findings"]}
     assert ns == {"team-b"}
+
+
+def test_default_namespace_must_be_a_namespace_name(repo):
+    proc = run_cli("apps", "--default-namespace", "Team_A", cwd=repo)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (2, "", (
+        "netpol-lint: error: argument --default-namespace: expected a namespace name (lowercase letters, digits "
+        "and '-', at most 63 characters), got 'Team_A' (see 'netpol-lint lint --help')\n"))
+    (repo / ".netpol-lint.yaml").write_text("default_namespace: team.a\n")
+    proc = run_cli("apps", cwd=repo)
+    assert (proc.returncode, proc.stderr) == (2, (
+        "netpol-lint: error: .netpol-lint.yaml: 'default_namespace' must be a namespace name (lowercase letters, "
+        "digits and '-', at most 63 characters), got 'team.a'\n"))

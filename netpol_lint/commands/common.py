@@ -24,7 +24,8 @@ def add_input_options(p: argparse.ArgumentParser, rules: bool = True) -> None:
     run no rule (reach, connectivity: their --help lists only what they use)."""
     p.add_argument("paths", nargs="*", metavar="PATH", help="files, directories, or - for stdin")
     p.add_argument("--config", metavar="FILE", help="config file (default: discovered .netpol-lint.yaml / pyproject.toml)")
-    p.add_argument("--default-namespace", metavar="NS", help="namespace for resources without one (default: default)")
+    p.add_argument("--default-namespace", metavar="NS", type=_namespace,
+                   help="namespace for resources without one (default: default)")
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip paths matching GLOB (repeatable)")
     p.add_argument("--assume-network-policies", choices=("enabled", "disabled"),
                    help="override what the input's Istio CR says")
@@ -52,6 +53,15 @@ def _size(text: str) -> int:
         return parse_size(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _namespace(text: str) -> str:
+    from ..config import is_namespace_name
+
+    if not is_namespace_name(text):
+        raise argparse.ArgumentTypeError(f"expected a namespace name (lowercase letters, digits and '-', "
+                                         f"at most 63 characters), got {text!r}")
+    return text
 
 
 def _positive(text: str) -> int:
