@@ -32,3 +32,12 @@ def test_kustomization_namespace_places_the_cr(tmp_path):
         ("NPL401", "shop", "Istio CR default is in namespace 'shop'; the module only reconciles the Istio CR "
                            "in kyma-system, so this one has no effect")]
     assert report["summary"]["network_policies_enabled"] is True        # ignored by the module: absent
+
+
+def test_summary_note_says_an_ignored_cr_counts_as_absent(tmp_path):
+    (tmp_path / "istio.yaml").write_text(CR.replace("  name: default\n", "  name: default\n  namespace: shop\n"))
+    out = run_cli("istio.yaml", cwd=tmp_path).stdout
+    assert out.splitlines()[-1] == (
+        "Note: no Istio CR in the input that the module would reconcile and nothing configured: assuming the "
+        "Istio module's network policies are enabled (set --assume-network-policies or config "
+        "network_policies to change).")

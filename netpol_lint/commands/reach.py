@@ -57,8 +57,9 @@ def assumption_note(session, network: Network) -> str | None:
     """RULES.md: say once when policies are assumed enabled for lack of an Istio CR."""
     kyma = getattr(session, "kyma", None)
     if network.world is not None and kyma is not None and kyma.assumed:
-        return ("note: no Istio CR in the input; assuming the module's network policies are enabled "
-                "(--assume-network-policies disabled to analyse without them)")
+        which = " that the module would reconcile" if session.model.istio_crs else ""
+        return (f"note: no Istio CR in the input{which}; assuming the module's network policies are enabled "
+                f"(--assume-network-policies disabled to analyse without them)")
     return None
 
 

@@ -84,8 +84,11 @@ def summary_lines(inp: ReportInput) -> list[str]:
                    f"(NPL201's NetworkPolicy): `--format full` prints {'them' if detailed != 1 else 'it'}.")
     k = inp.session.kyma
     if k.assumed:
-        out.append("Note: no Istio CR in the input and nothing configured: assuming the Istio module's network "
-                   "policies are enabled (set --assume-network-policies or config network_policies to change).")
+        # an Istio CR the module ignores (outside kyma-system, a string flag) counts as absent
+        which = " that the module would reconcile" if inp.session.model.istio_crs else ""
+        out.append(f"Note: no Istio CR in the input{which} and nothing configured: assuming the Istio module's "
+                   f"network policies are enabled (set --assume-network-policies or config network_policies to "
+                   f"change).")
     skipped = inp.session.model.non_kubernetes_documents
     if skipped:
         out.append(f"Skipped {skipped} non-Kubernetes document{'s' * (skipped != 1)}.")
