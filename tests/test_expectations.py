@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import FIXTURES, ROOT, lint_json
+from conftest import FIXTURES, ROOT, lint_json, run_cli
 from netpol_lint.cli import main
 
 SELECT = ("--select", "NPL601,NPL602", "--fail-on", "warning")
@@ -665,3 +665,16 @@ def test_diff_against_a_git_revision_reports_the_broken_expectation(tmp_path):
     assert [(f["rule"], f["file"], f["line"]) for f in doc["findings"]["introduced"]] == [
         ("NPL601", ".netpol-lint-expect.yaml", 2)]
     assert doc["findings"]["fixed"] == [] and code == 1
+
+
+def test_egress_gateway_endpoint_missing_without_an_istio_cr_says_so(tmp_path):
+    (tmp_path / "app.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n"
+        "  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
+        "    spec: {containers: [{name: c, image: x}]}\n")
+    (tmp_path / ".netpol-lint-expect.yaml").write_text(
+        "expectations:\n  - name: egress gw\n    from: shop/web\n    to: egress-gateway\n    allow: true\n")
+    out = run_cli("app.yaml", "--quiet", cwd=tmp_path).stdout
+    assert out == (".netpol-lint-expect.yaml:4:9: NPL602 [warning] expectation 'egress gw': 'to' egress-gateway "
+                   "selects no endpoint: no egress-gateway in the input (no Istio CR in the input enables it and "
+                   "no Gateway in the input selects it); the expectation is not checked\n")

@@ -234,7 +234,7 @@ class Evaluator:
         eps = tuple(e for e in net.endpoints if e.namespace == ns and not e.external and e.labels.get(key) == value)
         if eps:
             return eps, ""
-        hint = {"egress-gateway": " (the Istio CR does not enable it and no Gateway in the input selects it)",
+        hint = {"egress-gateway": " (no Istio CR in the input enables it and no Gateway in the input selects it)",
                 "kube-dns": f" (no pod template labelled {key}: {value} in {ns})"}.get(form, "")
         return (), f"no {form} in the input{hint}"
 
