@@ -205,3 +205,11 @@ def test_progress_module_draws_after_the_delay_only():
     with Progress(True, quick, delay=5):
         pass
     assert quick.getvalue() == ""
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "junit"])
+def test_statistics_with_a_machine_format_is_a_usage_error(repo, fmt):
+    proc = run_cli(*SELECT, "--statistics", "--format", fmt, cwd=repo)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (2, "", (
+        f"netpol-lint: error: --statistics prints counts per rule as text and cannot be combined with "
+        f"--format {fmt} (the report's summary holds the counts) (see 'netpol-lint lint --help')\n"))

@@ -60,6 +60,11 @@ def run(args) -> int:
     if (args.fix or args.diff) and "-" in args.paths:
         raise UsageError("--fix edits files in place and cannot fix standard input: save the stream "
                          "to a file, or use --fix --diff on the files it came from")
+    if args.statistics and args.format not in ("text", "full", "github"):
+        # the machine formats have no place for counts instead of findings: refuse rather
+        # than print every finding as if --statistics had not been given
+        raise UsageError(f"--statistics prints counts per rule as text and cannot be combined with "
+                         f"--format {args.format} (the report's summary holds the counts)")
     with Progress.for_terminal(args.quiet) as progress:
         if args.write_baseline:
             recorded = api.run(options, progress=progress, use_baseline=False)
