@@ -41,3 +41,10 @@ def test_summary_note_says_an_ignored_cr_counts_as_absent(tmp_path):
         "Note: no Istio CR in the input that the module would reconcile and nothing configured: assuming the "
         "Istio module's network policies are enabled (set --assume-network-policies or config "
         "network_policies to change).")
+
+
+def test_default_namespace_kyma_system_places_a_namespace_less_cr(tmp_path):
+    (tmp_path / "istio.yaml").write_text(CR)
+    report = json.loads(run_cli("istio.yaml", "--format", "json", "--default-namespace", "kyma-system",
+                                cwd=tmp_path).stdout)
+    assert report["findings"] == [] and report["summary"]["network_policies_enabled"] is False

@@ -416,8 +416,8 @@ class IstioCR(Resource):
     the only namespace whose Istio CR the module reconciles (kyma-project/istio
     internal/controller/istio_controller.go: a CR elsewhere is set to Error, "istio CR is not
     in kyma-system namespace"); ``implied_namespace`` says so, and NPL401 asks for the
-    namespace to be written.  A kustomization's ``namespace:`` still places it
-    (Model._place clears the flag)."""
+    namespace to be written (unless the configured default namespace is kyma-system).  A
+    kustomization's ``namespace:`` still places it (Model._place clears the flag)."""
 
     KYMA_SYSTEM = "kyma-system"
 
@@ -425,7 +425,8 @@ class IstioCR(Resource):
         super().__init__(doc, base, data, default_namespace)
         meta = data.get("metadata")
         ns = meta.get("namespace") if isinstance(meta, dict) else None
-        self.implied_namespace = not (isinstance(ns, str) and ns)
+        # (a configured default namespace of kyma-system says where namespace-less objects go)
+        self.implied_namespace = not (isinstance(ns, str) and ns) and default_namespace != self.KYMA_SYSTEM
         if self.implied_namespace:
             self.namespace = self.KYMA_SYSTEM
 
