@@ -48,3 +48,17 @@ def test_default_namespace_kyma_system_places_a_namespace_less_cr(tmp_path):
     report = json.loads(run_cli("istio.yaml", "--format", "json", "--default-namespace", "kyma-system",
                                 cwd=tmp_path).stdout)
     assert report["findings"] == [] and report["summary"]["network_policies_enabled"] is False
+
+
+def test_istio_cr_in_a_unit_is_in_the_clusters_kyma_system(tmp_path):
+    """Deployment units give each unit its own default namespace; with the default namespace
+    kyma-system the Istio CR of a unit was put in that unit's own 'kyma-system' and ignored."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "istio.yaml").write_text(CR)
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "svc.yaml").write_text("apiVersion: v1\nkind: Service\nmetadata: {name: web}\n"
+                                             "spec: {selector: {app: web}, ports: [{port: 80}]}\n")
+    (tmp_path / ".netpol-lint.yaml").write_text('units: ["a", "b"]\n')
+    report = json.loads(run_cli(".", "--format", "json", "--default-namespace", "kyma-system",
+                                cwd=tmp_path).stdout)
+    assert report["findings"] == [] and report["summary"]["network_policies_enabled"] is False

@@ -116,7 +116,8 @@ class Model:
                 r.namespace = t.namespace
                 if r.__class__ is IstioCR:
                     r.implied_namespace = False
-            if r.namespace == self.default_namespace:
+            # (the Istio CR is the cluster's, in its kyma-system: never a unit's own namespace)
+            if r.namespace == self.default_namespace and r.__class__ is not IstioCR:
                 r.namespace = unit_namespace(self.default_namespace, self._unit)
         if t is not None and (t.prefix or t.suffix) and r.named and r.kind not in _NOT_RENAMED:
             r.name = f"{t.prefix}{r.name}{t.suffix}"
