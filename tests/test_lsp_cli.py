@@ -74,3 +74,35 @@ def test_workspace_findings_equal_the_cli_before_and_after_edits(tmp_path, monke
     # its Service is gone with it: the APIRule routing to it (another file) now says so
     assert run.changed == ["shop/cart.yaml", "shop/storefront.yaml"]
     assert [f.rule for f in ws.findings["shop/storefront.yaml"]] == ["NPL109"]
+
+
+UNITS = __import__("pathlib").Path(__file__).resolve().parent / "fixtures" / "units"
+
+
+def test_workspace_places_resources_like_the_cli_units_and_kustomizations(tmp_path, monkeypatch):
+    """Deployment units, a kustomization's namespace and name prefix, its patch (not a
+    resource of its own): the server's model is the CLI's, also after the kustomization is
+    edited so that the patch file becomes a resource (its mark is not kept across runs)."""
+    import shutil
+
+    from netpol_lint.lsp.state import Workspace
+
+    for name in ("kustomized", "routes-only", "samples"):
+        root = tmp_path / name
+        shutil.copytree(UNITS / name, root)
+        monkeypatch.chdir(root)
+        ws = Workspace(str(root))
+        ws.load()
+        assert _ws_findings(ws) == _cli_findings(root), name
+    kustomization = tmp_path / "kustomized" / "kustomization.yaml"
+    monkeypatch.chdir(kustomization.parent)
+    ws = Workspace(str(kustomization.parent))
+    ws.load()
+    assert ws.session.model.placement.patches == {"replicas-patch.yaml"}
+    assert "replicas-patch.yaml" in {f.path for f in ws.session.skipped}
+    unpatched = kustomization.read_text().split("patches:")[0]
+    ws.set_buffer("kustomization.yaml", unpatched, 2)
+    ws.lint()
+    kustomization.write_text(unpatched)
+    assert "replicas-patch.yaml" not in {f.path for f in ws.session.skipped}
+    assert _ws_findings(ws) == _cli_findings(kustomization.parent)

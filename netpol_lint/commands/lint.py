@@ -9,7 +9,7 @@ from .common import exit_state
 from ..engine import baseline
 from ..engine.pipeline import notify_plugins
 from ..errors import InputError, UsageError
-from ..model.session import PATCH_SKIP
+from ..model.session import PATCH_SKIPPED
 from ..options import Options
 from ..report import ReportInput, chunks, formats
 
@@ -99,7 +99,7 @@ def run(args) -> int:
         for path, number, why in session.model.skipped_documents:
             print(f"netpol-lint: note: skipped {path} document {number}: {why}", file=sys.stderr)
     elif session.skipped and not args.quiet:
-        patches = sum(1 for f in session.skipped if f.skipped == PATCH_SKIP)
+        patches = sum(1 for f in session.skipped if f.skipped == PATCH_SKIPPED)
         n = len(session.skipped) - patches
         if n:
             print(f"netpol-lint: note: skipped {n} path{'s' * (n != 1)} that cannot be read as manifests "

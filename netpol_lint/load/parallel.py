@@ -42,21 +42,31 @@ def default_jobs() -> int:
 
 
 def read_files(paths: list[str], jobs: int | None, limits: Limits, stdin_text: str | None = None,
-               finish: Callable[[SourceFile], None] | None = None) -> list[SourceFile]:
+               finish: Callable[[SourceFile], None] | None = None,
+               meanwhile: Callable[[], None] | None = None) -> list[SourceFile]:
     """``read_file`` over ``paths`` in order, in up to ``jobs`` processes (this one included).
 
     ``finish`` (a module-level function, so that workers can be given it) is applied to every
-    file where it was read: in a worker, before the file is sent back.
+    file where it was read: in a worker, before the file is sent back.  ``meanwhile`` is
+    called once in this process: once the workers are forked and busy, before this process
+    parses its own share (the language server imports its LSP libraries there), or first
+    when no workers are started.  It runs in this thread, so no fork ever happens while it
+    runs.
     """
     jobs = default_jobs() if jobs is None else max(1, int(jobs))
     plan = _plan(paths, jobs) if jobs > 1 and "fork" in multiprocessing.get_all_start_methods() else None
+    once = [meanwhile] if meanwhile is not None else []
     if plan is None:
+        while once:
+            once.pop()()
         return [_read(p, limits, finish, stdin_text) for p in paths]
     results: list[SourceFile | None] = [None] * len(paths)
     try:
-        _run(paths, plan, min(jobs - 1, len(plan) - 1), limits, finish, results)
+        _run(paths, plan, min(jobs - 1, len(plan) - 1), limits, finish, results, once)
     except Exception:  # BrokenProcessPool, OSError from fork, a failure inside a worker ...
         pass           # ... cost time only: whatever was not delivered is read below
+    while once:        # the pool could not start
+        once.pop()()
     return [src if src is not None else _read(p, limits, finish, stdin_text)
             for p, src in zip(paths, results)]
 
@@ -68,7 +78,8 @@ def _read(path: str, limits: Limits, finish, stdin_text: str | None = None) -> S
     return src
 
 
-def _run(paths: list[str], plan: list[list[int]], workers: int, limits: Limits, finish, results: list) -> None:
+def _run(paths: list[str], plan: list[list[int]], workers: int, limits: Limits, finish, results: list,
+         meanwhile: list | None = None) -> None:
     """Parse ``plan``'s batches in ``workers`` processes and in this one.
 
     This process parses too (what it parses needs no pickling), taking the smallest batches
@@ -90,6 +101,17 @@ def _run(paths: list[str], plan: list[list[int]], workers: int, limits: Limits, 
                 running[pool.submit(_read_batch, [paths[i] for i in batch], limits, finish)] = batch
 
         top_up()
+        if meanwhile:
+            # The workers are given every batch while this process is busy elsewhere; those
+            # they have not started when it is done come back (a queued task can be cancelled).
+            while pending:
+                batch = pending.popleft()
+                running[pool.submit(_read_batch, [paths[i] for i in batch], limits, finish)] = batch
+            meanwhile.pop()()
+            queued = [f for f in running if not f.done()][2 * workers:]
+            for future in queued:                   # submission order: largest first
+                if future.cancel():
+                    pending.append(running.pop(future))
         while pending:
             batch = pending.pop()
             for i, src in zip(batch, _read_batch([paths[i] for i in batch], limits, finish)):

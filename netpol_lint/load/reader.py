@@ -24,12 +24,14 @@ Packable = Callable[[Any], bool]
 
 def read(paths: list[str] | tuple[str, ...], limits: Limits = Limits(), jobs: int | None = None, *,
          excludes: list[str] | tuple[str, ...] = (), stdin_text: str | None = None,
-         packable: Packable | None = None) -> list[SourceFile]:
+         packable: Packable | None = None, meanwhile: Callable[[], None] | None = None) -> list[SourceFile]:
     """The files ``paths`` name (``-``: standard input, unless ``stdin_text`` is given), read in
     order, skipped ones included.
 
     ``packable`` says which documents no analysis reads beyond their metadata (the model
     knows; ``model.resources.packable``): those are packed to save memory (docs/performance.md).
+    ``meanwhile`` is called once in this process while the parse workers work (see
+    ``parallel.read_files``).
     """
     files_to_read, missing = discover(list(paths), list(excludes))
     if missing:
@@ -37,7 +39,7 @@ def read(paths: list[str] | tuple[str, ...], limits: Limits = Limits(), jobs: in
         raise InputError(f"{what}: {missing[0]}")
     if "-" in files_to_read and stdin_text is None:
         stdin_text = _read_stdin(limits.max_file_bytes)
-    return read_all(files_to_read, stdin_text, jobs, limits, packable)
+    return read_all(files_to_read, stdin_text, jobs, limits, packable, meanwhile)
 
 
 
@@ -66,7 +68,7 @@ def _read_stdin(limit: int) -> str:
 
 
 def read_all(paths: list[str], stdin_text: str | None, jobs: int | None, limits: Limits,
-             packable: Packable | None = None) -> list[SourceFile]:
+             packable: Packable | None = None, meanwhile: Callable[[], None] | None = None) -> list[SourceFile]:
     """Read files in order, parsing in up to ``jobs`` processes (None: one per CPU; see
     parallel.py, which reads small inputs in this process).
 
@@ -77,7 +79,8 @@ def read_all(paths: list[str], stdin_text: str | None, jobs: int | None, limits:
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return read_files(paths, jobs, limits, stdin_text, finish=partial(compact, packable=packable))
+        return read_files(paths, jobs, limits, stdin_text, finish=partial(compact, packable=packable),
+                          meanwhile=meanwhile)
     finally:
         forget_shared()
         if was_enabled:

@@ -25,11 +25,9 @@ from ..engine.findings import Finding
 from ..load.documents import Location
 from ..load.loader import (MANIFEST_SUFFIXES, InputProblem, Limits, SourceFile, display_path, parse_json,
                            parse_text)
-from ..model.index import Model
-from ..model.kyma import settings
 from ..load.reader import read, read_all
 from ..model.resources import packable
-from ..model.session import Session
+from ..model.session import PATCH_SKIPPED, Session
 from ..options import Options
 
 
@@ -64,7 +62,7 @@ class Workspace:
         self.buffers: dict[str, int | None] = {}     # open buffers: display path -> version
         self.findings: dict[str, list[Finding]] = {}
         self._signatures: dict[str, tuple] = {}
-        self._resources: dict[int, tuple[SourceFile, list, int]] = {}   # id(file) -> (file, resources, others)
+        self._resources: dict[int, tuple] = {}       # the previous model's, per file (Model.build's reuse)
         self.session: Session | None = None
         self.result = None
         self.generation = 0                          # runs so far (hover caches are per run)
@@ -73,12 +71,13 @@ class Workspace:
         self.pending: dict[str, str] = {}            # their texts, parsed at the next run
 
     # -- loading ----------------------------------------------------------------------
-    def load(self) -> RunResult:
+    def load(self, meanwhile=None) -> RunResult:
         """Read the whole folder (like ``netpol-lint lint .`` run from the root) and lint it.
 
         Config, rules and input limits come from the library (``api.load_config_and_rules``,
         ``Options.from_args``), as for every command.  Raises what the CLI exits 2 for
         (``NetpolLintError``: a bad config, an unknown rule, an unreadable path).
+        ``meanwhile`` is called once while the parse workers work (``read``).
         """
         from .. import api
         from ..engine.linter import selected_rules
@@ -88,10 +87,11 @@ class Workspace:
         self.config, self.registry = api.load_config_and_rules(options)
         api.check_rule_refs(self.registry, options.select + options.ignore)
         self.limits = options.limits
-        self.excludes = list(self.config.exclude) + list(options.exclude)
+        self.excludes = self.config.anchored_excludes + list(options.exclude)   # as Session.load
         self.rules = selected_rules(self.registry, self.config, options.select, options.ignore)
         self._inputs = [os.path.abspath(p) for p in options.paths]
-        files = read(list(options.paths), self.limits, options.jobs, excludes=self.excludes, packable=packable)
+        files = read(list(options.paths), self.limits, options.jobs, excludes=self.excludes, packable=packable,
+                     meanwhile=meanwhile)
         self.files = {f.path: f for f in files}
         self.dirty = True
         return self.lint()
@@ -131,9 +131,14 @@ class Workspace:
         full = os.path.join(self.root, path)
         if not any(full == i or full.startswith(i.rstrip(os.sep) + os.sep) or i == self.root for i in self._inputs):
             return False
-        name = os.path.basename(path)
-        return not any(fnmatch(path, g) or fnmatch(path, g.rstrip("/") + "/*") or fnmatch(name, g)
-                       for g in self.excludes)
+        name, anchored = os.path.basename(path), full.replace(os.sep, "/")
+        for g in self.excludes:           # as load.loader.discover matches them
+            if os.path.isabs(g):          # a config file's glob, anchored at its directory
+                if fnmatch(anchored, g) or fnmatch(anchored, g.rstrip("/") + "/*"):
+                    return False
+            elif fnmatch(path, g) or fnmatch(path, g.rstrip("/") + "/*") or fnmatch(name, g):
+                return False
+        return True
 
     # -- changes ----------------------------------------------------------------------
     def set_buffer(self, path: str, text: str, version: int | None = None) -> None:
@@ -214,36 +219,16 @@ class Workspace:
         return RunResult(changed, time.perf_counter() - start, list(result.rule_errors))
 
     def _session(self, files: list[SourceFile]) -> Session:
-        """``Session.from_files``, but the resources of files parsed before are the objects of
-        the previous run: what they computed about themselves (labels, pod templates,
-        NPL003's validation: ~40% of a run over parsed files) is not computed again.  A
-        resource's cached values depend on its own document only; everything that relates
-        resources (the model's indexes, the network, routes) is built anew each run."""
-        ns = self.options.default_namespace or self.config.default_namespace
-        model = Model(default_namespace=ns, configured_namespaces=dict(self.config.namespaces or {}))
-        kept: dict[int, tuple[SourceFile, list, int]] = {}
+        """``Session.from_files`` as the CLI builds it (units, kustomizations, platform,
+        expectations), reusing the resources of files parsed before (``Model.build``'s
+        ``reuse``).  A kustomization patch is skipped for the run that finds it one: the mark
+        is cleared first, since the kustomization may have changed since."""
         for f in files:
-            if f.skipped is not None:
-                continue
-            model.files += 1
-            hit = self._resources.get(id(f))
-            if hit is not None and hit[0] is f:
-                for r in hit[1]:
-                    model.add(r)
-                model.documents += len(f.documents)
-                model.non_kubernetes_documents += hit[2]
-                kept[id(f)] = hit
-                continue
-            first, other = len(model.resources), model.non_kubernetes_documents
-            for doc in f.documents:
-                model.documents += 1
-                model._add_document(doc)
-            kept[id(f)] = (f, model.resources[first:], model.non_kubernetes_documents - other)
-        self._resources = kept
-        kyma = settings(model, self.options.assume_network_policies, self.config.network_policies,
-                        self.config.api_server_port)
-        return Session([f for f in files if f.skipped is None], model, kyma, self.config,
-                       [f for f in files if f.skipped is not None])
+            if f.skipped == PATCH_SKIPPED:
+                f.skipped = None
+        return Session.from_files(files, self.config, default_namespace=self.options.default_namespace,
+                                  assume_network_policies=self.options.assume_network_policies,
+                                  limits=self.limits, reuse=self._resources)
 
     @property
     def context(self):

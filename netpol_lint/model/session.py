@@ -18,6 +18,9 @@ from .expectations import ExpectationSet, load_expectations
 from .units import Placement
 
 
+PATCH_SKIPPED = "a kustomization uses it as a patch: not a resource of its own"
+
+
 @dataclass
 class Session:
     files: list[SourceFile]
@@ -40,26 +43,25 @@ class Session:
     @classmethod
     def from_files(cls, files: list[SourceFile], config: Config, *, default_namespace: str | None = None,
                    assume_network_policies: str | None = None,
-                   skipped: list[SourceFile] | None = None, limits: Limits = Limits()) -> "Session":
+                   skipped: list[SourceFile] | None = None, limits: Limits = Limits(),
+                   reuse: dict | None = None) -> "Session":
         """A session over files already read: the model is built over ``files`` in their order.
         Skipped files among them are moved to ``skipped`` (default), or ``skipped`` is given.
         The connectivity expectations the config leads to are read too (``ExpectationsError``,
-        a ``ConfigError``, when that file is invalid)."""
+        a ``ConfigError``, when that file is invalid).  ``reuse``: see ``Model.build``."""
         expectations = load_expectations(config, limits)
         ns = default_namespace or config.default_namespace
         placement = Placement.build(files, config)
         for f in files:
             if f.path in placement.patches and f.skipped is None:
                 # a kustomization's patch is a change to another object, not an object
-                f.skipped = PATCH_SKIP
-        model = Model.build(files, ns, config.namespaces, placement, config.platform)
+                f.skipped = PATCH_SKIPPED
+        model = Model.build(files, ns, config.namespaces, placement, config.platform, reuse=reuse)
         kyma = settings(model, assume_network_policies, config.network_policies, config.api_server_port)
         if skipped is None:
             skipped = [f for f in files if f.skipped]
         return cls([f for f in files if f.skipped is None], model, kyma, config, skipped, expectations)
 
-
-PATCH_SKIP = "a kustomization uses it as a patch: not a resource of its own"
 
 
 def paths_without_manifests(paths: list[str], session: "Session") -> list[str]:
