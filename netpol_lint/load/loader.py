@@ -105,6 +105,14 @@ class SourceFile:
     def text(self, value: str | None) -> None:
         self._text = value
 
+    def read_text(self) -> str | None:
+        """``text``, but a text read back is not added to the cache of recent ones: for a
+        caller that needs it once (the language server converting positions of a file
+        nobody opened), so that a long-running process holds no such text afterwards."""
+        if self._text is not None or self._origin is None:
+            return self._text
+        return _texts.get(self._origin, keep=False)
+
     def forget_text(self) -> None:
         """Drop the text of a file read from disk: it is as large as the file, and only files
         with findings need it again (positions, suppression comments), which read it back,
@@ -335,7 +343,7 @@ class _TextCache:
         self._chars = 0
         self.max_files, self.max_chars = max_files, max_chars
 
-    def get(self, origin: tuple) -> str | None:
+    def get(self, origin: tuple, keep: bool = True) -> str | None:
         text = self._entries.get(origin)
         if text is not None:
             self._entries.move_to_end(origin)
@@ -348,8 +356,8 @@ class _TextCache:
         if raw is None or len(raw) != size or zlib.crc32(raw) != crc:
             return None
         text, problem = decode(raw, path)
-        if problem is not None:
-            return None
+        if problem is not None or not keep:
+            return text if problem is None else None
         self._entries[origin] = text
         self._chars += len(text)
         while self._entries and (len(self._entries) > self.max_files or self._chars > self.max_chars):

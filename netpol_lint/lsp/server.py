@@ -18,10 +18,14 @@ previous diagnostics stay.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import sys
 import traceback
+from array import array
+from collections import OrderedDict
+from collections.abc import Sequence
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
@@ -35,6 +39,7 @@ from ..load.documents import Location
 from ..options import Options
 from ..report.sarif import help_uri
 from . import features
+from .start import Preloaded, drop_generated_sources, root_of
 from .state import Workspace
 
 SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning,
@@ -43,14 +48,17 @@ DEFAULT_DEBOUNCE_MS = 50
 
 
 class NetpolLanguageServer(LanguageServer):
-    def __init__(self, options: Options):
+    LINES_KEPT = 2               # non-ASCII files whose lines _file_lines keeps
+    def __init__(self, options: Options, preloaded: Preloaded | None = None):
         super().__init__("netpol-lint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         self.options = options
         self.ws: Workspace | None = None
+        self.preloaded = preloaded                  # the workspace start.preload read (lsp/start.py)
         self.debounce = DEFAULT_DEBOUNCE_MS / 1000
         self._timer: asyncio.TimerHandle | None = None
         self._root = os.getcwd()
-        self._lines: dict[str, tuple[int, list[str] | None]] = {}
+        self._ascii: dict[str, tuple[int, bool]] = {}                    # see _file_lines
+        self._lines: OrderedDict[str, tuple[int, _Lines | None]] = OrderedDict()
         self.load_error: str | None = None
         self.codec = PositionCodec(types.PositionEncodingKind.Utf16)   # the negotiated one after initialize
 
@@ -65,23 +73,33 @@ class NetpolLanguageServer(LanguageServer):
     def uri_of(self, path: str) -> str:
         return from_fs_path(self.ws.absolute(path)) if self.ws is not None else from_fs_path(path)
 
-    def _file_lines(self, path: str) -> list[str] | None:
+    def _file_lines(self, path: str) -> _Lines | None:
         """The file's lines when positions need converting (a non-ASCII file and a client
         that does not count in code points), else None.  An ASCII file is recognised from its
-        bytes, without decoding or keeping its text."""
+        bytes, without decoding or keeping its text (the answer is kept per file).  The lines
+        of the last few non-ASCII files are kept, and ``publish`` drops them: the lines of
+        every non-ASCII file with findings, kept, and their texts in the loader's cache were
+        6 MB on ../shared/corpus -- texts of files nobody opened, which the CLI does not hold
+        (``read_text`` does not cache them)."""
         if self.codec.encoding == types.PositionEncodingKind.Utf32 or self.ws is None:
             return None
         src = self.ws.files.get(path)
         if src is None:
             return None
+        known = self._ascii.get(path)
+        if known is None or known[0] != id(src):
+            known = self._ascii[path] = (id(src), _ascii_file(src))
+        if known[1]:
+            return None
         hit = self._lines.get(path)
         if hit is not None and hit[0] == id(src):
+            self._lines.move_to_end(path)
             return hit[1]
-        lines = None
-        if not _ascii_file(src):
-            text = src.text
-            lines = text.split("\n") if text is not None else None
+        text = src.read_text()
+        lines = _Lines(text) if text is not None else None
         self._lines[path] = (id(src), lines)
+        while len(self._lines) > self.LINES_KEPT:
+            self._lines.popitem(last=False)
         return lines
 
     def to_client(self, path: str, line: int, char: int) -> dict:
@@ -146,6 +164,7 @@ class NetpolLanguageServer(LanguageServer):
                 send({"jsonrpc": "2.0", "method": types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, "params": params})
             else:
                 self.text_document_publish_diagnostics(self.structure(params, types.PublishDiagnosticsParams))
+        self._lines.clear()
 
     def run(self) -> None:
         """Lint now (if anything changed) and publish what changed."""
@@ -174,6 +193,37 @@ class NetpolLanguageServer(LanguageServer):
         self.window_log_message(types.LogMessageParams(type=kind, message=message))
 
 
+class _Lines(Sequence):
+    """A text's lines by number (what ``PositionCodec`` reads: ``lines[i]``, ``len``), as
+    ``text.split("\\n")`` gives them but without a string per line: the 1 MB non-ASCII file
+    of ../shared/corpus is 2 MB of text and was 2.3 MB more of lines."""
+
+    __slots__ = ("text", "starts")
+
+    def __init__(self, text: str):
+        self.text = text
+        starts = array("l", [0])
+        find = text.find
+        i = find("\n")
+        while i >= 0:
+            starts.append(i + 1)
+            i = find("\n", i + 1)
+        self.starts = starts
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        n = len(self.starts)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(i)
+        return self.text[self.starts[i]:self.starts[i + 1] - 1 if i + 1 < n else len(self.text)]
+
+
 def _ascii_file(src) -> bool:
     """True when the file's characters are all ASCII (positions are the same in every encoding)."""
     if src._text is not None:
@@ -182,26 +232,21 @@ def _ascii_file(src) -> bool:
     if origin is None:
         return True                   # nothing was read: whole-file findings at line 1
     try:
-        with open(origin[0], "rb") as fh:
-            return fh.read().isascii()
+        with open(origin[0], "rb") as fh:         # in pieces: never a whole large file at once
+            while chunk := fh.read(1 << 16):
+                if not chunk.isascii():
+                    return False
+            return True
     except OSError:
         return True
 
 
 def _root_of(params: types.InitializeParams) -> str:
-    for folder in params.workspace_folders or ():
-        path = to_fs_path(folder.uri)
-        if path:
-            return path
-    if params.root_uri:
-        path = to_fs_path(params.root_uri)
-        if path:
-            return path
-    return params.root_path or os.getcwd()
+    return root_of([f.uri for f in params.workspace_folders or ()], params.root_uri, params.root_path)
 
 
-def create_server(options: Options) -> NetpolLanguageServer:
-    server = NetpolLanguageServer(options)
+def create_server(options: Options, preloaded: Preloaded | None = None) -> NetpolLanguageServer:
+    server = NetpolLanguageServer(options, preloaded)
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: NetpolLanguageServer, params: types.InitializeParams):
@@ -214,22 +259,30 @@ def create_server(options: Options) -> NetpolLanguageServer:
     @server.feature(types.INITIALIZED)
     def initialized(ls: NetpolLanguageServer, params: types.InitializedParams):
         ls.codec = ls.workspace.position_codec
-        ls.ws = Workspace(ls._root, ls.options)
-        try:
-            result = ls.ws.load()
-        except Exception as exc:     # a bad config: say so, lint nothing (like the CLI's exit 2)
-            ls.load_error = str(exc)
+        pre, ls.preloaded = ls.preloaded, None
+        if pre is not None and pre.workspace.root == os.path.realpath(ls._root):
+            ls.ws, result, error = pre.workspace, pre.result, pre.error      # read at start (start.py)
+        else:
+            ls.ws, error = Workspace(ls._root, ls.options), None
+            try:
+                result = ls.ws.load()
+            except Exception as exc:
+                error = exc
+        del pre
+        if error is not None:        # a bad config: say so, lint nothing (like the CLI's exit 2)
+            ls.load_error = str(error)
             ls.ws.config = None
             ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Error,
-                                                           message=f"netpol-lint: {exc}"))
+                                                           message=f"netpol-lint: {error}"))
             return
-        # the loaded workspace is long-lived: keep the cyclic collector off its objects
-        import gc
-        gc.collect()
+        # The loaded workspace is long-lived: keep the cyclic collector off its objects.  No
+        # gc.collect() first: the load runs with the collector paused and builds no cycles,
+        # so a full collection here found nothing and cost 0.1 s of the start.
         gc.freeze()
         for msg in result.rule_errors:
             ls.log(msg, types.MessageType.Error)
         ls.publish(sorted(ls.ws.findings))
+        drop_generated_sources()     # cattrs's converters for the requests so far (start.py)
         ls.log(f"netpol-lint {__version__}: {len(ls.ws.files)} files loaded from {ls.ws.root} "
                f"({result.seconds:.2f} s lint); diagnostics published")
         _register_watchers(ls)
@@ -375,8 +428,10 @@ def _register_watchers(ls: NetpolLanguageServer) -> None:
         id="netpol-lint-watch", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=opts)]))
 
 
-def serve(options: Options) -> int:
+def serve(options: Options, stdin=None, preloaded: Preloaded | None = None) -> int:
+    """Run the server on standard input/output (``stdin``: what to read instead, e.g. the
+    ``start.Replay`` of a first message read already)."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    server = create_server(options)
-    server.start_io()
+    server = create_server(options, preloaded)
+    server.start_io(stdin=stdin)
     return 0
