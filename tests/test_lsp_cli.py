@@ -1,8 +1,14 @@
 """``netpol-lint lsp`` without the lsp extra: one line naming the extra, exit 2 (issue 19)."""
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 HIDE = ("import sys; sys.modules['pygls'] = None; sys.modules['lsprotocol'] = None\n"
         "from netpol_lint.cli import main; sys.exit(main(['lsp']))")
@@ -106,3 +112,122 @@ def test_workspace_places_resources_like_the_cli_units_and_kustomizations(tmp_pa
     kustomization.write_text(unpatched)
     assert "replicas-patch.yaml" not in {f.path for f in ws.session.skipped}
     assert _ws_findings(ws) == _cli_findings(kustomization.parent)
+
+
+# -- the start: the first message is read before pygls runs (lsp/start.py) ---------------------
+
+def _frame(msg: dict) -> bytes:
+    import json
+    body = json.dumps(msg).encode()
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+def test_first_message_is_read_and_replayed_byte_for_byte():
+    import io
+
+    from netpol_lint.lsp.start import Replay, read_message
+
+    init = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"rootUri": "file:///w"}}
+    second = _frame({"jsonrpc": "2.0", "method": "initialized", "params": {}})
+    stream = io.BufferedReader(io.BytesIO(_frame(init) + second))
+    raw, msg = read_message(stream)
+    assert msg == init and raw == _frame(init)
+    replay = Replay(raw, stream)
+    got = b""
+    while line := replay.readline():          # how pygls reads: header lines, then the body
+        got += line
+        if line == b"\r\n":
+            got += replay.read(len(_frame(init)) - len(got))
+            break
+    assert got == _frame(init)
+    assert replay.read(len(second)) == second and replay.read(1) == b""
+
+
+@pytest.mark.parametrize("data", [b"", b"Content-Length: 5\r\n", b"X-Other: 1\r\n\r\n{}",
+                                  b"Content-Length: 4\r\n\r\nnull", b"Content-Length: 9\r\n\r\n{\"a\": 1",
+                                  b"Content-Length: x\r\n\r\n{}"])
+def test_a_first_message_that_is_not_a_json_object_is_only_handed_on(data):
+    import io
+
+    from netpol_lint.lsp.start import Replay, read_message
+
+    stream = io.BufferedReader(io.BytesIO(data))
+    raw, msg = read_message(stream)
+    assert msg is None
+    assert Replay(raw, stream).read() == data             # pygls sees the input as it came
+
+
+def test_the_root_of_initialize_as_pygls_reads_it(tmp_path):
+    from netpol_lint.lsp.start import initialize_root
+
+    def init(**params):
+        return {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": params}
+
+    a, b = (tmp_path / "a").as_uri(), (tmp_path / "b").as_uri()
+    assert initialize_root(init(workspaceFolders=[{"uri": a, "name": "a"}], rootUri=b)) == str(tmp_path / "a")
+    assert initialize_root(init(rootUri=b, rootPath="/elsewhere")) == str(tmp_path / "b")
+    assert initialize_root(init(rootPath="/elsewhere")) == "/elsewhere"
+    assert initialize_root({"jsonrpc": "2.0", "method": "initialized", "params": {}}) is None
+    assert initialize_root(init(workspaceFolders="nonsense", rootUri=5)) is not None      # the cwd
+
+
+def _lsp_session(root, messages, until, timeout=120):
+    """Run the server in ``root``'s parent, send ``messages``; the messages it sent until one
+    ``until`` accepts (then shutdown and exit)."""
+    import json
+    proc = subprocess.Popen([sys.executable, "-m", "netpol_lint", "lsp"], cwd=root.parent, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        for m in messages:
+            proc.stdin.write(_frame(m))
+        proc.stdin.flush()
+        got = []
+        while True:
+            length = None
+            while (line := proc.stdout.readline()) not in (b"\r\n", b""):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            assert line, f"the server exited: {proc.stderr.read().decode()}"
+            msg = json.loads(proc.stdout.read(length))
+            got.append(msg)
+            if "id" in msg and "method" in msg:
+                proc.stdin.write(_frame({"jsonrpc": "2.0", "id": msg["id"], "result": None}))
+                proc.stdin.flush()
+            if until(msg):
+                break
+        proc.stdin.write(_frame({"jsonrpc": "2.0", "id": 99, "method": "shutdown"}))
+        proc.stdin.write(_frame({"jsonrpc": "2.0", "method": "exit"}))
+        proc.stdin.close()
+        assert proc.wait(timeout=timeout) == 0
+        return got
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def _initialize(root) -> list[dict]:
+    return [{"jsonrpc": "2.0", "id": 1, "method": "initialize",
+             "params": {"processId": None, "rootUri": root.as_uri(), "capabilities": {}}},
+            {"jsonrpc": "2.0", "method": "initialized", "params": {}}]
+
+
+def test_a_bad_config_read_at_start_is_shown_at_initialized_and_nothing_is_linted(tmp_path):
+    root = tmp_path / "ws"
+    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns("README.md"))
+    (root / ".netpol-lint.yaml").write_text("exclude: 5\n")
+    got = _lsp_session(root, _initialize(root), lambda m: m.get("method") == "window/showMessage")
+    assert got[0]["id"] == 1 and "capabilities" in got[0]["result"]          # answered first
+    shown = got[-1]["params"]
+    assert shown["type"] == 1 and shown["message"].startswith("netpol-lint: ") and "exclude" in shown["message"]
+    assert not [m for m in got if m.get("method") == "textDocument/publishDiagnostics"]
+
+
+def test_the_workspace_initialize_names_is_linted_not_the_working_directory(tmp_path):
+    root = tmp_path / "ws"
+    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns("README.md"))
+    (tmp_path / "stray.yaml").write_text("kind: [\n")                  # in the cwd, not the workspace
+    got = _lsp_session(root, _initialize(root), lambda m: m.get("method") == "window/logMessage"
+                       and "diagnostics published" in m["params"]["message"])
+    uris = {m["params"]["uri"] for m in got if m.get("method") == "textDocument/publishDiagnostics"}
+    assert (root / "shop" / "orders.yaml").as_uri() in uris
+    assert all(u.startswith(root.as_uri() + "/") for u in uris)
