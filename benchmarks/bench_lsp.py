@@ -1,4 +1,5 @@
-"""Latency and memory of ``netpol-lint lsp`` driven by a real LSP client over stdio.
+"""Start time, memory and edit latency of ``netpol-lint lsp`` against the CLI on the same tree,
+the server driven by a real LSP client over stdio.
 
 A small JSON-RPC client (below; no LSP library, so the numbers include nothing but the
 server and the pipes) starts the server on a workspace, waits until it has published the
@@ -6,16 +7,28 @@ diagnostics of the whole folder, opens one file and sends ``--edits`` full-text 
 it, alternating between its original text and the text with one more document (a
 NetworkPolicy isolating a namespace of the workspace: the worst case for caches, since the
 policy set changes).  Each latency is the time from writing ``didChange`` to receiving the
-``publishDiagnostics`` of that file for that version.  The CLI (``netpol-lint lint`` on the
-same folder, ``--format json``) is timed on the same tree for comparison, best of
-``--repeat``; memory is peak RSS: the server's ``VmHWM`` before shutdown, the CLI's
-``ru_maxrss`` read by a small launcher process (see bench.py for why a launcher).
+``publishDiagnostics`` of that file for that version.
 
-    python benchmarks/bench_lsp.py                        # ../shared/corpus
-    python benchmarks/bench_lsp.py --root DIR --file PATH --edits 100
+Like with like, in each of ``--repeat`` rounds (the order alternating, so a busy machine
+disturbs both alike; medians and per-round ratios are printed):
+
+* the CLI is ``netpol-lint lint . --format json`` run in the same folder (the same config
+  discovery, units, limits and ``--jobs`` default as the server's workspace); the findings of
+  its report and the diagnostics the server publishes are counted and printed side by side;
+* wall time: spawn -> exit for the CLI, spawn -> the server's log line saying that every
+  initial diagnostic is published (its imports included) for the server;
+* CPU: user + system of the process and its parse workers (the CLI's from ``wait4``; the
+  server's from /proc when its diagnostics are published);
+* memory: peak RSS of the largest process of the tree (the process or a parse worker), from
+  ``wait4`` in a small launcher process that starts either (see ``_LAUNCHER``); for the server
+  over the whole session (start, edits, shutdown), and its own ``VmHWM`` at the end of the
+  start.
+
+    python benchmarks/bench_lsp.py                        # ../shared/corpus, 3 rounds
+    python benchmarks/bench_lsp.py --root DIR --file PATH --edits 100 --repeat 5
 
 The debounce is set to the server's default (50 ms) unless ``--debounce-ms`` says otherwise;
-it is part of every latency measured.
+it is part of every latency measured.  Linux only (/proc).
 """
 from __future__ import annotations
 
@@ -26,6 +39,7 @@ import queue
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -91,24 +105,49 @@ class Client:
                 return t, msg
 
 
-def cli_run(root: Path, repeat: int) -> tuple[float, float, int]:
-    """Best wall time of the CLI on ``root``, its CPU time (parse workers included) and its
-    peak RSS (KiB) through a launcher."""
-    argv = [sys.executable, "-m", "netpol_lint", "lint", ".", "--format", "json", "--output", os.devnull]
-    import resource
-    best, best_cpu = float("inf"), float("inf")
-    for _ in range(repeat):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t = time.perf_counter()
-        subprocess.run(argv, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        best = min(best, time.perf_counter() - t)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        best_cpu = min(best_cpu, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
-    launcher = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, "
-                "stderr=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-    rss = int(subprocess.run([sys.executable, "-c", launcher, *argv], cwd=root, capture_output=True,
-                             text=True).stdout.strip())
-    return best, best_cpu, rss
+# Runs argv with this launcher's stdin/stdout (the LSP pipes, for the server) and, when it
+# has exited, writes to the file argv[1] what os.wait4 says of it: its peak RSS in KiB (the
+# largest of the process and the children it waited for: the CLI's or the server's parse
+# workers) and its CPU seconds, children included.  Both the CLI and the server are started
+# through it, so both are measured the same way; a launcher because Linux carries a
+# process's peak RSS across exec (see bench.py): started from this process, either would
+# report the benchmark's own memory at least.
+_LAUNCHER = ("import json, os, subprocess, sys; p = subprocess.Popen(sys.argv[2:]); _, s, u = os.wait4(p.pid, 0); "
+             "open(sys.argv[1], 'w').write(json.dumps({'rss_kib': u.ru_maxrss, 'cpu': u.ru_utime + u.ru_stime, "
+             "'status': os.waitstatus_to_exitcode(s)}))")
+
+
+def launched(argv: list[str], cwd: Path, out: Path, **popen) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", _LAUNCHER, str(out), *argv], cwd=cwd, **popen)
+
+
+def child_pid(launcher: subprocess.Popen, timeout: float = 30.0) -> int:
+    """The pid of the process the launcher started (Linux: /proc/PID/task/PID/children)."""
+    deadline = time.monotonic() + timeout
+    path = f"/proc/{launcher.pid}/task/{launcher.pid}/children"
+    while time.monotonic() < deadline:
+        with open(path) as fh:
+            pids = fh.read().split()
+        if pids:
+            return int(pids[0])
+        time.sleep(0.001)
+    raise RuntimeError("the launcher started nothing")
+
+
+def cli_run(root: Path, tmp: Path) -> dict:
+    """One CLI run on ``root`` through the launcher: wall time from spawn to exit, CPU (parse
+    workers included), peak RSS, findings in its JSON report."""
+    report, usage = tmp / "cli.json", tmp / "cli.usage"
+    argv = [sys.executable, "-m", "netpol_lint", "lint", ".", "--format", "json", "--output", str(report)]
+    t = time.perf_counter()
+    proc = launched(argv, root, usage, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc.wait()
+    wall = time.perf_counter() - t
+    use = json.loads(usage.read_text())
+    if use["status"] not in (0, 1):
+        raise RuntimeError(f"the CLI exited {use['status']}")
+    findings = len(json.loads(report.read_text())["findings"])
+    return {"wall": wall, "cpu": use["cpu"], "rss_kib": use["rss_kib"], "findings": findings}
 
 
 def pick_file(root: Path) -> str:
@@ -144,74 +183,109 @@ def peak_rss_kib(pid: int) -> int:
     return 0
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--root", type=Path, default=DEFAULT_TREE)
-    ap.add_argument("--file", help="file to edit, relative to --root (default: a middle-sized Deployment file)")
-    ap.add_argument("--edits", type=int, default=60)
-    ap.add_argument("--repeat", type=int, default=3, help="CLI runs (best time)")
-    ap.add_argument("--debounce-ms", type=float, default=None)
-    args = ap.parse_args(argv)
-    root = args.root.resolve()
-    path = args.file or pick_file(root)
+def server_run(root: Path, tmp: Path, path: str, edits: int, debounce_ms: float | None) -> dict:
+    """One server session through the launcher: spawn -> every initial diagnostic published
+    (wall, and CPU with the parse workers), then ``edits`` timed edits, shutdown; peak RSS of
+    the whole session (the launcher's ``wait4``) and of the start (``VmHWM`` then)."""
     text = (root / path).read_text()
     extra = ("\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
              "metadata: {name: bench-deny-all, namespace: bench}\nspec: {podSelector: {}, policyTypes: [Ingress]}\n")
     uri = (root / path).as_uri()
-
-    cli_time, cli_cpu, cli_rss = cli_run(root, args.repeat)
-
+    usage = tmp / "server.usage"
     t0 = time.perf_counter()
-    c = Client([sys.executable, "-m", "netpol_lint", "lsp"], str(root))
-    opts = {} if args.debounce_ms is None else {"debounceMs": args.debounce_ms}
+    c = Client([sys.executable, "-c", _LAUNCHER, str(usage), sys.executable, "-m", "netpol_lint", "lsp"], str(root))
+    pid = child_pid(c.proc)
+    opts = {} if debounce_ms is None else {"debounceMs": debounce_ms}
     init = c.request("initialize", {"processId": os.getpid(), "rootUri": root.as_uri(), "capabilities": {},
                                     "workspaceFolders": [{"uri": root.as_uri(), "name": root.name}],
                                     "initializationOptions": opts})
     c.wait(lambda m: m.get("id") == init)
     t_init = c.notify("initialized", {})
-    published = set()
+    published: dict[str, int] = {}
 
     def loaded(m):
         if m.get("method") == "textDocument/publishDiagnostics":
-            published.add(m["params"]["uri"])
+            published[m["params"]["uri"]] = len(m["params"]["diagnostics"])
         return m.get("method") == "window/logMessage" and "diagnostics published" in m["params"]["message"]
 
     t_loaded, _ = c.wait(loaded)
-    load_time, workspace_time = t_loaded - t0, t_loaded - t_init
-    load_cpu = cpu_seconds(c.proc.pid, children=True)
+    out = {"wall": t_loaded - t0, "after_initialized": t_loaded - t_init,
+           "cpu": cpu_seconds(pid, children=True), "start_hwm_kib": peak_rss_kib(pid),
+           "files": sum(1 for n in published.values() if n), "findings": sum(published.values())}
 
     c.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}})
     latencies, cpu = [], []
-    for i in range(args.edits):
+    for i in range(edits):
         version = i + 2
         new = text + extra if i % 2 == 0 else text
-        cpu_before = cpu_seconds(c.proc.pid)
+        cpu_before = cpu_seconds(pid)
         sent = c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
                                                    "contentChanges": [{"text": new}]})
         t, _ = c.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
                       and m["params"]["uri"] == uri and m["params"].get("version") == version)
         latencies.append(t - sent)
-        cpu.append(cpu_seconds(c.proc.pid) - cpu_before)
+        cpu.append(cpu_seconds(pid) - cpu_before)
         time.sleep(0.05)          # a pause between edits, so no two runs coalesce
-    server_rss = peak_rss_kib(c.proc.pid)
     shut = c.request("shutdown", None)
     c.wait(lambda m: m.get("id") == shut)
     c.notify("exit", None)
     c.proc.wait(timeout=30)
+    use = json.loads(usage.read_text())
+    out.update(rss_kib=use["rss_kib"], latencies=latencies, edit_cpu=cpu)
+    return out
 
-    latencies.sort()
-    p95 = latencies[min(len(latencies) - 1, int(round(0.95 * len(latencies))) - 1)]
-    print(f"tree: {root} ({sum(1 for _ in root.rglob('*.y*ml'))} YAML files); edited: {path}")
-    print(f"initial load: spawn -> all diagnostics published {load_time:.2f} s, of which 'initialized' -> "
-          f"published {workspace_time:.2f} s; CPU {load_cpu:.2f} s")
-    print(f"CLI lint on the same tree: {cli_time:.2f} s, CPU {cli_cpu:.2f} s (best of {args.repeat})")
-    print(f"files with diagnostics published at start: {len(published)}")
-    print(f"edit -> diagnostics of that file ({len(latencies)} edits): median {statistics.median(latencies) * 1000:.0f} ms, "
-          f"p95 {p95 * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms")
-    print(f"server CPU per edit: median {statistics.median(cpu) * 1000:.0f} ms, max {max(cpu) * 1000:.0f} ms "
-          f"(clock ticks of {1000 / os.sysconf('SC_CLK_TCK'):.0f} ms)")
-    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    print(f"peak RSS: server {server_rss / 1024:.0f} MB, CLI {cli_rss / 1024:.0f} MB")
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--root", type=Path, default=DEFAULT_TREE)
+    ap.add_argument("--file", help="file to edit, relative to --root (default: a middle-sized Deployment file)")
+    ap.add_argument("--edits", type=int, default=60, help="timed edits per server session")
+    ap.add_argument("--repeat", type=int, default=3, help="rounds of one CLI run and one server session")
+    ap.add_argument("--debounce-ms", type=float, default=None)
+    args = ap.parse_args(argv)
+    root = args.root.resolve()
+    path = args.file or pick_file(root)
+    med = statistics.median
+
+    rounds = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for r in range(args.repeat):
+            # interleaved, the order alternating: a busy machine disturbs both alike
+            if r % 2 == 0:
+                cli = cli_run(root, Path(tmp))
+                srv = server_run(root, Path(tmp), path, args.edits, args.debounce_ms)
+            else:
+                srv = server_run(root, Path(tmp), path, args.edits, args.debounce_ms)
+                cli = cli_run(root, Path(tmp))
+            rounds.append((cli, srv))
+            print(f"round {r + 1}: start {srv['wall']:.2f} s vs CLI {cli['wall']:.2f} s (x{srv['wall'] / cli['wall']:.2f}); "
+                  f"CPU {srv['cpu']:.2f} vs {cli['cpu']:.2f} s (x{srv['cpu'] / cli['cpu']:.2f}); "
+                  f"peak RSS {srv['rss_kib'] / 1024:.0f} MB (start {srv['start_hwm_kib'] / 1024:.0f}) "
+                  f"vs {cli['rss_kib'] / 1024:.0f} MB; load average {os.getloadavg()[0]:.1f}", flush=True)
+
+    clis, srvs = [c for c, _ in rounds], [s for _, s in rounds]
+    latencies = sorted(x for s in srvs for x in s["latencies"])
+    edit_cpu = [x for s in srvs for x in s["edit_cpu"]]
+    print(f"tree: {root} ({sum(1 for _ in root.rglob('*.y*ml'))} YAML files); edited: {path}; "
+          f"{args.repeat} rounds, medians")
+    print(f"findings: CLI report {clis[0]['findings']}; server published {srvs[0]['findings']} diagnostics "
+          f"in {srvs[0]['files']} files")
+    print(f"start: spawn -> all diagnostics published {med(s['wall'] for s in srvs):.2f} s "
+          f"('initialized' -> published {med(s['after_initialized'] for s in srvs):.2f} s); "
+          f"CLI spawn -> exit {med(c['wall'] for c in clis):.2f} s; "
+          f"ratio {med(s['wall'] / c['wall'] for c, s in rounds):.2f}")
+    print(f"CPU (parse workers included): server start {med(s['cpu'] for s in srvs):.2f} s, "
+          f"CLI {med(c['cpu'] for c in clis):.2f} s; ratio {med(s['cpu'] / c['cpu'] for c, s in rounds):.2f}")
+    print(f"peak RSS (largest process of the tree): server {med(s['rss_kib'] for s in srvs) / 1024:.1f} MB "
+          f"(whole session), {med(s['start_hwm_kib'] for s in srvs) / 1024:.1f} MB at start; "
+          f"CLI {med(c['rss_kib'] for c in clis) / 1024:.1f} MB")
+    if latencies:
+        p95 = latencies[min(len(latencies) - 1, int(round(0.95 * len(latencies))) - 1)]
+        print(f"edit -> diagnostics of that file ({len(latencies)} edits): median {med(latencies) * 1000:.0f} ms, "
+              f"p95 {p95 * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms")
+        print(f"server CPU per edit: median {med(edit_cpu) * 1000:.0f} ms, max {max(edit_cpu) * 1000:.0f} ms "
+              f"(clock ticks of {1000 / os.sysconf('SC_CLK_TCK'):.0f} ms)")
+    print(f"load average after the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     return 0
 
 
