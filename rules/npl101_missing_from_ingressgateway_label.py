@@ -7,6 +7,7 @@ from netpol_lint.analysis.routes import routes_related
 from netpol_lint.engine.findings import LabelFix
 from netpol_lint.model.resources import FROM_INGRESSGATEWAY, NETWORKING_LABELS, NETWORKING_PREFIX, get
 from netpol_lint.engine.rulebase import Rule
+from netpol_lint.wording import plural
 
 MODULE_EGRESS_POLICY = "istio-system/kyma-project.io--istio-ingressgateway-egress"
 
@@ -111,7 +112,7 @@ spec:
                 related = routes_related(r for r, _ in pairs)
                 yield self.finding(
                     w, w.labels_location(),
-                    f"{w.kind} {w.ns_name} is the backend of {', '.join(names)} (Service {', '.join(services)}) "
+                    f"{w.kind} {w.ns_name} is the backend of {', '.join(names)} ({plural(services, 'Service')} {', '.join(services)}) "
                     f"but its {w.pod_template_text} lacks {FROM_INGRESSGATEWAY}: allowed; the module's egress policy "
                     f"{MODULE_EGRESS_POLICY} drops that traffic",
                     related=related,

@@ -5,6 +5,7 @@ from netpol_lint.analysis.gateway_checks import allow_policy_yaml, analyse, inpu
 from netpol_lint.analysis.routes import routes_related
 from netpol_lint.engine.findings import Related
 from netpol_lint.engine.rulebase import Rule
+from netpol_lint.wording import plural
 
 
 # the analysis's causes of a blocked backend and the rules that report them
@@ -142,8 +143,8 @@ spec:
             yield self.finding(
                 w, w.labels_location(),
                 f"{w.kind} {w.ns_name} is the backend of {', '.join(routes)} but "
-                f"{'NetworkPolicy ' if len(policies) == 1 else 'NetworkPolicies '}"
-                f"{', '.join(n for n, _ in policies)} isolate{'s' if len(policies) == 1 else ''} it for ingress "
+                f"{plural(policies, 'NetworkPolicy', 'NetworkPolicies')} "
+                f"{', '.join(n for n, _ in policies)} {plural(policies, 'isolates', 'isolate')} it for ingress "
                 f"and no policy of namespace {e.namespace} admits istio-ingressgateway on {port_text}{closest}",
                 related=input_related(related),
                 node_hint=[routes, ports],

@@ -7,6 +7,7 @@ from netpol_lint.analysis.gateway_checks import input_endpoints, input_related, 
 from netpol_lint.engine.findings import Related
 from netpol_lint.engine.rulebase import Rule
 from netpol_lint.model.resources import Workload
+from netpol_lint.wording import plural
 
 XDS_PORT = 15012
 
@@ -97,8 +98,10 @@ spec:
                 continue
             w = cast(Workload, e.workload)      # input_endpoints: endpoints of input workloads
             side = v.egress if not v.egress.allowed else v.ingress
-            where = (f"its egress policies {', '.join(side.policy_names)} do not admit it" if side is v.egress
-                     else f"istiod's ingress policies {', '.join(side.policy_names)} do not admit it")
+            names = side.policy_names
+            policies = (f"{plural(names, 'policy', 'policies')} {', '.join(names)} "
+                        f"{plural(names, 'does', 'do')} not admit it")
+            where = f"its egress {policies}" if side is v.egress else f"istiod's ingress {policies}"
             yield self.finding(
                 w, w.labels_location(),
                 f"{w.kind} {w.ns_name} is sidecar-injected and isolated for egress, but cannot reach istiod "

@@ -6,6 +6,7 @@ from typing import cast
 from netpol_lint.analysis.gateway_checks import egress_gateway, input_endpoints, isolation_related
 from netpol_lint.model.resources import TO_EGRESSGATEWAY, Workload
 from netpol_lint.engine.rulebase import Rule
+from netpol_lint.wording import plural
 
 # istio-egressgateway's Service ports 80 and 443 forward to these container ports.
 GATEWAY_TARGET_PORTS = (8080, 8443)
@@ -105,7 +106,8 @@ spec:
             yield self.finding(
                 w, w.labels_location(),
                 f"{w.kind} {w.ns_name} carries {TO_EGRESSGATEWAY}: allowed but is isolated for egress by "
-                f"{', '.join(names)}, which admit no traffic to the egress gateway ({target.id}, TCP "
+                f"{', '.join(names)}, which {plural(names, 'admits', 'admit')} no traffic to the egress gateway "
+                f"({target.id}, TCP "
                 f"{'/'.join(map(str, GATEWAY_TARGET_PORTS))})",
                 related=isolation_related(isolating),
                 node_hint="egressgateway",

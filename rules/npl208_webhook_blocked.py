@@ -9,6 +9,7 @@ from netpol_lint.analysis.managed import deny_by_default_directions
 from netpol_lint.analysis.webhooks import Webhook, backends, webhooks
 from netpol_lint.engine.findings import Related
 from netpol_lint.engine.rulebase import Rule
+from netpol_lint.wording import plural
 
 ISTIOD_WEBHOOK_PORT = 443
 
@@ -183,8 +184,9 @@ spec:
             effect = "every API request the webhook handles is rejected"
         else:
             effect = "the webhook is silently skipped (failurePolicy: Ignore)"
-        return (f"{called}, which sends to TCP {port} of {subject}; {names} isolate{'s' if len(verdict.ingress.policy_names) == 1 else ''} "
-                f"it for ingress and no policy admits {who} there: {effect}")
+        isolate = plural(verdict.ingress.policy_names, "isolates", "isolate")
+        return (f"{called}, which sends to TCP {port} of {subject}; {names} {isolate} it for ingress "
+                f"and no policy admits {who} there: {effect}")
 
 
 RULE = WebhookBlocked

@@ -10,6 +10,7 @@ from __future__ import annotations
 from netpol_lint.analysis.managed import compare_with_module, module_policy_names
 from netpol_lint.engine.findings import Related
 from netpol_lint.engine.rulebase import Rule
+from netpol_lint.wording import count
 
 
 class ManagedPolicyModified(Rule):
@@ -82,7 +83,7 @@ spec:
                 f"at its next reconcile (up to 10 h): {first.text}{more}",
                 related=[Related(pol.locate(*d.path), d.text) for d in rest],
                 node_hint=[d.text for d in cmp.differences],
-                detail=f"{n} difference{'s' * (n != 1)} from the module's policy:\n{lines}",
+                detail=f"{count(n, 'difference')} from the module's policy:\n{lines}",
             )
 
 

@@ -8,7 +8,7 @@ from netpol_lint.engine.rulebase import Rule
 
 SYSTEM_NAMESPACES = {
     "istio-system": "istiod, istio-ingressgateway, istio-egressgateway and istio-cni",
-    "kyma-system": "the Istio module's controller manager (and other Kyma components)",
+    "kyma-system": "the Istio module's controller manager and other Kyma components",
 }
 
 

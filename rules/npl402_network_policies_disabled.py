@@ -5,6 +5,7 @@ from netpol_lint.analysis.managed import deny_by_default_directions
 from netpol_lint.engine.findings import Related
 from netpol_lint.model.resources import NETWORKING_LABELS
 from netpol_lint.engine.rulebase import Rule
+from netpol_lint.wording import count, plural
 
 FLAG = "networkPoliciesEnabled"
 MAX_RELATED = 10
@@ -58,17 +59,17 @@ spec:
             return
         parts = []
         if labelled:
-            n = len(labelled)
-            parts.append(f"{n} workload{'s' * (n != 1)} carr{'ies' if n == 1 else 'y'} Kyma networking labels "
-                         f"(e.g. {labelled[0].kind} {labelled[0].ns_name})")
+            parts.append(f"{count(labelled, 'workload')} {plural(labelled, 'carries', 'carry')} Kyma networking labels "
+                         f"({'' if len(labelled) == 1 else 'e.g. '}{labelled[0].kind} {labelled[0].ns_name})")
         if denying:
             namespaces = sorted({str(p.namespace) for p in denying})   # units' "default" once
-            parts.append(f"namespace{'s' * (len(namespaces) != 1)} {', '.join(namespaces)} "
-                         f"ha{'ve' if len(namespaces) != 1 else 's'} deny-by-default policies")
+            parts.append(f"{plural(namespaces, 'namespace')} {', '.join(namespaces)} {plural(namespaces, 'has', 'have')} "
+                         f"{plural(denying, 'a deny-by-default policy', 'deny-by-default policies')}")
+        denial = plural(denying, "the deny-by-default policy", "the deny-by-default policies")
         state = "false" if FLAG in cr.spec else "unset (default false)"
         consequence = ("the labels have no effect yet" if labelled and not denying else
-                       "nothing complements the deny-by-default policies" if not labelled else
-                       "the labels have no effect and nothing complements the deny-by-default policies")
+                       f"nothing complements {denial}" if not labelled else
+                       f"the labels have no effect and nothing complements {denial}")
         related = [Related(w.labels_location(), f"{w.kind} {w.ns_name} carries networking labels")
                    for w in labelled[:MAX_RELATED]]
         related += [Related(p.locate("spec", "podSelector"), f"NetworkPolicy {p.ns_name} is deny-by-default")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from netpol_lint.analysis.selectors import parse_selector
 from netpol_lint.model.resources import Workload, embedded_labels, str_map
 from netpol_lint.engine.rulebase import Rule
+from netpol_lint.wording import plural
 
 
 class PolicySelectsNothing(Rule):
@@ -75,8 +76,9 @@ spec:
             count = len(ctx.model.workloads_by_ns[policy.namespace])
             yield self.finding(
                 policy, policy.locate("spec", "podSelector"),
-                f"podSelector {sel.describe()} of NetworkPolicy {policy.ns_name} matches none of the {count} "
-                f"pod template{'s' if count != 1 else ''} of namespace {policy.namespace}; the policy has no effect",
+                f"podSelector {sel.describe()} of NetworkPolicy {policy.ns_name} "
+                f"{'does not match the only' if count == 1 else f'matches none of the {count}'} "
+                f"{plural(count, 'pod template')} of namespace {policy.namespace}; the policy has no effect",
                 node_hint=sel.describe(),
             )
 

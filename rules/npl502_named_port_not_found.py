@@ -4,6 +4,7 @@ from __future__ import annotations
 from netpol_lint.analysis.portsets import parse_port_entry
 from netpol_lint.analysis.selectors import parse_selector
 from netpol_lint.engine.rulebase import Rule
+from netpol_lint.wording import plural
 
 
 class NamedPortNotFound(Rule):
@@ -94,8 +95,9 @@ spec:
                         side = "selected" if direction == "Ingress" else "peer"
                         yield self.finding(
                             policy, policy.locate("spec", direction.lower(), rule.index, "ports", k, "port"),
-                            f"named port {entry.name!r} ({entry.protocol}) is declared by none of the {side} pods "
-                            f"({', '.join(sorted(e.id for e in targets)[:5])}"
+                            f"named port {entry.name!r} ({entry.protocol}) is "
+                            f"{'not declared by the' if len(targets) == 1 else 'declared by none of the'} "
+                            f"{side} {plural(targets, 'pod')} ({', '.join(sorted(e.id for e in targets)[:5])}"
                             f"{', ...' if len(targets) > 5 else ''}); this entry admits nothing",
                             node_hint=[direction, rule.index, entry.name, entry.protocol],
                         )

@@ -2,7 +2,7 @@
 
 Layers, lowest first (docs/architecture.md)::
 
-    foundation (errors, config, options, fsutil)
+    foundation (errors, config, options, fsutil, wording)
     load → model → analysis → engine + rules (+ rego) → api (+ the package facade) → report → commands → cli
 
 A module may import its own layer and any layer below it.  Checked on the source with ``ast``
@@ -24,7 +24,7 @@ LAYERS = ["foundation", "load", "model", "analysis", "engine", "api", "report", 
 # where each top-level module or package of netpol_lint sits
 PLACE = {
     "__init__": "api", "errors": "foundation", "config": "foundation", "options": "foundation",
-    "fsutil": "foundation", "data": "foundation", "__main__": "cli",
+    "fsutil": "foundation", "wording": "foundation", "data": "foundation", "__main__": "cli",
     "load": "load", "model": "model", "analysis": "analysis",
     "engine": "engine", "rules": "engine", "rego": "engine",
     "api": "api", "report": "report", "commands": "commands", "cli": "cli", "lsp": "commands",
