@@ -34,6 +34,7 @@ from .engine.plugins import RuleRegistry
 from .errors import ConfigError, UsageError
 from .model.session import Session
 from .options import Options, split_rule_refs
+from .wording import count
 
 if TYPE_CHECKING:  # pragma: no cover
     from .analysis.reachability import Network, Verdict
@@ -121,7 +122,7 @@ def run(options: Options, *, progress=None, notify: bool = True, use_baseline: b
     stage("reading files")
     session = load_session(options, config, context)
     rules = selected_rules(registry, config, options.select, options.ignore)
-    stage(f"checking {len(rules)} rules on {len(session.model.resources)} resources")
+    stage(f"checking {count(rules, 'rule')} on {count(session.model.resources, 'resource')}")
     counts: Counter | None = load_baseline(options.baseline) if options.baseline and use_baseline else None
     result = pipeline.run(session, registry, rules, scope=scope, baseline=counts,
                           baseline_name=options.baseline or "", verbose=options.verbose, notify=notify)

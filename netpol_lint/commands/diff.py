@@ -42,6 +42,7 @@ from ..errors import InputError
 from ..model.session import Session
 from .impact import md_cell, md_code, md_text
 from .reach import add_network_arguments
+from ..wording import count
 
 
 def add_arguments(parser) -> None:
@@ -219,9 +220,9 @@ def _finding_line(f: Finding) -> str:
 
 def summary_line(report: DiffReport) -> str:
     c = report.counts()
-    return (f"{c['connections_added']} connection{'s' if c['connections_added'] != 1 else ''} added, "
+    return (f"{count(c['connections_added'], 'connection')} added, "
             f"{c['connections_removed']} removed, {c['connections_changed']} changed; "
-            f"{c['findings_introduced']} finding{'s' if c['findings_introduced'] != 1 else ''} introduced, "
+            f"{count(c['findings_introduced'], 'finding')} introduced, "
             f"{c['findings_fixed']} fixed.")
 
 

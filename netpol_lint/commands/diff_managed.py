@@ -23,6 +23,7 @@ from ..analysis.managed import canonical_lines, compare_with_module, module_poli
 from ..api import load_session
 from ..options import Options
 from ..model.resources import NetworkPolicy
+from ..wording import count
 
 
 def add_arguments(p) -> None:
@@ -72,7 +73,7 @@ def _text(entries: list[dict], missing: list[str]) -> str:
         if not n:
             lines.append(f"{head}{label}: same as the module's policy")
         else:
-            lines.append(f"{head}{label}: {n} difference{'s' * (n != 1)} from the module's policy")
+            lines.append(f"{head}{label}: {count(n, 'difference')} from the module's policy")
             width = max(len(f"{d['file']}:{d['line']}:{d['column']}") for d in e["differences"])
             for d in e["differences"]:
                 where = f"{d['file']}:{d['line']}:{d['column']}"

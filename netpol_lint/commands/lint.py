@@ -12,6 +12,7 @@ from ..errors import InputError, UsageError
 from ..model.session import PATCH_SKIPPED
 from ..options import Options
 from ..report import ReportInput, chunks, formats
+from ..wording import count
 
 
 def add_arguments(p) -> None:
@@ -102,11 +103,11 @@ def run(args) -> int:
         patches = sum(1 for f in session.skipped if f.skipped == PATCH_SKIPPED)
         n = len(session.skipped) - patches
         if n:
-            print(f"netpol-lint: note: skipped {n} path{'s' * (n != 1)} that cannot be read as manifests "
+            print(f"netpol-lint: note: skipped {count(n, 'path')} that cannot be read as manifests "
                   f"(FIFOs, devices, symlinks leaving the tree, unreadable directories); --verbose lists them",
                   file=sys.stderr)
         if patches:
-            print(f"netpol-lint: note: skipped {patches} kustomization patch file{'s' * (patches != 1)} "
+            print(f"netpol-lint: note: skipped {count(patches, 'kustomization patch file')} "
                   f"(changes to other objects, not resources); --verbose lists them", file=sys.stderr)
     out_stream = sys.stdout
     color = _use_color(args.color, out_stream if not args.output else None)

@@ -25,6 +25,7 @@ from typing import Any
 from ..errors import UsageError
 from ..options import Options
 from ..analysis.reachability import EndpointError, Network, PortError, Verdict
+from ..wording import count, plural
 
 
 # -- shared with ``connectivity`` ------------------------------------------------------------
@@ -188,12 +189,12 @@ def _summary(answers: list[Answer]) -> str:
     parts = [f"{allowed} allowed", f"{n - allowed - errors} denied"]
     if errors:
         parts.append(f"{errors} could not be asked")
-    line = f"{n} probe{'s' * (n != 1)}: {', '.join(parts)}"
+    line = f"{count(n, 'probe')}: {', '.join(parts)}"
     expected = [a for a in answers if a.expect is not None]
     if expected:
         wrong = [a.number for a in expected if not a.as_expected]
         line += (f"; {len(expected) - len(wrong)} of {len(expected)} as expected"
-                 + (f" (not: probe{'s' * (len(wrong) != 1)} {', '.join(map(str, wrong))})" if wrong else ""))
+                 + (f" (not: {plural(wrong, 'probe')} {', '.join(map(str, wrong))})" if wrong else ""))
     return line + "."
 
 

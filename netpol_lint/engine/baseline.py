@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Iterable
 from .findings import Finding, describe_resource
 from ..fsutil import write_atomic
 from ..errors import InputError
+from ..wording import count
 
 if TYPE_CHECKING:  # pragma: no cover
     from .linter import LintResult
@@ -97,5 +98,5 @@ def load(path: str) -> Counter[str]:
 def write_command(path: str, result: LintResult) -> int:
     """``--write-baseline``: record, say so on stderr, exit 0 (2 if a rule crashed)."""
     n = write(path, result.findings)
-    print(f"netpol-lint: wrote {n} finding{'s' * (n != 1)} to baseline {path}", file=sys.stderr)
+    print(f"netpol-lint: wrote {count(n, 'finding')} to baseline {path}", file=sys.stderr)
     return 2 if result.rule_errors else 0

@@ -51,6 +51,7 @@ from .findings import Finding, LabelFix, describe_resource
 from ..fsutil import write_atomic
 from ..load.documents import Document
 from ..load.loader import SourceFile, parse_json, parse_text
+from ..wording import count
 
 if TYPE_CHECKING:  # pragma: no cover
     from .linter import LintResult
@@ -782,4 +783,4 @@ def run(result: LintResult, session: Session, *, diff: bool = False) -> FixRepor
 def summary_line(report: FixReport, would: bool = False) -> str:
     n, m = report.fixed_findings, len(report.changed)
     verb = "Would fix" if would else "Fixed"
-    return f"{verb} {n} finding{'s' * (n != 1)} in {m} file{'s' * (m != 1)}."
+    return f"{verb} {count(n, 'finding')} in {count(m, 'file')}."

@@ -30,6 +30,7 @@ from ..load.documents import Location
 from ..load.loader import SourceFile, load_yaml_data
 from ..model.resources import APIRule, NetworkPolicy, Resource, Service, VirtualService, Workload
 from .state import Workspace
+from ..wording import count, plural
 
 Edit = tuple[int, int, int, int, str]      # start line, start char, end line, end char, new text
 
@@ -435,7 +436,7 @@ def _hover_policy(ctx, p: NetworkPolicy) -> str:
         return "\n".join(out)
     selected = ctx.network.endpoints_in(cp.selected)
     if selected:
-        out += ["", f"Selects {len(selected)} pod template{'s' * (len(selected) != 1)}:"]
+        out += ["", f"Selects {count(selected, 'pod template')}:"]
         out += [f"- {e.kind} {e.namespace}/{e.name}" + (" (Istio module)" if e.synthetic else "") for e in selected[:50]]
         if len(selected) > 50:
             out.append(f"- … {len(selected) - 50} more")
@@ -444,7 +445,7 @@ def _hover_policy(ctx, p: NetworkPolicy) -> str:
     for direction in ("Ingress", "Egress"):
         if cp.has_type(direction):
             n = len(cp.rules(direction))
-            out.append(f"\n{direction}: isolates the selected pods; {n} rule{'s' * (n != 1)} admit traffic"
+            out.append(f"\n{direction}: isolates the selected pods; {count(n, 'rule')} {plural(n, 'admits', 'admit')} traffic"
                        + ("" if n else " (denies all)") + ".")
     return "\n".join(out)
 

@@ -41,6 +41,7 @@ from ..report.sarif import help_uri
 from . import features
 from .start import Preloaded, drop_generated_sources, root_of
 from .state import Workspace
+from ..wording import count
 
 SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning,
             "info": types.DiagnosticSeverity.Information}
@@ -283,7 +284,7 @@ def create_server(options: Options, preloaded: Preloaded | None = None) -> Netpo
             ls.log(msg, types.MessageType.Error)
         ls.publish(sorted(ls.ws.findings))
         drop_generated_sources()     # cattrs's converters for the requests so far (start.py)
-        ls.log(f"netpol-lint {__version__}: {len(ls.ws.files)} files loaded from {ls.ws.root} "
+        ls.log(f"netpol-lint {__version__}: {count(ls.ws.files, 'file')} loaded from {ls.ws.root} "
                f"({result.seconds:.2f} s lint); diagnostics published")
         _register_watchers(ls)
 

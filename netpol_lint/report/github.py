@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from ..engine.findings import describe_resource
 from . import ReportInput
+from ..wording import count
 
 LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -58,8 +59,7 @@ def render(inp: ReportInput) -> str:
     lines = [command(f) for f in inp.result.findings]
     if not inp.quiet:
         s = inp.summary()
-        lines.append(f"netpol-lint: {s['findings']} finding{'s' * (s['findings'] != 1)} "
-                     f"({s['error']} error{'s' * (s['error'] != 1)}, {s['warning']} warning{'s' * (s['warning'] != 1)}, "
-                     f"{s['info']} info) in {s['files']} "
-                     f"file{'s' * (s['files'] != 1)}, {s['resources']} resource{'s' * (s['resources'] != 1)}")
+        lines.append(f"netpol-lint: {count(s['findings'], 'finding')} "
+                     f"({count(s['error'], 'error')}, {count(s['warning'], 'warning')}, "
+                     f"{s['info']} info) in {count(s['files'], 'file')}, {count(s['resources'], 'resource')}")
     return "\n".join(lines) + ("\n" if lines else "")

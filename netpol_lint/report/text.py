@@ -8,6 +8,7 @@ from collections import Counter
 
 from ..engine.findings import describe_resource
 from . import ReportInput
+from ..wording import count, plural
 
 COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
 BOLD, _DIM, RESET = "\033[1m", "\033[2m", "\033[0m"
@@ -68,10 +69,9 @@ def summary_lines(inp: ReportInput) -> list[str]:
     out = []
     if r.findings:
         out.append("")
-    parts = [f"{s['error']} error{'s' * (s['error'] != 1)}", f"{s['warning']} warning{'s' * (s['warning'] != 1)}",
-             f"{s['info']} info"]
-    line = (f"Found {s['findings']} finding{'s' * (s['findings'] != 1)} ({', '.join(parts)}) in {s['files']} "
-            f"file{'s' * (s['files'] != 1)}, {s['resources']} resource{'s' * (s['resources'] != 1)}")
+    parts = [count(s['error'], 'error'), count(s['warning'], 'warning'), f"{s['info']} info"]
+    line = (f"Found {count(s['findings'], 'finding')} ({', '.join(parts)}) in {count(s['files'], 'file')}, "
+            f"{count(s['resources'], 'resource')}")
     if s["suppressed"]:
         line += f"; {s['suppressed']} suppressed"
     out.append(line + ".")
@@ -91,7 +91,7 @@ def summary_lines(inp: ReportInput) -> list[str]:
                    f"change).")
     skipped = inp.session.model.non_kubernetes_documents
     if skipped:
-        out.append(f"Skipped {skipped} non-Kubernetes document{'s' * (skipped != 1)}.")
+        out.append(f"Skipped {count(skipped, 'non-Kubernetes document')}.")
     out.extend(_grouped_lines(inp))
     out.extend(unrecognised_note(inp.session.model))
     return out
@@ -107,7 +107,7 @@ def _grouped_lines(inp: ReportInput) -> list[str]:
         key = rule.summary_group(f) if rule is not None else None
         if key is not None:
             groups.setdefault(f.rule, Counter())[key] += 1
-    return [f"{rule_id} by cause: " + "; ".join(f"{k} ({n} finding{'s' * (n != 1)})" for k, n in
+    return [f"{rule_id} by cause: " + "; ".join(f"{k} ({count(n, 'finding')})" for k, n in
                                                   sorted(c.items(), key=lambda kv: (-kv[1], kv[0])))
             for rule_id, c in sorted(groups.items())]
 
@@ -120,8 +120,8 @@ def unrecognised_note(model) -> list[str]:
     kinds = Counter(f"{r.kind} {r.api_version}" for r in docs)
     listed = ", ".join(f"{k} ({n})" if n > 1 else k for k, n in sorted(kinds.items()))
     n = len(docs)
-    return [f"Note: {n} route source{'s' * (n != 1)} of an apiVersion the linter does not understand "
-            f"{'were' if n != 1 else 'was'} not traced: {listed}; --verbose lists the documents."]
+    return [f"Note: {count(n, 'route source')} of an apiVersion the linter does not understand "
+            f"{plural(n, 'was', 'were')} not traced: {listed}; --verbose lists the documents."]
 
 
 def render_statistics(inp: ReportInput) -> str:
