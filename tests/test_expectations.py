@@ -229,7 +229,7 @@ def test_allowed_but_must_be_denied_names_the_admitting_rule(world_repo):
     (f,) = findings(world_repo)
     assert f["message"].startswith(
         "expectation ns:shop -> ns:data is violated with module policies enabled and disabled: for shop/api -> "
-        "data/db any port: allowed, must be denied; open: TCP 5432; e.g. TCP 5432: ")
+        "data/db any port: allowed, must be denied; TCP port 5432 is open: egress of shop/api: ")
     assert "admitted by data/from-api ingress[0]" in f["message"]
     assert [(r["file"], r["message"]) for r in f["related"]][0] == (
         "data/policies.yaml", "NetworkPolicy data/from-api admits it (ingress)")
@@ -678,3 +678,37 @@ def test_egress_gateway_endpoint_missing_without_an_istio_cr_says_so(tmp_path):
     assert out == (".netpol-lint-expect.yaml:4:9: NPL602 [warning] expectation 'egress gw': 'to' egress-gateway "
                    "selects no endpoint: no egress-gateway in the input (no Istio CR in the input enables it and "
                    "no Gateway in the input selects it); the expectation is not checked\n")
+
+
+# -- a port-less expectation says in words what is open (or that nothing is) ------------------
+VIOLATED = "is violated with module policies enabled and disabled: for"
+PORTLESS = [
+    ("web is isolated from db", "shop/web -> data/db any port: allowed, must be denied; TCP ports 5432 and 9000-9200 "
+     "are open, e.g. TCP 5432 (pg): egress of shop/web: allowed (no NetworkPolicy selects shop/web for egress: all "
+     "egress allowed); ingress of data/db: allowed (admitted by data/db-in ingress[0] (any source; ports[0]: TCP "
+     "'pg'))"),
+    ("nothing reaches web", "data/db -> shop/web any port: allowed, must be denied; all ports and protocols are "
+     "open: egress of data/db: allowed (no NetworkPolicy selects data/db for egress: all egress allowed); ingress of "
+     "shop/web: allowed (no NetworkPolicy selects shop/web for ingress: all ingress allowed)"),
+    ("web does not reach dns", "shop/web -> infra/dns any port: allowed, must be denied; TCP port 53 and UDP port 53 "
+     "are open, e.g. TCP 53: egress of shop/web: allowed (no NetworkPolicy selects shop/web for egress: all egress "
+     "allowed); ingress of infra/dns: allowed (admitted by infra/dns-in ingress[0] (any source; ports[1]: TCP 53))"),
+    ("no UDP to dns", "shop/web -> infra/dns any UDP port: allowed, must be denied; UDP port 53 is open: egress of "
+     "shop/web: allowed (no NetworkPolicy selects shop/web for egress: all egress allowed); ingress of infra/dns: "
+     "allowed (admitted by infra/dns-in ingress[0] (any source; ports[0]: UDP 53))"),
+    ("no SCTP to sig", "shop/web -> tel/sig any port: allowed, must be denied; SCTP port 3868 is open: egress of "
+     "shop/web: allowed (no NetworkPolicy selects shop/web for egress: all egress allowed); ingress of tel/sig: "
+     "allowed (admitted by tel/sig-in ingress[0] (any source; ports[0]: SCTP 3868))"),
+    ("web reaches locked", "shop/web -> vault/locked any port: denied, must be allowed; no port is open; egress of "
+     "shop/web: not isolated; ingress of vault/locked: admits nothing (isolated by vault/deny)"),
+    ("web reaches dns over SCTP", "shop/web -> infra/dns any SCTP port: denied, must be allowed; no SCTP port is "
+     "open; egress of shop/web: not isolated; ingress of infra/dns: admits TCP port 53 and UDP port 53 (isolated by "
+     "infra/dns-in)"),
+]
+
+
+def test_portless_expectation_says_what_is_open():
+    repo = ROOT / "tests" / "data" / "portless_expectations"
+    _, rep = lint_json("repo.yaml", "--config", "config.yaml", "--select", "NPL601", cwd=repo)
+    assert [f["message"] for f in rep["findings"]] == [
+        f"expectation {name!r} {VIOLATED} {text}" for name, text in PORTLESS]

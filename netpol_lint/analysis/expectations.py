@@ -35,7 +35,7 @@ from ..model.resources import Workload
 from .endpoints import Endpoint, external_endpoint, external_range
 from .ipblocks import PRIVATE, IPSet, split_atoms
 from .istio_world import SYNTHETIC_PATH
-from .portsets import PROTOCOLS, resolve_named_port
+from .portsets import PROTOCOLS, PortSet, resolve_named_port
 from .reachability import Network, PortError, Verdict
 from .routes import port_number, port_protocol, target_port
 from .selectors import parse_selector
@@ -88,7 +88,7 @@ class Failure:
     state: bool                         # module policies enabled?
     src: Endpoint
     dst: Endpoint
-    port: str                           # "TCP 8080", "TCP 8080 (http)", "any port", "UDP (any port)"
+    port: str                           # "TCP 8080", "TCP 8080 (http)", "any port", "any UDP port"
     allowed: bool                       # what the engine says
     detail: str                         # why, one line
     related: list[Related] = field(default_factory=list)
@@ -435,7 +435,7 @@ class Evaluator:
             except PortError as exc:
                 what = str(exc)
         if port is None:
-            port_text = f"{proto} (any port)" if proto else "any port"
+            port_text = f"any {proto} port" if proto else "any port"
         elif verdict is not None:
             port_text = f"{verdict.protocol} {verdict.port}" + (f" ({verdict.port_name})" if verdict.port_name else "")
         else:
@@ -446,15 +446,18 @@ class Evaluator:
         elif verdict is not None:
             detail = _verdict_detail(verdict)
             related += _deciding(verdict)
-        elif allowed:                                    # any port, must be denied: explain one open port
-            ports = net.reachable_ports(s, d)
-            proto0 = proto or ("TCP" if ports.ranges("TCP") else ports.protocols[0])
-            lo = ports.ranges(proto0)[0][0]
-            v = net.allowed(s, d, lo, proto0)
-            detail = f"open: {ports.to_text()}; e.g. {proto0} {lo}: " + _verdict_detail(v)
+        elif allowed:                                    # any port, must be denied: say what is open
+            open_ports = net.reachable_ports(s, d).only(proto)
+            p0, n0, name = _witness(open_ports, d)
+            v = net.allowed(s, d, n0, p0)
+            if open_ports.is_all or open_ports.single:
+                detail = f"{open_ports.describe()} {'is' if open_ports.single else 'are'} open: "
+            else:
+                detail = f"{open_ports.describe()} are open, e.g. {p0} {n0}{f' ({name})' if name else ''}: "
+            detail += _verdict_detail(v)
             related += _deciding(v)
         else:                                            # any port, must be allowed: nothing is open
-            detail, rel = _closed_detail(net, s, d)
+            detail, rel = _closed_detail(net, s, d, proto)
             related += rel
         if t.missing and not what:
             detail += f"; note: {t.missing}"
@@ -575,7 +578,17 @@ def _deciding(v: Verdict) -> list[Related]:
     return [r for r in out if r.location.file != SYNTHETIC_PATH]
 
 
-def _closed_detail(net: Network, s: Endpoint, d: Endpoint) -> tuple[str, list[Related]]:
+def _witness(ports: PortSet, d: Endpoint) -> tuple[str, int, str]:
+    """One open (protocol, port, its container port name or "") to explain: the first port the
+    destination declares that is open, else the lowest open port (TCP first)."""
+    for cp in d.ports:
+        if ports.contains(cp.port, cp.protocol):
+            return cp.protocol, cp.port, cp.name or ""
+    proto = next(p for p in ("TCP", "UDP", "SCTP", *ports.protocols) if ports.ranges(p))
+    return proto, ports.ranges(proto)[0][0], ""
+
+
+def _closed_detail(net: Network, s: Endpoint, d: Endpoint, proto: str | None = None) -> tuple[str, list[Related]]:
     parts: list[str] = []
     related: list[Related] = []
     for direction, subject, peer in (("Egress", s, d), ("Ingress", d, s)):
@@ -586,11 +599,11 @@ def _closed_detail(net: Network, s: Endpoint, d: Endpoint) -> tuple[str, list[Re
             parts.append(f"{side}: not isolated")
             continue
         keys = ", ".join(cp.key for cp in isolating)
-        parts.append(f"{side}: {'admits ' + ports.to_text() if ports else 'admits nothing'} (isolated by {keys})")
+        parts.append(f"{side}: admits {ports.describe() if ports else 'nothing'} (isolated by {keys})")
         related += [Related(cp.policy.locate("spec", "podSelector"),
                             f"NetworkPolicy {cp.key} isolates {subject.id} for {direction.lower()}")
                     for cp in isolating if cp.policy.file != SYNTHETIC_PATH]
-    return "no port is open; " + "; ".join(parts), related
+    return f"no {proto + ' ' if proto else ''}port is open; " + "; ".join(parts), related
 
 
 __all__ = ["Evaluator", "Outcome", "Failure", "Target", "evaluator", "flag_flip_changes", "route_hosts",

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Union
 
 from ..model.validate import is_int
 from .intervals import intersect, subtract
+from ..wording import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..model.resources import ContainerPort
@@ -154,6 +155,38 @@ class PortSet:
             parts.append(p + " " + ",".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in self._r[p]))
         return ",".join(parts)
 
+    def describe(self) -> str:
+        """The set in words, for messages (``to_text`` is netpol-analyzer's form, for outputs
+        compared with it): ``all ports and protocols``, ``no port``, ``all TCP ports``,
+        ``TCP port 5432``, ``TCP ports 5432 and 9000-9200 and UDP port 53``."""
+        if self.is_all:
+            return "all ports and protocols"
+        if not self._r:
+            return "no port"
+        parts: list[str] = []
+        for p in sorted(self.protocols, key=lambda p: (_READING_ORDER.get(p, 3), p)):
+            rs = self._r[p]
+            if rs == ((MIN_PORT, MAX_PORT),):
+                parts.append(f"all {p} ports")
+                continue
+            many = len(rs) > 1 or rs[0][0] != rs[0][1]
+            items = [str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in rs]
+            listed = items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+            parts.append(f"{p} {plural(2 if many else 1, 'port')} {listed}")
+        return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+    @property
+    def single(self) -> tuple[str, int] | None:
+        """(protocol, port) when the set holds exactly one port, else None."""
+        if len(self._r) != 1:
+            return None
+        (p, rs), = self._r.items()
+        return (p, rs[0][0]) if len(rs) == 1 and rs[0][0] == rs[0][1] else None
+
+    def only(self, protocol: str | None) -> "PortSet":
+        """The ports of ``protocol`` (all of them for None)."""
+        return self if protocol is None else PortSet({protocol: self.ranges(protocol)})
+
     def to_json(self) -> PortsJSON:
         """``"All Connections"`` or ``{"TCP": [[lo, hi], ...], ...}`` (protocols sorted)."""
         if self.is_all:
@@ -164,6 +197,7 @@ class PortSet:
         return f"PortSet({self.to_text()})"
 
 
+_READING_ORDER = {"TCP": 0, "UDP": 1, "SCTP": 2}     # in words: the common protocols first
 ALL = PortSet({p: [(MIN_PORT, MAX_PORT)] for p in PROTOCOLS})
 EMPTY = PortSet()
 
