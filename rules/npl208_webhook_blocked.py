@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from netpol_lint.analysis.gateway_checks import input_related, istiod, workload_endpoint
+from netpol_lint.analysis.gateway_checks import edited_module_policies, input_related, istiod, workload_endpoint
 from netpol_lint.analysis.istio_world import ISTIOD
 from netpol_lint.analysis.managed import deny_by_default_directions
 from netpol_lint.analysis.webhooks import Webhook, backends, webhooks
@@ -134,6 +134,7 @@ spec:
                 w, w.labels_location(),
                 self._message(f"{w.kind} {w.ns_name}", hooks, port, verdict, network),
                 related=input_related(related), node_hint=[sorted(h.label for h in hooks), port],
+                **self._explained(ctx, verdict, f"{w.kind} {w.ns_name}", hooks, port),
             )
             yield f if any(h.fails_closed for h in hooks) else dataclasses.replace(f, severity="warning")
 
@@ -166,7 +167,19 @@ spec:
                    for p in policies[1:]]
         yield self.finding(anchor, anchor.locate("spec", "podSelector"),
                            self._message(f"istiod ({target.id})", [hook], port, verdict, network),
-                           related=related, node_hint=["istiod", port])
+                           related=related, node_hint=["istiod", port],
+                           **self._explained(ctx, verdict, f"istiod ({target.id})", [hook], port))
+
+    @staticmethod
+    def _explained(ctx, verdict, subject: str, hooks: list[Webhook], port: int) -> dict:
+        """One cause, one finding: an edited copy of a module policy that alone blocks the call
+        (the module's own policy admits it) is NPL302's finding, which then carries this one."""
+        causes = edited_module_policies(ctx.network, verdict.ingress, ctx.config.api_server_port or None)
+        if not causes:
+            return {}
+        labels = "; ".join(h.label for h in hooks)
+        return {"explained_by": tuple(("NPL302", loc.file, loc.line) for _, loc in causes),
+                "explained_note": f"the edit blocks {labels}: the API server cannot reach TCP {port} of {subject}"}
 
     @staticmethod
     def _message(subject: str, hooks: list[Webhook], port: int, verdict, network) -> str:

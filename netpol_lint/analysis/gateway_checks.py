@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol, S
 
 import yaml
 
-from ..load.documents import Related
+from ..load.documents import Document, Location, Related
 from ..model.resources import NAMESPACE_NAME_LABEL, NetworkPolicy, Service, Workload
 from .endpoints import Endpoint
 from .istio_world import EGRESS_GATEWAY, INGRESS_GATEWAY, ISTIOD, ISTIO_SYSTEM, SYNTHETIC_PATH
+from .managed import compare_with_module
 from .routes import Backend, Route
 from .selectors import LabelIndex, parse_selector
 
@@ -100,6 +101,27 @@ def isolation_related(isolating: Iterable[CompiledPolicy]) -> list[Related]:
     egress (NPL205, NPL207)."""
     return input_related(Related(cp.policy.locate("spec", "podSelector"), f"NetworkPolicy {cp.key} isolates egress")
                          for cp in isolating)
+
+
+def edited_module_policies(network, side, api_server_port: int | None) -> list[tuple[NetworkPolicy, Location]]:
+    """The input's edited copies of module policies (NPL302's findings, as (policy, where that
+    rule reports it)) without which ``side``, a denial, would admit its connection: the edit
+    is the cause (RULES.md "One cause, one finding").  A denial the module's own policy would
+    make too is not the edit's."""
+    if side.allowed:
+        return []
+    out = []
+    for cp in side.compiled:
+        pol = cp.policy
+        if pol.file == SYNTHETIC_PATH or not pol.is_managed:
+            continue
+        cmp = compare_with_module(pol.data, api_server_port, pol.namespace)
+        if not cmp.known or not cmp.differences or cmp.expected is None:
+            continue
+        original = NetworkPolicy(Document(SYNTHETIC_PATH, 0, cmp.expected), (), cmp.expected, pol.namespace)
+        if network.admits_instead(side, cp, original):
+            out.append((pol, pol.locate(*cmp.differences[0].path)))
+    return out
 
 
 def input_endpoints(network: Network) -> Iterator[Endpoint]:

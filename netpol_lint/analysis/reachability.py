@@ -208,7 +208,8 @@ class Network:
         self._lookup = EndpointLookup(endpoints, default_namespace)
         self._by_workload = {id(w): e for e in endpoints for w in e.workloads}
         self._externals: dict[str, Endpoint] = {}
-        compiler = PolicyCompiler(endpoints, namespaces, ipblock_pods, list(pod_cidrs), host_network_enforced)
+        compiler = self._compiler = PolicyCompiler(endpoints, namespaces, ipblock_pods, list(pod_cidrs),
+                                                   host_network_enforced)
         ordered = sorted(policies, key=lambda p: (p.namespace or "", p.name, p.file, p.doc.index))
         self.policies: list[CompiledPolicy] = [compiler.compile(p) for p in ordered]
         self.all_mask = (1 << len(endpoints)) - 1
@@ -372,6 +373,19 @@ class Network:
                                        self.host_network_enforced)
         return SideVerdict(direction, subject, peer, port, proto, False, True, compiled,
                            host_network_enforced=self.host_network_enforced)
+
+    def admits_instead(self, side: SideVerdict, replaced: CompiledPolicy, policy: NetworkPolicy) -> bool:
+        """Whether ``side``, a denial, would admit its connection if ``policy`` stood in place of
+        ``replaced`` (one of the policies isolating it): what an edited copy of a module policy
+        costs compared with the module's own."""
+        cp = self._compiler.compile(policy)
+        d, subject, peer = side.direction, side.subject, side.peer
+        dst = subject if d == "Ingress" else peer
+        if not (cp.has_type(d) and (cp.selected >> subject.index) & 1):
+            return not [c for c in side.compiled if c is not replaced]      # no longer isolated
+        return any(not rule.problem and rule.admits(peer)
+                   and rule.ports.match_entry(side.port, side.protocol, dst.ports) is not None
+                   for rule in cp.rules(d))
 
     # -- port sets --------------------------------------------------------------------
     def reachable_ports(self, src: Any, dst: Any) -> PortSet:
