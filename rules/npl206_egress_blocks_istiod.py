@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from netpol_lint.analysis.gateway_checks import input_endpoints, input_related, istiod
+from netpol_lint.analysis.gateway_checks import edited_module_policies, input_endpoints, input_related, istiod
 from netpol_lint.engine.findings import Related
 from netpol_lint.engine.rulebase import Rule
 from netpol_lint.model.resources import Workload
@@ -110,6 +110,10 @@ spec:
                 related=input_related(Related(p.locate("spec", "podSelector"), f"NetworkPolicy {p.ns_name}")
                                       for p in side.policies),
                 node_hint="istiod",
+                # one cause, one finding: an edited copy of a module policy (NPL302) that alone denies it
+                explained_by=tuple(("NPL302", loc.file, loc.line) for loc in edited_module_policies(ctx, v)),
+                explained_note=(f"the edit keeps the sidecars of {w.kind} {w.ns_name} from istiod (TCP {XDS_PORT}): "
+                                f"they get no configuration"),
             )
 
 

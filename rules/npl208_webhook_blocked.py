@@ -174,11 +174,11 @@ spec:
     def _explained(ctx, verdict, subject: str, hooks: list[Webhook], port: int) -> dict:
         """One cause, one finding: an edited copy of a module policy that alone blocks the call
         (the module's own policy admits it) is NPL302's finding, which then carries this one."""
-        causes = edited_module_policies(ctx.network, verdict.ingress, ctx.config.api_server_port or None)
+        causes = edited_module_policies(ctx, verdict)
         if not causes:
             return {}
         labels = "; ".join(h.label for h in hooks)
-        return {"explained_by": tuple(("NPL302", loc.file, loc.line) for _, loc in causes),
+        return {"explained_by": tuple(("NPL302", loc.file, loc.line) for loc in causes),
                 "explained_note": f"the edit blocks {labels}: the API server cannot reach TCP {port} of {subject}"}
 
     @staticmethod

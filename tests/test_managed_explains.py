@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 
 from conftest import ROOT, lint_json
+from netpol_lint.cli import main
 
 DATA = ROOT / "tests" / "data" / "edited_managed_policy"
 SELECT = ("--select", "NPL208,NPL302", "--fail-on", "info")
@@ -49,6 +50,15 @@ def test_explaining_finding_suppressed_the_webhook_reports(tmp_path):
     assert got == [("NPL208", "error", 19, NPL208)]
 
 
+def test_explaining_finding_baselined_the_webhook_reports(tmp_path, monkeypatch, capsys):
+    """A baseline taken with NPL302 alone accounts for NPL302's finding, not for what it carries."""
+    shutil.copy(DATA / "repo.yaml", tmp_path / "repo.yaml")
+    monkeypatch.chdir(tmp_path)
+    assert main(["lint", "repo.yaml", "--select", "NPL302", "--write-baseline", "base.json"]) == 0
+    assert "wrote 1 finding to baseline" in capsys.readouterr().err
+    assert _lint(tmp_path, "--baseline", "base.json") == [("NPL208", "error", 19, NPL208)]
+
+
 def test_merged_finding_takes_the_higher_severity(tmp_path):
     (tmp_path / "config.yaml").write_text("severity:\n  NPL302: info\n")
     assert _lint(tmp_path, "--config", "config.yaml") == [("NPL302", "error", 34, NPL302 + NOTE)]
@@ -71,3 +81,34 @@ def test_a_webhook_blocked_by_something_else_is_not_the_edits(tmp_path):
     assert [(r, line) for r, _, line, _ in got] == [("NPL302", 34), ("NPL208", 71)]
     assert got[0][3] == NPL302 + NOTE
     assert got[1][3].startswith("ValidatingWebhookConfiguration orders")
+
+
+# -- NPL206: sidecars cut off from istiod by the edit -------------------------------------------
+NPL302_PILOT = ("NetworkPolicy istio-system/kyma-project.io--istio-pilot differs from the policy the Istio module "
+                "creates, which reverts it at its next reconcile (up to 10 h): ingress: rule from pods "
+                "istio=egressgateway (same namespace), pods istio=ingressgateway (same namespace), pods "
+                "security.istio.io/tlsMode=istio in any namespace on TCP 15012 removed; and 1 more")
+NOTE_206 = ("; the edit keeps the sidecars of Deployment shop/web from istiod (TCP 15012): they get no "
+            "configuration")
+NPL206 = ("Deployment shop/web is sidecar-injected and isolated for egress, but cannot reach istiod "
+          "(istio-system/istiod) on TCP 15012: istiod's ingress policy istio-system/kyma-project.io--istio-pilot "
+          "does not admit it; the sidecar gets no configuration and the pod never becomes ready")
+
+
+def _sidecars(*args):
+    _, rep = lint_json("sidecars.yaml", "--select", "NPL206,NPL302", *args, cwd=DATA)
+    return [(f["rule"], f["severity"], f["line"], f["message"]) for f in rep["findings"]]
+
+
+def test_the_edit_explains_the_sidecars_cut_off_from_istiod():
+    assert _sidecars() == [("NPL302", "error", 35, NPL302_PILOT + NOTE_206)]
+    assert _sidecars("--ignore", "NPL302") == [("NPL206", "error", 18, NPL206)]
+
+
+def test_a_sidecar_its_own_policy_cuts_off_is_not_the_edits(tmp_path):
+    """The pod's own egress policy denies 15012 as well: fixing the edit alone would not help."""
+    text = (DATA / "sidecars.yaml").read_text().replace("{protocol: TCP, port: 15012}, ", "")
+    (tmp_path / "sidecars.yaml").write_text(text)
+    _, rep = lint_json("sidecars.yaml", "--select", "NPL206,NPL302", cwd=tmp_path)
+    assert [(f["rule"], f["line"]) for f in rep["findings"]] == [("NPL206", 18), ("NPL302", 35)]
+    assert rep["findings"][1]["message"] == NPL302_PILOT

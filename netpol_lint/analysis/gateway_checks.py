@@ -29,6 +29,7 @@ from .routes import Backend, Route
 from .selectors import LabelIndex, parse_selector
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..config import Config
     from ..model.index import Model
     from ..model.platform import Component
     from .compiled import CompiledPolicy
@@ -50,6 +51,9 @@ class RuleContext(Protocol):
 
     @property
     def routes(self) -> RouteTable: ...
+
+    @property
+    def config(self) -> Config: ...
 
     def shared(self, key: str, factory: Callable[[Self], _T]) -> _T: ...
 
@@ -103,25 +107,42 @@ def isolation_related(isolating: Iterable[CompiledPolicy]) -> list[Related]:
                          for cp in isolating)
 
 
-def edited_module_policies(network, side, api_server_port: int | None) -> list[tuple[NetworkPolicy, Location]]:
-    """The input's edited copies of module policies (NPL302's findings, as (policy, where that
-    rule reports it)) without which ``side``, a denial, would admit its connection: the edit
-    is the cause (RULES.md "One cause, one finding").  A denial the module's own policy would
-    make too is not the edit's."""
-    if side.allowed:
+def edited_module_policies(ctx: RuleContext, verdict: Verdict) -> list[Location]:
+    """Where NPL302 reports the input's edited copies of module policies without which the
+    denied connection ``verdict`` would be allowed: the edit is the cause (RULES.md "One cause,
+    one finding").  A denial the module's own policy would make too, or one that another
+    policy (or the other side) makes as well, is not the edit's."""
+    denying = [side for side in (verdict.egress, verdict.ingress) if not side.allowed]
+    if len(denying) != 1:
         return []
-    out = []
+    side = denying[0]
+    out: list[Location] = []
     for cp in side.compiled:
-        pol = cp.policy
-        if pol.file == SYNTHETIC_PATH or not pol.is_managed:
-            continue
-        cmp = compare_with_module(pol.data, api_server_port, pol.namespace)
-        if not cmp.known or not cmp.differences or cmp.expected is None:
-            continue
-        original = NetworkPolicy(Document(SYNTHETIC_PATH, 0, cmp.expected), (), cmp.expected, pol.namespace)
-        if network.admits_instead(side, cp, original):
-            out.append((pol, pol.locate(*cmp.differences[0].path)))
+        edit = _module_original(ctx, cp.policy)
+        if edit is not None and ctx.network.admits_instead(side, cp, edit[1]):
+            out.append(edit[0])
     return out
+
+
+def _originals(ctx: RuleContext) -> dict[int, tuple[Location, CompiledPolicy] | None]:
+    return {}
+
+
+def _module_original(ctx: RuleContext, pol: NetworkPolicy) -> tuple[Location, CompiledPolicy] | None:
+    """(where NPL302 reports ``pol``, the module's policy of that name compiled) when ``pol`` is
+    an edited copy of a module policy in the input, else None; once per policy and run."""
+    if pol.file == SYNTHETIC_PATH or not pol.is_managed:
+        return None
+    memo = ctx.shared("module-originals", _originals)
+    if id(pol) not in memo:
+        port = ctx.config.api_server_port or None
+        cmp = compare_with_module(pol.data, port, pol.namespace)
+        if not cmp.known or not cmp.differences or cmp.expected is None:
+            memo[id(pol)] = None
+        else:
+            original = NetworkPolicy(Document(SYNTHETIC_PATH, 0, cmp.expected), (), cmp.expected, pol.namespace)
+            memo[id(pol)] = (pol.locate(*cmp.differences[0].path), ctx.network.compile(original))
+    return memo[id(pol)]
 
 
 def input_endpoints(network: Network) -> Iterator[Endpoint]:

@@ -374,11 +374,14 @@ class Network:
         return SideVerdict(direction, subject, peer, port, proto, False, True, compiled,
                            host_network_enforced=self.host_network_enforced)
 
-    def admits_instead(self, side: SideVerdict, replaced: CompiledPolicy, policy: NetworkPolicy) -> bool:
-        """Whether ``side``, a denial, would admit its connection if ``policy`` stood in place of
-        ``replaced`` (one of the policies isolating it): what an edited copy of a module policy
-        costs compared with the module's own."""
-        cp = self._compiler.compile(policy)
+    def compile(self, policy: NetworkPolicy) -> CompiledPolicy:
+        """``policy`` compiled against this network's endpoints (without adding it)."""
+        return self._compiler.compile(policy)
+
+    def admits_instead(self, side: SideVerdict, replaced: CompiledPolicy, cp: CompiledPolicy) -> bool:
+        """Whether ``side``, a denial, would admit its connection if ``cp`` (``compile``) stood in
+        place of ``replaced`` (one of the policies isolating it): what an edited copy of a module
+        policy costs compared with the module's own."""
         d, subject, peer = side.direction, side.subject, side.peer
         dst = subject if d == "Ingress" else peer
         if not (cp.has_type(d) and (cp.selected >> subject.index) & 1):
