@@ -712,3 +712,15 @@ def test_portless_expectation_says_what_is_open():
     _, rep = lint_json("repo.yaml", "--config", "config.yaml", "--select", "NPL601", cwd=repo)
     assert [f["message"] for f in rep["findings"]] == [
         f"expectation {name!r} {VIOLATED} {text}" for name, text in PORTLESS]
+
+
+def test_expect_init_says_a_portless_outcome_in_words():
+    from types import SimpleNamespace as NS
+
+    from netpol_lint.commands.expect import _outcome
+
+    a, b = NS(id="shop/web"), NS(id="data/db")
+    assert _outcome(NS(src=a, dst=b, port="any port", allowed=True)) == "shop/web -> data/db is allowed on some port"
+    assert (_outcome(NS(src=a, dst=b, port="any UDP port", allowed=False))
+            == "shop/web -> data/db is denied on every UDP port")
+    assert _outcome(NS(src=a, dst=b, port="TCP 5432", allowed=False)) == "shop/web -> data/db TCP 5432 is denied"

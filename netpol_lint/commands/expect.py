@@ -105,8 +105,7 @@ def _render(entry: _Entry, ev, current: bool) -> list[str]:
     elif other:
         fields["when"] = f"policies-{STATE_WORDS[current]}"
         comments.append(f"holds only with module policies {STATE_WORDS[current]}: with them "
-                        f"{STATE_WORDS[not current]}, {other.src.id} -> {other.dst.id} {other.port} is "
-                        f"{'allowed' if other.allowed else 'denied'} (see `netpol-lint impact`)")
+                        f"{STATE_WORDS[not current]}, {_outcome(other)} (see `netpol-lint impact`)")
     if not active and now is None:
         return []
     out = [f"# {c}" for c in comments]
@@ -117,6 +116,15 @@ def _render(entry: _Entry, ev, current: bool) -> list[str]:
         first = False
     out += body if active else [f"# {line}" for line in body]
     return out
+
+
+def _outcome(f) -> str:
+    """``a -> b TCP 8080 is denied``; without ports ``a -> b is allowed on some port`` (what made
+    a must-be-denied fail) or ``is denied on every UDP port``."""
+    if f.port.startswith("any "):
+        ports = f.port.removeprefix("any ")
+        return f"{f.src.id} -> {f.dst.id} is {'allowed on some' if f.allowed else 'denied on every'} {ports}"
+    return f"{f.src.id} -> {f.dst.id} {f.port} is {'allowed' if f.allowed else 'denied'}"
 
 
 def _expectation(fields: dict) -> Expectation:
