@@ -22,6 +22,7 @@ from .. import __version__
 from ..analysis.impact import ALREADY, GROUP_TITLES, GROUPS, OTHER, ImpactEntry, ImpactReport, analyse
 from ..api import load_config_and_rules, load_session
 from ..options import Options
+from ..wording import count, plural
 
 METRICS_RULE = "NPL106"
 
@@ -90,8 +91,8 @@ def summary_line(report: ImpactReport) -> str:
     breaking = len(report.breaking)
     other = len(report.group(OTHER))
     already = len(report.already_broken)
-    dead = (f" {already} needed connection{'s are' if already != 1 else ' is'} already broken, with or without "
-            f"the flag: fix {'them' if already != 1 else 'it'} too.") if already else ""
+    dead = (f" {count(already, 'needed connection')} {plural(already, 'is', 'are')} already broken, with or without "
+            f"the flag: fix {plural(already, 'it', 'them')} too.") if already else ""
     if breaking:
         return (f"{breaking} needed {_connections(breaking, 'break')}; {other} other "
                 f"{_connections(other, 'change')}. Apply the fixes above before setting "
@@ -101,7 +102,7 @@ def summary_line(report: ImpactReport) -> str:
 
 def _connections(n: int, verb: str) -> str:
     """``connection breaks`` / ``connections break``: noun and verb agree with ``n``."""
-    return f"connection {verb}s" if n == 1 else f"connections {verb}"
+    return f"{plural(n, 'connection')} {plural(n, verb + 's', verb)}"
 
 
 def fold_other(entries: list[ImpactEntry]) -> list[tuple[str, list[str]]]:
