@@ -1,7 +1,9 @@
 """NPL201 ingressgateway-blocked: a namespace's policies isolate a route backend from the gateway."""
 from __future__ import annotations
 
-from netpol_lint.analysis.gateway_checks import allow_policy_yaml, analyse, input_related, near_miss
+from netpol_lint.analysis.gateway_checks import (
+    NearMissSearch, allow_policy_yaml, analyse, input_related, near_miss,
+)
 from netpol_lint.analysis.routes import routes_related
 from netpol_lint.engine.findings import Related
 from netpol_lint.engine.rulebase import Rule
@@ -116,6 +118,7 @@ spec:
         # explaining findings and are folded into them by the pipeline when they are reported
         groups: dict[tuple[str, bool], list] = {}
         known = ctx.model.known_namespaces() if analysis.gateway is not None else {}
+        search = NearMissSearch(ctx.network)     # one per run: near_miss is asked per workload
         for c in analysis.blocked():
             groups.setdefault((c.endpoint.id, bool(analysis.explanations(c))), []).append(c)
         for key in sorted(groups):
@@ -135,7 +138,7 @@ spec:
                 related.append(Related(p.locate("spec", "podSelector"), f"NetworkPolicy {name} isolates the pods"))
             port_text = ", ".join(f"TCP {p}" for p in ports)
             # NPL203/NPL204 name the cause of explained ports; else the closest policy, if any
-            miss = None if causes else near_miss(ctx.network, analysis.gateway, e, ports, known)
+            miss = None if causes else near_miss(ctx.network, analysis.gateway, e, ports, known, search)
             closest = ""
             if miss is not None:
                 closest = f"; {miss.text()}"
