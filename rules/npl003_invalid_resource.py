@@ -42,10 +42,11 @@ spec:
 
     def check(self, ctx):
         kinds = validated_kinds()
+        clean: dict = {}        # parts shared by several resources are checked once (this run)
         for r in ctx.model.resources:
             if not isinstance(r, kinds):
                 continue
-            for p in problems(r):
+            for p in problems(r, clean):
                 yield self.finding(r, r.locate(*p.path, key=p.at_key), p.message,
                                    node_hint=[list(map(str, p.path)), p.message])
 

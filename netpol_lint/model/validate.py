@@ -70,11 +70,15 @@ class Problem(NamedTuple):
 
 # -- public entry points ---------------------------------------------------------------
 
-def problems(resource: Resource) -> list[Problem]:
-    """Every structural problem of ``resource`` (computed once per resource, then cached)."""
+def problems(resource: Resource, clean: dict | None = None) -> list[Problem]:
+    """Every structural problem of ``resource`` (computed once per resource, then cached).
+
+    ``clean`` (a dict made for one run, e.g. one per NPL003 check; see ``_clean_memo``) lets
+    parts that are one object in several resources -- equal labels, annotations, selectors
+    and container ports are shared by the loader (load/share.py) -- be checked once."""
     cached = getattr(resource, "_validation", None)
     if cached is None:
-        cached = resource._validation = _validate(resource)
+        cached = resource._validation = _validate(resource, clean)
     return list(cached)
 
 
@@ -198,9 +202,10 @@ def parse_ip(text: Any) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 class _Checker:
     """Collects problems for one resource; helpers take the path of the node they check."""
 
-    def __init__(self, resource: Resource):
+    def __init__(self, resource: Resource, clean: dict | None = None):
         self.r = resource
         self.out: list[Problem] = []
+        self.clean = clean              # see _clean_memo
 
     def add(self, path: tuple, message: str, at_key: bool = False) -> None:
         self.out.append(Problem(tuple(path), f"{field_path(path)}: {message}", at_key))
@@ -310,6 +315,36 @@ def _closest(key: Any, allowed: tuple) -> str | None:
 
 # -- shared structures -----------------------------------------------------------------
 
+def _clean_memo(check):
+    """Skip ``check(c, value, path, ...)`` for a mapping or list it already found clean in this
+    run (``_Checker.clean``: (check, id) -> the object, kept so that its id stays its own).
+
+    Why: the loader makes equal parts of documents one object (load/share.py), and the same
+    labels, annotations, selectors and container ports recur across a repository (on the
+    50k-document benchmark most of them are shared by eleven clones), so NPL003 checked the
+    same objects tens of thousands of times: 0.29 s of CPU, the largest rule.  Only checks
+    whose problems depend on the value alone are wrapped (the path and the wording only
+    shape the messages of problems, and a value with problems is checked again each time, so
+    every message is the one it was).  Without a memo (``problems(r)`` alone) nothing changes.
+    """
+    def checked(c: "_Checker", value: Any, path: tuple, *args: Any) -> None:
+        memo = c.clean
+        if memo is None or not value or value.__class__ not in (dict, list):
+            check(c, value, path, *args)
+            return
+        key = (check, id(value))
+        if memo.get(key) is value:
+            return
+        before = len(c.out)
+        check(c, value, path, *args)
+        if len(c.out) == before:
+            memo[key] = value
+
+    checked.__name__, checked.__doc__, checked.__wrapped__ = check.__name__, check.__doc__, check  # type: ignore[attr-defined]
+    return checked
+
+
+@_clean_memo
 def _labels(c: _Checker, value: Any, path: tuple, what: str = "label") -> None:
     """A ``map[string]string`` of labels (also Service/Gateway selectors, matchLabels)."""
     labels = c.mapping(value, path)
@@ -330,6 +365,7 @@ def _labels(c: _Checker, value: Any, path: tuple, what: str = "label") -> None:
             c.add(path + (key,), problem.replace("label value", f"{what} value"))
 
 
+@_clean_memo
 def _annotations(c: _Checker, value: Any, path: tuple) -> None:
     annotations = c.mapping(value, path)
     for key, v in (annotations or {}).items():
@@ -353,6 +389,7 @@ def _metadata(c: _Checker, data: Any, path: tuple) -> None:
     _annotations(c, meta.get("annotations"), path + ("metadata", "annotations"))
 
 
+@_clean_memo
 def _label_selector(c: _Checker, raw: Any, path: tuple) -> None:
     """``metav1.LabelSelector`` (``ValidateLabelSelector``)."""
     sel = c.mapping(raw, path)
@@ -534,6 +571,7 @@ def _workload(c: _Checker, r: Workload) -> None:
                 _container_ports(c, container.get("ports"), cpath + ("ports",))
 
 
+@_clean_memo
 def _container_ports(c: _Checker, raw: Any, path: tuple) -> None:
     names: set[str] = set()
     for i, p in enumerate(c.sequence(raw, path) or ()):
@@ -702,14 +740,16 @@ _BY_CLASS = (
 )
 
 
-def _validate(r: Resource) -> list[Problem]:
+def _validate(r: Resource, clean: dict | None = None) -> list[Problem]:
     if not isinstance(r, validated_kinds()):
         return []
-    c = _Checker(r)
+    c = _Checker(r, clean)
     _metadata(c, r.data, ())
     for cls, check in _BY_CLASS:
         if isinstance(r, cls):
             check(c, r)
+    if not c.out:
+        return []
     # one problem per node and message, in document order of paths
     seen: set = set()
     out = []
