@@ -138,7 +138,12 @@ def test_colour_on_a_terminal(repo):
     code, out, _ = run_on_tty(*SELECT, cwd=repo)
     assert code == 1
     assert "\x1b[31m[error]\x1b[0m" in out
-    assert ANSI.sub("", out).splitlines()[0] == "cart.yaml"      # files are headed when coloured
+    # exactly one line per finding, coloured or not (CONTRACT.md): no per-file header lines
+    plain = ANSI.sub("", out).splitlines()
+    findings = [ln for ln in plain if re.match(r"^\S+\.yaml:\d+:\d+: NPL10[23] \[error\]", ln)]
+    assert len(findings) == 5
+    assert plain[:6] == findings + [""]
+    assert plain == run_cli(*SELECT, cwd=repo).stdout.splitlines()  # the same lines as on a pipe
 
 
 def test_no_colour_on_a_terminal_with_no_color(repo):

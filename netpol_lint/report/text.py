@@ -17,16 +17,8 @@ BOLD, _DIM, RESET = "\033[1m", "\033[2m", "\033[0m"
 def render(inp: ReportInput) -> str:
     if inp.statistics:
         return render_statistics(inp)
-    c = inp.color
-    lines: list[str] = []
-    current = None
-    for f in inp.result.findings:
-        if c and f.file != current:
-            if current is not None:
-                lines.append("")
-            lines.append(f"{BOLD}{f.file}{RESET}")
-            current = f.file
-        lines.append(finding_line(f, c))
+    # exactly one line per finding, on a terminal too (CONTRACT.md): no per-file headers
+    lines = [finding_line(f, inp.color) for f in inp.result.findings]
     if not inp.quiet:
         lines.extend(summary_lines(inp))
     return "\n".join(lines) + ("\n" if lines else "")
