@@ -304,7 +304,8 @@ def test_fifo_and_socket_never_block(repo):
 
 
 def test_devices_named_explicitly_are_skipped():
-    assert skipped("/dev/zero") == {"/dev/zero": "not a regular file (FIFO, socket or device)"}
+    shown = os.path.relpath("/dev/zero").replace(os.sep, "/")    # relative, as every path is shown
+    assert skipped("/dev/zero") == {shown: "not a regular file (FIFO, socket or device)"}
 
 
 def test_unreadable_file_is_npl001(repo, monkeypatch):

@@ -18,6 +18,7 @@ Only ``fingerprint`` is read back; the other fields are for the humans reviewing
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections import Counter
 from typing import TYPE_CHECKING, Iterable
@@ -34,9 +35,20 @@ FORMAT_VERSION = 1
 
 
 def key(f: Finding) -> str:
-    """The fingerprint a baseline stores for ``f``."""
+    """The fingerprint a baseline stores for ``f``: for a finding without a resource, with its
+    file as every format prints it (relative to the current directory, ``../`` outside it)."""
     fp = f.fingerprint()
     return fp if f.resource else f"{fp}@{f.location.file}"
+
+
+def legacy_key(f: Finding) -> str | None:
+    """The key baselines written before paths outside the current directory were printed
+    relative (``../x.yaml``) stored for ``f``: its absolute path.  Read back so that those
+    baseline files keep matching; None when it is the same as ``key(f)``."""
+    file = f.location.file
+    if f.resource or not (file == ".." or file.startswith("../")):
+        return None
+    return f"{f.fingerprint()}@{os.path.abspath(file).replace(os.sep, '/')}"
 
 
 def _describe(f: Finding) -> str:

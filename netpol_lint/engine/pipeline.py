@@ -225,15 +225,15 @@ def split(findings: Iterable[Finding], keep: _Keep) -> tuple[list[Finding], list
 
 def apply_baseline(findings: list[Finding], counts: Counter[str], name: str) -> tuple[list[Finding], list[Finding]]:
     """``(new, known)``: each baseline fingerprint accounts for as many findings as it counts."""
-    from .baseline import key
+    from .baseline import key, legacy_key
 
     remaining = Counter(counts)
 
     def new(f: Finding) -> bool:
-        k = key(f)
-        if remaining[k] > 0:
-            remaining[k] -= 1
-            return False
+        for k in (key(f), legacy_key(f)):
+            if k is not None and remaining[k] > 0:
+                remaining[k] -= 1
+                return False
         return True
 
     kept, known = split(findings, new)

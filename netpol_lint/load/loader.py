@@ -166,7 +166,9 @@ class SourceFile:
 
 
 def display_path(path: str | os.PathLike, cwd: str | None = None) -> str:
-    """Relative to the current directory with '/' separators (absolute if outside it)."""
+    """Relative to the current directory with '/' separators, ``../`` for paths outside it
+    (CONTRACT.md: every format prints paths relative to the current directory); absolute
+    only when no relative path exists (another drive on Windows)."""
     p = os.path.abspath(path)
     base = os.path.abspath(cwd or os.getcwd())
     prefix = base if base.endswith(os.sep) else base + os.sep
@@ -177,8 +179,6 @@ def display_path(path: str | os.PathLike, cwd: str | None = None) -> str:
             rel = os.path.relpath(p, base)
         except ValueError:
             rel = p
-    if rel.startswith(".."):
-        rel = p
     return rel.replace(os.sep, "/")
 
 
@@ -257,8 +257,7 @@ def discover(paths: list[str], excludes: list[str] = (), cwd: str | None = None)
                 for name, is_link in files:
                     full = prefix + name              # os.path.join(directory, name)
                     path = _check_link(full, root) if is_link else full
-                    if shown_prefix or not name.startswith(".."):   # display_path shows "..x" absolute
-                        shown[path] = shown_prefix + name
+                    shown[path] = shown_prefix + name
                     add(path, abs_prefix + name)
             for exc in unreadable:
                 if exc.filename and not excluded(exc.filename):

@@ -118,7 +118,7 @@ class Workspace:
         return display_path(abs_path, self.root)
 
     def absolute(self, path: str) -> str:
-        return path if os.path.isabs(path) else os.path.join(self.root, path)
+        return path if os.path.isabs(path) else os.path.normpath(os.path.join(self.root, path))  # "../x" too
 
     def in_workspace(self, path: str) -> bool:
         """Whether the CLI run from the root would lint ``path`` (a display path): a manifest
