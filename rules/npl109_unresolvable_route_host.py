@@ -132,9 +132,9 @@ spec:
         services = model.service_definitions(route.host.namespace, route.host.name, near=route.source) or [route.service]
         if any(s.spec.get("type") == "ExternalName" for s in services):
             return                           # DNS alias: Istio does not look its ports up
-        port_sets = [[n for _, p in s.ports() if (n := port_number(p.get("port"))) is not None] for s in services]
-        if any(not ports for ports in port_sets):
-            return                           # a Service without (readable) ports: nothing to compare
+        port_sets = [[port_number(p.get("port")) for _, p in s.ports()] for s in services]
+        if any(not ports or None in ports for ports in port_sets):
+            return                           # no ports, or one not a number (a template): nothing to compare
         svc = services[0]
         what = f"Service {svc.ns_name}"
         if isinstance(svc, FunctionService):
@@ -155,7 +155,8 @@ spec:
                 related=[Related(svc.locate("spec", "ports"), f"Service {svc.ns_name} {plural} {listed}")],
                 node_hint=["missing-port", f"{svc.ns_name}:{route.port}"],
             )
-        elif route.kind == "VirtualService" and all(len(set(ps)) > 1 for ps in port_sets):
+        elif (route.kind == "VirtualService" and "port" not in _node(route.source.spec, base[1:])
+              and all(len(set(ps)) > 1 for ps in port_sets)):
             yield self.finding(
                 route.source, route.location,
                 f"{route.name} routes to {what} without a port, but the Service has {plural} "
@@ -163,6 +164,16 @@ spec:
                 related=[Related(svc.locate("spec", "ports"), f"Service {svc.ns_name} {plural} {listed}")],
                 node_hint=["ambiguous-port", svc.ns_name],
             )
+
+
+def _node(data, path) -> dict:
+    """The mapping at ``path`` inside ``data`` (empty when the path does not lead to one)."""
+    for step in path:
+        try:
+            data = data[step]
+        except (KeyError, IndexError, TypeError):
+            return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _has_service_manifests(model, namespace: str) -> bool:
