@@ -5,6 +5,7 @@ from netpol_lint.analysis.routes import closest_service_name, port_number
 from netpol_lint.engine.findings import Related
 from netpol_lint.engine.rulebase import Rule
 from netpol_lint.model.resources import FunctionService
+from netpol_lint.wording import plural
 
 
 class UnresolvableRouteHost(Rule):
@@ -141,7 +142,7 @@ spec:
             what += f" (created by serverless for Function {svc.function.ns_name})"
         ports = sorted(set(port_sets[0]))
         listed = ", ".join(map(str, ports))
-        plural = "port" if len(ports) == 1 else "ports"
+        noun = plural(ports, "port")
         field = {"APIRule": ("port",), "VirtualService": ("port", "number"), "Authorizer": ("port",)}[route.kind]
         base = route.path if route.kind == "APIRule" else route.path[:-1]
         if route.port is not None:
@@ -151,17 +152,17 @@ spec:
             yield self.finding(
                 route.source, route.source.locate(*base, *field),
                 f"{route.name} routes to port {route.port} of {what}, which has no such port "
-                f"(its {plural}: {listed}), so the gateway has nowhere to send the request{hint}",
-                related=[Related(svc.locate("spec", "ports"), f"Service {svc.ns_name} {plural} {listed}")],
+                f"(its {noun}: {listed}), so the gateway has nowhere to send the request{hint}",
+                related=[Related(svc.locate("spec", "ports"), f"Service {svc.ns_name} {noun} {listed}")],
                 node_hint=["missing-port", f"{svc.ns_name}:{route.port}"],
             )
         elif (route.kind == "VirtualService" and "port" not in _node(route.source.spec, base[1:])
               and all(len(set(ps)) > 1 for ps in port_sets)):
             yield self.finding(
                 route.source, route.location,
-                f"{route.name} routes to {what} without a port, but the Service has {plural} "
+                f"{route.name} routes to {what} without a port, but the Service has {noun} "
                 f"{listed}: Istio cannot tell which one is meant (IST0112); set destination.port.number",
-                related=[Related(svc.locate("spec", "ports"), f"Service {svc.ns_name} {plural} {listed}")],
+                related=[Related(svc.locate("spec", "ports"), f"Service {svc.ns_name} {noun} {listed}")],
                 node_hint=["ambiguous-port", svc.ns_name],
             )
 
