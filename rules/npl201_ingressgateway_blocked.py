@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from netpol_lint.analysis.gateway_checks import (
-    NearMissSearch, allow_policy_yaml, analyse, input_related, near_miss,
+    NearMissSearch, allow_policy_yaml, analyse, edited_module_policies_on, input_related, near_miss,
 )
+from netpol_lint.analysis.istio_world import SYNTHETIC_PATH
+from netpol_lint.analysis.managed import deny_by_default_directions
 from netpol_lint.analysis.routes import routes_related
 from netpol_lint.engine.findings import Related
 from netpol_lint.engine.rulebase import Rule
+from netpol_lint.model.resources import FROM_INGRESSGATEWAY
 from netpol_lint.wording import plural
 
 
@@ -158,6 +161,66 @@ spec:
                 if any(rule != "NPL203" for rule, _, _ in causes) else "",
                 detail=policy_yaml,
             )
+        yield from self._gateway_egress(ctx, analysis)
+
+    def _gateway_egress(self, ctx, analysis):
+        """The other side of the same connection: policies selecting the istio-ingressgateway pods
+        (an edited copy of the module's egress policy, a user's own policy in istio-system) that do
+        not let the gateway send to a route backend on its target port.  A backend without the
+        from-ingressgateway label while the module's policies are on is NPL101's finding."""
+        groups: dict[str, list] = {}
+        for c in analysis.egress_blocked():
+            w = c.endpoint.workload
+            if ctx.kyma.policies_enabled and w.pod_labels.get(FROM_INGRESSGATEWAY) != "allowed":
+                continue
+            groups.setdefault(c.endpoint.id, []).append(c)
+        for eid in sorted(groups):
+            checks = groups[eid]
+            first = checks[0]
+            e, w, gw = first.endpoint, first.endpoint.workload, analysis.gateway
+            ports = sorted({c.backend.target_port for c in checks})
+            routes = sorted({c.route.name for c in checks})
+            side = first.verdict.egress
+            names = side.policy_names
+            port_text = ", ".join(f"TCP {p}" for p in ports)
+            related = routes_related(c.route for c in checks)
+            related += [Related(p.locate("spec", "podSelector"), f"NetworkPolicy {p.ns_name} isolates "
+                                f"istio-ingressgateway for egress") for p in side.policies]
+            causes = self._egress_causes(ctx, [c.verdict.egress for c in checks])
+            yield self.finding(
+                w, w.labels_location(),
+                f"{w.kind} {w.ns_name} is the backend of {', '.join(routes)} but istio-ingressgateway "
+                f"({gw.id}) cannot send to it on {port_text}: {plural(names, 'NetworkPolicy', 'NetworkPolicies')} "
+                f"{', '.join(names)} {plural(names, 'isolates', 'isolate')} the gateway for egress and "
+                f"{plural(names, 'it does not admit', 'none admits')} that traffic",
+                related=input_related(related),
+                node_hint=[routes, ports, "egress"],
+                explained_by=causes,
+                explained_note=(f"it keeps istio-ingressgateway from {w.kind} {w.ns_name}, the backend of "
+                                f"{', '.join(routes)}, on {port_text}") if causes else "",
+            )
+
+    @staticmethod
+    def _egress_causes(ctx, sides) -> tuple[tuple[str, str, int], ...]:
+        """One cause, one finding: NPL302's edited copies of module policies that alone deny every
+        one of ``sides`` (the module's own policy admits them), else NPL303's deny-by-default
+        egress policies of istio-system while the module's policies are off, when nothing else
+        isolates the gateway for egress."""
+        edits = [{(loc.file, loc.line) for loc in edited_module_policies_on(ctx, side)} for side in sides]
+        common = set.intersection(*edits) if edits else set()
+        if common:
+            return tuple(("NPL302", file, line) for file, line in sorted(common))
+        if ctx.kyma.policies_enabled:
+            return ()
+        policies = {id(p): p for side in sides for p in side.policies}.values()
+        if not policies or any(p.file == SYNTHETIC_PATH or "Egress" not in deny_by_default_directions(p.spec)
+                               for p in policies):
+            return ()
+        out = []
+        for p in policies:
+            loc = p.locate("spec", "podSelector")
+            out.append(("NPL303", loc.file, loc.line))
+        return tuple(out)
 
 
 RULE = IngressgatewayBlocked

@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..model.index import Model
     from ..model.platform import Component
     from .compiled import CompiledPolicy
-    from .reachability import Network, Verdict
+    from .reachability import Network, SideVerdict, Verdict
     from .routes import NodePath, RouteTable
 
 _T = TypeVar("_T")
@@ -115,7 +115,14 @@ def edited_module_policies(ctx: RuleContext, verdict: Verdict) -> list[Location]
     denying = [side for side in (verdict.egress, verdict.ingress) if not side.allowed]
     if len(denying) != 1:
         return []
-    side = denying[0]
+    return edited_module_policies_on(ctx, denying[0])
+
+
+def edited_module_policies_on(ctx: RuleContext, side: SideVerdict) -> list[Location]:
+    """``edited_module_policies`` for one denying side of a connection, whatever the other side
+    decides (NPL201 reports the gateway's egress and the backend's ingress apart)."""
+    if side.allowed:
+        return []
     out: list[Location] = []
     for cp in side.compiled:
         edit = _module_original(ctx, cp.policy)
@@ -231,6 +238,11 @@ class GatewayAnalysis:
 
     def blocked(self) -> list[BackendCheck]:
         return [c for c in self.checks if c.verdict.ingress.isolated and not c.verdict.ingress.allowed]
+
+    def egress_blocked(self) -> list[BackendCheck]:
+        """Backends the gateway's own egress policies (in istio-system) do not let it reach on the
+        target port, whatever the backend's namespace admits."""
+        return [c for c in self.checks if c.verdict.egress.isolated and not c.verdict.egress.allowed]
 
     def explanations(self, c: BackendCheck) -> tuple[tuple[str, str, int], ...]:
         return tuple(self.explained.get((c.endpoint.id, c.backend.target_port), ()))
