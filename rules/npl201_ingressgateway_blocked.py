@@ -22,11 +22,20 @@ class IngressgatewayBlocked(Rule):
     name = "ingressgateway-blocked"
     severity = "error"
     summary = ("Checks for route backend pods that NetworkPolicies of their namespace isolate for ingress "
-               "without admitting istio-ingressgateway on the target port.")
+               "without admitting istio-ingressgateway on the target port, and for route backends that the "
+               "gateway's own egress policies in istio-system do not let it reach on that port.")
     rationale = ("Once a policy (typically a deny-by-default one) selects a pod for ingress, only what some policy "
                  "admits gets in. If none admits the istio-ingressgateway pods of istio-system on the port the "
                  "Service forwards to, every request through the APIRule or VirtualService times out — whether "
-                 "or not the Istio module's own policies are enabled.")
+                 "or not the Istio module's own policies are enabled. The same holds on the gateway's side: "
+                 "policies selecting the istio-ingressgateway pods (an edited copy of the module's "
+                 "`kyma-project.io--istio-ingressgateway-egress`, a user's own policy in istio-system) isolate it "
+                 "for egress, and a backend they do not admit on its target port is unreachable although its pods "
+                 "are labelled correctly. That is a separate finding on the workload, naming the gateway's "
+                 "policies; when an edited copy of a module policy alone causes it, NPL302 reports the edit and "
+                 "names the route (NPL303 likewise for a deny-by-default policy of istio-system while the module's "
+                 "policies are off), and this rule reports it whenever that finding is not reported. A backend "
+                 "lacking `from-ingressgateway: allowed` while the module's policies are on is NPL101's.")
     bad_example = """\
 apiVersion: gateway.kyma-project.io/v2
 kind: APIRule
@@ -112,7 +121,10 @@ spec:
                 "the wrong port): correct that policy. Otherwise add a NetworkPolicy in the workload's namespace that "
                 "admits pods `istio: ingressgateway` of "
                 "namespace istio-system (both selectors in ONE peer) on the container (target) port; each finding "
-                "carries one ready to apply (`--format full`, and `detail` in JSON output).")
+                "carries one ready to apply (`--format full`, and `detail` in JSON output). When the gateway's "
+                "egress is what blocks it: restore the module's policy (delete the edited copy; the module "
+                "recreates it) or make the istio-system policy that isolates the gateway admit the backend's "
+                "target port.")
     tags = ("reachability", "routes", "ingress")
 
     def check(self, ctx):
@@ -167,11 +179,14 @@ spec:
         """The other side of the same connection: policies selecting the istio-ingressgateway pods
         (an edited copy of the module's egress policy, a user's own policy in istio-system) that do
         not let the gateway send to a route backend on its target port.  A backend without the
-        from-ingressgateway label while the module's policies are on is NPL101's finding."""
+        from-ingressgateway label is NPL101's finding while the module's policies are on, and
+        nobody's while they are off and the module's own policies in the input are what isolate
+        the gateway (they are the module's sources, not applied: NPL301)."""
         groups: dict[str, list] = {}
         for c in analysis.egress_blocked():
             w = c.endpoint.workload
-            if ctx.kyma.policies_enabled and w.pod_labels.get(FROM_INGRESSGATEWAY) != "allowed":
+            if w.pod_labels.get(FROM_INGRESSGATEWAY) != "allowed" and (
+                    ctx.kyma.policies_enabled or any(p.is_managed for p in c.verdict.egress.policies)):
                 continue
             groups.setdefault(c.endpoint.id, []).append(c)
         for eid in sorted(groups):
