@@ -35,7 +35,9 @@ class IngressgatewayBlocked(Rule):
                  "policies; when an edited copy of a module policy alone causes it, NPL302 reports the edit and "
                  "names the route (NPL303 likewise for a deny-by-default policy of istio-system while the module's "
                  "policies are off), and this rule reports it whenever that finding is not reported. A backend "
-                 "lacking `from-ingressgateway: allowed` while the module's policies are on is NPL101's.")
+                 "lacking `from-ingressgateway: allowed` while the module's policies are on is NPL101's. When the "
+                 "gateway's egress blocks the route, restore the module's policy (delete the edited copy; the module recreates it) or make "
+                 "the istio-system policy that isolates the gateway admit the backend's target port.")
     bad_example = """\
 apiVersion: gateway.kyma-project.io/v2
 kind: APIRule
@@ -121,10 +123,7 @@ spec:
                 "the wrong port): correct that policy. Otherwise add a NetworkPolicy in the workload's namespace that "
                 "admits pods `istio: ingressgateway` of "
                 "namespace istio-system (both selectors in ONE peer) on the container (target) port; each finding "
-                "carries one ready to apply (`--format full`, and `detail` in JSON output). When the gateway's "
-                "egress is what blocks it: restore the module's policy (delete the edited copy; the module "
-                "recreates it) or make the istio-system policy that isolates the gateway admit the backend's "
-                "target port.")
+                "carries one ready to apply (`--format full`, and `detail` in JSON output).")
     tags = ("reachability", "routes", "ingress")
 
     def check(self, ctx):
