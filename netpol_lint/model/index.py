@@ -11,6 +11,7 @@ from typing import Iterable
 from ..load.documents import Document
 from ..load.loader import SourceFile
 from .platform import DEFAULT_PLATFORM, namespace_labels as platform_namespace_labels
+from .patching import patched
 from .units import MAIN, Placement, UnitNamespace, tree_distance, unit_namespace
 from .resources import (
     NAMESPACE_NAME_LABEL, APIRule, Function, FunctionService, Gateway, IstioCR, Namespace, NetworkPolicy,
@@ -38,6 +39,7 @@ class Model:
     placement: Placement = field(default_factory=Placement)
     _unit: str = MAIN
     _transform: object = None
+    _edits: tuple = ()                    # the current file's kustomization patches (model/patching.py)
 
     def __post_init__(self):
         self.by_kind: dict[str, list[Resource]] = defaultdict(list)
@@ -67,7 +69,8 @@ class Model:
               platform: str = DEFAULT_PLATFORM, reuse: dict | None = None) -> "Model":
         """The model of ``files``; ``placement`` (model/units.py) puts each file's resources
         into its deployment unit and applies its kustomization's namespace and name
-        prefix/suffix (None: one unit, no kustomization read).
+        prefix/suffix, and its patches' label/annotation changes (model/patching.py; None: one
+        unit, no kustomization read).
 
         ``reuse`` (the language server's, lsp/state.py) maps the files of the previous build
         to their resources: a file seen then, placed the same way, contributes the same
@@ -85,9 +88,10 @@ class Model:
                 continue
             unit = m.placement.unit(f.path)
             transform = m.placement.transforms.get(f.path)
+            edits = m.placement.edits.get(f.path, ())
             if reuse is not None:
                 hit = reuse.get(id(f))
-                if hit is not None and hit[0] is f and hit[1] == (unit, transform, default_namespace):
+                if hit is not None and hit[0] is f and hit[1] == (unit, transform, default_namespace, edits):
                     for r in hit[2]:
                         m.add(r)
                     m.documents += len(f.documents)
@@ -96,11 +100,13 @@ class Model:
                     kept[id(f)] = hit
                     continue
             first, skipped = len(m.resources), len(m.skipped_documents)
+            m._edits = edits
             for doc in f.documents:
                 m.documents += 1
                 m._add_document(doc, unit, transform)
+            m._edits = ()
             if reuse is not None:
-                kept[id(f)] = (f, (unit, transform, default_namespace), m.resources[first:],
+                kept[id(f)] = (f, (unit, transform, default_namespace, edits), m.resources[first:],
                                m.skipped_documents[skipped:])
         if reuse is not None:
             reuse.clear()
@@ -129,6 +135,10 @@ class Model:
                     if _is_kubernetes(item):
                         self._add_object(doc, base + ("items", i), item, depth + 1)
             return
+        if self._edits:
+            if data.__class__ is not dict and not base:
+                data = doc.data           # a packed document's Head: the patch needs the object
+            data = patched(data, self._edits)
         r = resource_class(data["apiVersion"], kind)(doc, base, data, self.default_namespace)
         if self._unit != MAIN or self._transform is not None:
             self._place(r)

@@ -182,8 +182,10 @@ class Placement:
     """Where each file's resources go: its unit, and its kustomization's transform."""
 
     def __init__(self, units: dict[str, str] | None = None, transforms: dict | None = None,
-                 roots: dict[str, str] | None = None, patches: set[str] | None = None):
+                 roots: dict[str, str] | None = None, patches: set[str] | None = None,
+                 edits: dict | None = None):
         self.patches = patches or set()           # shown paths of files kustomizations only patch with
+        self.edits = edits or {}                  # shown file path -> load.kustomization.Edit tuple
         self.units = units or {}                  # shown file path -> unit
         self.transforms = transforms or {}        # shown file path -> load.kustomization.Transform
         self.roots = roots or {}                  # unit root -> why ("config", "kustomization", "automatic")
@@ -211,7 +213,15 @@ class Placement:
                 parsed[p] = f.documents[0].data
             if getattr(f, "_origin", None) is not None:
                 on_disk.add(directory)
-        kust = read_placements(list(paths.values()), parsed, on_disk)
+        by_path = {paths[f.path]: f for f in files if f.path in paths}
+
+        def documents(path: str) -> list | None:
+            f = by_path.get(path)
+            if f is None or f.problems:
+                return None
+            return [doc.data for doc in f.documents]
+
+        kust = read_placements(list(paths.values()), parsed, on_disk, documents)
         roots: dict[str, str] = {}
         configured = getattr(config, "units", None)
         if configured:
@@ -231,7 +241,8 @@ class Placement:
         units = {shown: absolute[p] for shown, p in paths.items() if absolute[p] != MAIN}
         transforms = {shown: kust.transforms[p] for shown, p in paths.items() if p in kust.transforms}
         patches = {shown for shown, p in paths.items() if p in kust.patches}
-        return cls(units, transforms, roots, patches)
+        edits = {shown: kust.edits[p] for shown, p in paths.items() if p in kust.edits}
+        return cls(units, transforms, roots, patches, edits)
 
 
 def _absolute_paths(files) -> dict[str, tuple[str, str, str]]:
