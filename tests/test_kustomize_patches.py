@@ -149,3 +149,13 @@ def test_base_shared_by_overlays_that_agree_is_patched(tmp_path):
     patched = "resources: [../../base]\npatches:\n- path: labels.yaml\n"
     _tree(tmp_path, "", {"labels.yaml": SMP % f"{LABEL}: allowed"}, overlays={"dev": patched, "prod": patched})
     assert _findings(tmp_path) == []
+
+
+def test_a_components_patch_changes_the_objects_of_the_kustomization_listing_it(tmp_path):
+    _tree(tmp_path, OVERLAY + "components: [../../ingress]\n")
+    comp = tmp_path / "ingress"
+    comp.mkdir()
+    (comp / "kustomization.yaml").write_text("apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+                                            "patches:\n- path: labels.yaml\n")
+    (comp / "labels.yaml").write_text(SMP % f"{LABEL}: allowed")
+    assert _findings(tmp_path) == []

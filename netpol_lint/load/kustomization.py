@@ -37,6 +37,8 @@ Read as ``kustomize build`` does, as far as it goes plainly:
   ``namePrefix``/``nameSuffix``, i.e. the name in the base file with the prefixes/suffixes of
   the kustomizations in between; a base file's name is accepted too (kustomize matches any
   earlier id);
+* a Component's patches change the objects of the kustomization that lists it under
+  ``components`` (before that kustomization's own patches);
 * not read: ``target`` with a ``labelSelector``/``annotationSelector`` or a regular
   expression as name, patches of remote or generated resources, and anything a patch
   changes beyond those labels and annotations.
@@ -114,6 +116,7 @@ class _Kustomization:
     files: list[str] = field(default_factory=list)
     patches: list[str] = field(default_factory=list)
     children: list[str] = field(default_factory=list)      # directories of listed kustomizations
+    components: list[str] = field(default_factory=list)    # those listed under ``components``
     edits: list[Patch] = field(default_factory=list)        # label/annotation patches, in order
 
 
@@ -168,6 +171,7 @@ def read_placements(files: list[str], parsed: dict[str, object] | None = None,
     parents: dict[str, list[str]] = {}
     for d, k in found.items():
         k.children = [c for c in k.children if c in found and c != d]
+        k.components = [c for c in k.components if c in found and c != d]
         for c in k.children:
             parents.setdefault(c, []).append(d)
     # a Component is only ever part of what lists it, never deployed alone
@@ -188,6 +192,15 @@ def read_placements(files: list[str], parsed: dict[str, object] | None = None,
 
     chains: dict[str, tuple[Edit, ...]] = {}
 
+    def component_patches(d: str, depth: int = 0) -> list[Patch]:
+        """A Component's patches change the objects of the kustomization listing it (they
+        run before that kustomization's own)."""
+        out: list[Patch] = []
+        for c in found[d].components:
+            if depth < MAX_DEPTH and found[c].component:
+                out += component_patches(c, depth + 1) + found[c].edits
+        return out
+
     def resolve_edits(d: str, depth: int = 0) -> tuple[Edit, ...]:
         """The patches that reach the objects of ``d``'s files: its own, then (when all
         its parents agree) those of the chain above, seen through ``d``'s own settings."""
@@ -195,7 +208,7 @@ def read_placements(files: list[str], parsed: dict[str, object] | None = None,
         if hit is not None:
             return hit
         k = found[d]
-        mine = tuple(Edit(p) for p in k.edits)
+        mine = tuple(Edit(p) for p in component_patches(d) + k.edits)
         chains[d] = mine                   # provisional: cycles and deep chains end here
         if depth < MAX_DEPTH and d in parents:
             above = []
@@ -407,4 +420,6 @@ def _from_data(path: str, data, read: set[str], documents=None) -> _Kustomizatio
                 k.files.append(target)
             else:                          # a directory: followed when it has a kustomization
                 k.children.append(target)
+                if key == "components":
+                    k.components.append(target)
     return k
