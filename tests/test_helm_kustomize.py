@@ -198,3 +198,79 @@ def test_origin_annotations_are_not_followed_outside_manifests(tmp_path):
     for path in ("/etc/hosts", "notes.txt", "https://example.com/x.yaml", "missing.yaml"):
         rep = _json(run_cli("-", *SELECT, "--format", "json", stdin=doc.format(path=path), cwd=tmp_path))
         assert finding_lines(rep) == ["-:6:5 NPL102 Deployment default/web"], path
+
+
+# -- --kustomize on a directory that holds kustomizations below it ----------------------------
+BOTH_OVERLAYS = [
+    "base/storefront.yaml:6:5 NPL102 Deployment shop-prod/prod-storefront",
+    "base/storefront.yaml:6:5 NPL102 Deployment shop-staging/storefront",
+    "base/worker.yaml:13:54 NPL103 Deployment shop-prod/prod-worker",
+    "base/worker.yaml:13:54 NPL103 Deployment shop-staging/worker",
+]
+
+
+@needs_kubectl
+def test_kustomize_on_a_directory_renders_each_root_kustomization_below_it():
+    rep = _json(run_cli(".", "--kustomize", *SELECT, "--format", "json", cwd=KUST))
+    assert finding_lines(rep) == BOTH_OVERLAYS
+    both = _json(run_cli("overlays/prod", "overlays/staging", "--kustomize", *SELECT, "--format", "json", cwd=KUST))
+    assert finding_lines(both) == BOTH_OVERLAYS and both["summary"] == rep["summary"]
+
+
+def test_nested_roots_and_the_files_seen_through_them_without_kubectl(tmp_path):
+    from netpol_lint.load.kustomize import nested_roots
+    from netpol_lint.load.loader import Limits
+    from netpol_lint.load.reader import read
+
+    repo = tmp_path / "repo"
+    shutil.copytree(KUST, repo / "kust")
+    (repo / "kust" / "overlays" / "prod" / "notes.yaml").write_text("a: 1\n")        # under a root, not listed
+    (repo / "plain.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n")
+    files = read([str(repo)], Limits(), 1)
+    roots, seen = nested_roots(files)
+    assert roots == [str(repo / "kust" / "overlays" / "prod"), str(repo / "kust" / "overlays" / "staging")]
+    shown = {f.path for f in files}
+    assert sorted(shown - seen) == [p for p in shown if p.endswith("plain.yaml")]
+
+
+FAKE_KUBECTL = """#!/bin/sh
+# 'kubectl kustomize DIR': prints DIR/rendered.yaml, through netpol-lint's wrapper kustomization too
+dir="$2"
+rel=$(sed -n 's/^  - //p' "$dir/kustomization.yaml")
+case "$rel" in "") cat "$dir/rendered.yaml" ;; /*) cat "$rel/rendered.yaml" ;; *) cat "$dir/$rel/rendered.yaml" ;; esac
+"""
+
+
+def _bad_label(name: str, namespace: str = "") -> str:
+    """A Deployment whose pod template has an NPL103 label value."""
+    ns = f", namespace: {namespace}" if namespace else ""
+    return (f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}{ns}}}\n"
+            "spec:\n  selector: {matchLabels: {app: x}}\n  template:\n    metadata:\n"
+            "      labels: {app: x, networking.kyma-project.io/from-ingressgateway: 'yes'}\n"
+            "    spec: {containers: [{name: c, image: x}]}\n")
+
+
+def test_kustomize_on_a_directory_with_a_fake_kubectl_renders_roots_and_lints_the_rest_plainly(tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "kubectl").write_text(FAKE_KUBECTL)
+    (bin_dir / "kubectl").chmod(0o755)
+    repo = tmp_path / "repo"
+    for name in ("dev", "prod"):
+        d = repo / "overlays" / name
+        d.mkdir(parents=True)
+        (d / "kustomization.yaml").write_text("resources: [../../base]\n")
+        (d / "rendered.yaml").write_text(_bad_label("web", name))
+    (repo / "base").mkdir()
+    (repo / "base" / "kustomization.yaml").write_text("resources: [web.yaml]\n")
+    (repo / "base" / "web.yaml").write_text(_bad_label("web"))
+    (repo / "extra.yaml").write_text(_bad_label("extra"))
+    rep = _json(run_cli(".", "--kustomize", "--select", "NPL103", "--format", "json", cwd=repo,
+                        env={"PATH": f"{bin_dir}:/usr/bin:/bin"}))
+    # the renderings (the fake's carry no origin annotations: findings stay on the rendering)
+    # and the file no kustomization lists; base/web.yaml only through the overlays
+    assert finding_lines(rep) == [
+        "extra.yaml:8:72 NPL103 Deployment default/extra",
+        "overlays/dev/kustomization.yaml:8:72 NPL103 Deployment dev/web",
+        "overlays/prod/kustomization.yaml:8:72 NPL103 Deployment prod/web",
+    ]

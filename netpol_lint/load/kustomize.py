@@ -1,7 +1,13 @@
 """``--kustomize``: lint what ``kubectl kustomize DIR`` renders, reported at the source files.
 
 Each PATH that is a directory holding a kustomization file is rendered with the user's
-``kubectl`` (kustomize is built into it); other PATHs are read as usual.  Nothing is fetched
+``kubectl`` (kustomize is built into it).  A directory PATH that holds none (a repository
+with ``overlays/prod`` and ``base`` below it) is read as usual, and every *root*
+kustomization found in it (one that no other lists: ``kustomization.py``; never a
+Component) is rendered as if it had been given as a PATH, each its own deployment unit;
+of that PATH's files, those a kustomization lists or patches with, the kustomization files,
+and everything under a root's directory are seen through the renderings only (as under a
+kustomization PATH), the rest is linted plainly.  Other PATHs are read as usual.  Nothing is fetched
 or executed by netpol-lint itself, and no kustomize plugin runs: neither
 ``--enable-alpha-plugins`` nor ``--enable-helm`` is passed.  (A kustomization that names a
 *remote* base makes kubectl fetch it; that is the user's kustomization at work.)
@@ -107,16 +113,48 @@ def split_paths(paths: list[str]) -> tuple[list[str], list[str]]:
     return plain, dirs
 
 
+def nested_roots(files: list[SourceFile]) -> tuple[list[str], set[str]]:
+    """``(root directories, files seen through them)`` of the kustomizations among ``files``
+    (files read from a directory PATH that is no kustomization root itself)."""
+    from .kustomization import KUSTOMIZATION_NAMES, read_placements
+
+    paths = {f.path: os.path.abspath(f.path) for f in files if f.path != "-"}
+    parsed = {paths[f.path]: f.documents[0].data for f in files
+              if f.path in paths and os.path.basename(f.path) in KUSTOMIZATION_NAMES[:2]
+              and f.documents and not f.problems}
+    on_disk = {os.path.dirname(p) for p in paths.values()}
+    placements = read_placements(list(paths.values()), parsed, on_disk)
+    roots = sorted(r for r in placements.roots if kustomization_file(r))
+    if not roots:
+        return [], set()
+    kustomizations = {os.path.dirname(p) for p in parsed} | {
+        os.path.dirname(p) for p in paths.values() if os.path.basename(p) in KUSTOMIZATION_NAMES}
+    seen = set()
+    for shown, p in paths.items():
+        if (p in placements.listed or os.path.basename(p) in KUSTOMIZATION_NAMES and os.path.dirname(p) in kustomizations
+                or any(p.startswith(r + os.sep) for r in roots)):
+            seen.add(shown)
+    return roots, seen
+
+
 def read_rendered(paths: list[str], excludes: list[str], jobs: int | None, limits: Limits,
                   stdin_text: str | None = None) -> tuple[list[SourceFile], list[SourceFile]]:
     """``(files, skipped)`` of ``paths`` with kustomization directories rendered (``--kustomize``):
-    the plain files read as usual and the renderings, by path (skipped files apart)."""
+    the plain files read as usual and the renderings, by path (skipped files apart).  The root
+    kustomizations inside a directory PATH are rendered too (see the module's docstring)."""
+    from .loader import display_path
     from .reader import read
 
     kubectl = find_kubectl()
     plain, dirs = split_paths(paths)
-    rendered = [rendered_file(d, kubectl, limits) for d in dirs]
     files = read(plain, limits, jobs, excludes=excludes, stdin_text=stdin_text) if plain else []
+    if any(os.path.isdir(p) for p in plain):
+        roots, seen = nested_roots(files)
+        if roots:
+            given = {os.path.abspath(d) for d in dirs}
+            dirs = dirs + [display_path(r) for r in roots if r not in given]
+            files = [f for f in files if f.path not in seen]
+    rendered = [rendered_file(d, kubectl, limits) for d in dirs]
     if not rendered:
         return [f for f in files if f.skipped is None], [f for f in files if f.skipped]
     ordered = sorted([f for f in files if f.skipped is None] + rendered, key=lambda f: (f.path != "-", f.path))
