@@ -135,7 +135,8 @@ def test_patch_names_the_object_before_the_overlays_prefix(tmp_path):
           {"labels.yaml": SMP % f"{LABEL}: allowed"})
     # no NPL101 on p-web; the APIRule's service name is not a field kustomize renames
     assert _findings(tmp_path) == [("NPL109", "base/apirule.yaml", 7, 19, "APIRule prod/p-web routes to Service "
-                                    "prod/web, which is not in the input although other Services of namespace prod are")]
+                                    "prod/web, which is not in the input although other Services of namespace "
+                                    "prod are")]
 
 
 def test_base_shared_by_overlays_that_disagree_is_read_unpatched(tmp_path):

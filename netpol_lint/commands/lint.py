@@ -48,7 +48,8 @@ def add_arguments(p) -> None:
     p.add_argument("--allow-empty", action="store_true",
                    help="a PATH that holds no Kubernetes manifests is not an error (default: exit 2)")
     p.add_argument("--kustomize", action="store_true",
-                   help="render PATHs that hold a kustomization.yaml with 'kubectl kustomize'")
+                   help="render PATHs that hold a kustomization.yaml, and the root kustomizations inside "
+                        "other directory PATHs, with 'kubectl kustomize'")
 
 
 def run(args) -> int:

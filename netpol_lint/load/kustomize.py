@@ -127,11 +127,9 @@ def nested_roots(files: list[SourceFile]) -> tuple[list[str], set[str]]:
     roots = sorted(r for r in placements.roots if kustomization_file(r))
     if not roots:
         return [], set()
-    kustomizations = {os.path.dirname(p) for p in parsed} | {
-        os.path.dirname(p) for p in paths.values() if os.path.basename(p) in KUSTOMIZATION_NAMES}
     seen = set()
     for shown, p in paths.items():
-        if (p in placements.listed or os.path.basename(p) in KUSTOMIZATION_NAMES and os.path.dirname(p) in kustomizations
+        if (p in placements.listed or os.path.basename(p) in KUSTOMIZATION_NAMES
                 or any(p.startswith(r + os.sep) for r in roots)):
             seen.add(shown)
     return roots, seen
