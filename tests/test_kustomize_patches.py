@@ -160,3 +160,26 @@ def test_a_components_patch_changes_the_objects_of_the_kustomization_listing_it(
                                             "patches:\n- path: labels.yaml\n")
     (comp / "labels.yaml").write_text(SMP % f"{LABEL}: allowed")
     assert _findings(tmp_path) == []
+
+
+def test_language_server_reuse_rebuilds_a_file_whose_patches_changed(tmp_path):
+    from netpol_lint.config import from_mapping
+    from netpol_lint.load.loader import Limits
+    from netpol_lint.load.reader import read
+    from netpol_lint.model.index import Model
+    from netpol_lint.model.units import Placement
+
+    _tree(tmp_path, OVERLAY + "patches:\n- path: labels.yaml\n", {"labels.yaml": SMP % f"{LABEL}: allowed"})
+    files = read([str(tmp_path)], Limits(), 1)
+    config = from_mapping({}, "x")
+
+    def web(model):
+        return next(w for w in model.workloads if w.name == "web")
+
+    reuse: dict = {}
+    first = web(Model.build(files, placement=Placement.build(files, config), reuse=reuse))
+    assert first.pod_labels[LABEL] == "allowed"
+    assert web(Model.build(files, placement=Placement.build(files, config), reuse=reuse)) is first
+    unpatched = Placement.build(files, config)
+    unpatched.edits = {}
+    assert LABEL not in web(Model.build(files, placement=unpatched, reuse=reuse)).pod_labels
