@@ -183,3 +183,26 @@ def test_language_server_reuse_rebuilds_a_file_whose_patches_changed(tmp_path):
     unpatched = Placement.build(files, config)
     unpatched.edits = {}
     assert LABEL not in web(Model.build(files, placement=unpatched, reuse=reuse)).pod_labels
+
+
+def test_a_label_the_patch_sets_is_not_fixed_in_the_base_and_the_finding_names_the_patch(tmp_path):
+    _tree(tmp_path, OVERLAY + "patches:\n- path: labels.yaml\n", {"labels.yaml": SMP % f"{LABEL}: 'yes'"})
+    _, report = lint_json(".", cwd=tmp_path)
+    [f] = report["findings"]
+    assert (f["rule"], f["file"], f["line"], f["column"], f["fixable"]) == ("NPL103", "base/deploy.yaml", 8, 15, False)
+    assert {"file": "overlays/prod/labels.yaml", "line": 1, "column": 1,
+            "message": "the kustomization patch that changes these labels"} in f["related"]
+
+
+def test_a_label_the_patch_removes_is_not_fixed_in_the_base(tmp_path):
+    _tree(tmp_path, OVERLAY + "patches:\n- path: labels.yaml\n", {"labels.yaml": SMP % f"{LABEL}: null"},
+          labelled=True)
+    _, report = lint_json(".", cwd=tmp_path)
+    assert [(f["rule"], f["fixable"]) for f in report["findings"]] == [("NPL101", False)]
+
+
+def test_a_patch_of_other_labels_keeps_the_fix(tmp_path):
+    _tree(tmp_path, OVERLAY + "patches:\n- path: labels.yaml\n", {"labels.yaml": SMP % "tier: web"})
+    _, report = lint_json(".", cwd=tmp_path)
+    assert [(f["rule"], f["fixable"], f["related"][-1]["message"]) for f in report["findings"]] == [
+        ("NPL101", True, "Service prod/web selects the backend pods")]

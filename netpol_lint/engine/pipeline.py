@@ -6,6 +6,7 @@ Rules find; every later decision is a stage here, in this order::
     severity overrides         config ``severity:`` per rule
     node ownership             an invalid node is NPL003's alone (RULES.md NPL003)
     one-cause merging          a finding another explains is folded into it (RULES.md)
+    patched labels             a fix of a label a kustomization patch changes is dropped (the patch wins)
     origin remapping           Helm ``# Source:`` / kustomize origin annotations → the edited file
     suppressions               comments, annotations, ``per_file_ignores``
     changed-only scope         ``--changed-only``: findings touching the changed files
@@ -38,7 +39,8 @@ from .linter import LintContext, LintResult, run_rules
 from .plugins import RuleRegistry
 from .rulebase import Rule
 from .suppress import Suppressor
-from ..load.loader import SourceFile
+from ..load.documents import Location
+from ..load.loader import SourceFile, display_path
 from ..load.origins import Relocator, has_rendered_input, origin_file
 from ..model.session import Session
 
@@ -62,6 +64,7 @@ def run(session: Session, registry: RuleRegistry, rules: list[Rule], *, scope: C
     findings = dedupe(findings)
     findings = drop_guesses_on_invalid_nodes(findings)
     findings = merge_causes(findings)
+    findings = patched_label_fixes(findings, session)
     findings, before_move = remap_origins(findings, session)
     suppressor = Suppressor(session.model, _files_for(session, findings), session.config.per_file_ignores,
                             lambda ref: (r.id if (r := registry.resolve(ref)) else None))
@@ -146,6 +149,30 @@ def merge_causes(findings: list[Finding]) -> list[Finding]:
             continue
         out.append(dataclasses.replace(f, explains=f.explains + tuple(carried[i])) if i in carried else f)
     return out
+
+
+def patched_label_fixes(findings: list[Finding], session: Session) -> list[Finding]:
+    """A fix of a label a kustomization patch sets or removes would edit the base file while
+    the patch still wins: such findings (and the ones they explain) are not fixable, and
+    name the patch file instead."""
+    patched = session.model.patched_labels
+    if not patched:
+        return findings
+
+    def unfixed(f: Finding) -> Finding:
+        explains = tuple(unfixed(e) for e in f.explains)
+        if explains != f.explains:
+            f = dataclasses.replace(f, explains=explains)
+        fix = f.fix
+        hit = patched.get((fix.file, fix.doc_index, fix.path)) if fix is not None else None
+        if fix is None or hit is None or hit[0].isdisjoint([k for k, _ in fix.set] + list(fix.remove)):
+            return f
+        related = tuple(f.related) + tuple(
+            Related(Location(display_path(source), 1, 1, 1, 1), "the kustomization patch that changes these labels")
+            for source in hit[1] if source)
+        return dataclasses.replace(f, fix=None, fixable=False, related=related)
+
+    return [unfixed(f) for f in findings]
 
 
 def remap_origins(findings: list[Finding], session: Session) -> tuple[list[Finding], dict[int, Finding]]:

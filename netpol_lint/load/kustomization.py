@@ -95,6 +95,8 @@ class Patch:
     group: str | None = None
     strategic: Any = None
     json: tuple = ()
+    # the patch file, or the kustomization of an inline patch (equal patches of several files agree)
+    source: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -338,12 +340,12 @@ def _json_ops(doc: Any) -> tuple | None:
     return tuple(ops)
 
 
-def _strategic(doc: Any, target: tuple | None) -> Patch | None:
+def _strategic(doc: Any, target: tuple | None, source: str) -> Patch | None:
     if not isinstance(doc, dict):
         return None
     if target is not None:
         kind, name, namespace, group = target
-        return Patch(kind, name, namespace, group, strategic=doc)
+        return Patch(kind, name, namespace, group, strategic=doc, source=source)
     meta = doc.get("metadata")
     kind, name = doc.get("kind"), meta.get("name") if isinstance(meta, dict) else None
     if not isinstance(kind, str) or not isinstance(name, str) or not kind or not name:
@@ -352,29 +354,32 @@ def _strategic(doc: Any, target: tuple | None) -> Patch | None:
     api = doc.get("apiVersion")
     group = api.split("/")[0] if isinstance(api, str) and "/" in api else ("" if isinstance(api, str) else None)
     return Patch(kind, name, namespace if isinstance(namespace, str) and namespace else None, group,
-                 strategic=doc)
+                 strategic=doc, source=source)
 
 
-def _patches(key: str, entry: Any, here: str, documents) -> list[Patch]:
+def _patches(key: str, entry: Any, kustomization: str, documents) -> list[Patch]:
     """The label/annotation patches of one entry of ``patchesStrategicMerge``, ``patches`` or
     ``patchesJson6902``."""
+    here = os.path.dirname(kustomization)
     if isinstance(entry, str):
         if key != "patchesStrategicMerge":
             return []
         if "\n" in entry:                  # an inline patch
-            docs = _parse(entry)
+            source, docs = kustomization, _parse(entry)
         else:
-            docs = documents(os.path.normpath(os.path.join(here, entry))) if documents else None
-        return [p for p in (_strategic(d, None) for d in docs or ()) if p is not None]
+            source = os.path.normpath(os.path.join(here, entry))
+            docs = documents(source) if documents else None
+        return [p for p in (_strategic(d, None, source) for d in docs or ()) if p is not None]
     if not isinstance(entry, dict):
         return []
     target = _target(entry)
     if "target" in entry and target is None:
         return []                          # a target this reading does not follow
     if isinstance(entry.get("patch"), str):
-        docs = _parse(entry["patch"])
+        source, docs = kustomization, _parse(entry["patch"])
     elif isinstance(entry.get("path"), str) and entry["path"]:
-        docs = documents(os.path.normpath(os.path.join(here, entry["path"]))) if documents else None
+        source = os.path.normpath(os.path.join(here, entry["path"]))
+        docs = documents(source) if documents else None
     else:
         return []
     if not docs:
@@ -384,10 +389,10 @@ def _patches(key: str, entry: Any, here: str, documents) -> list[Patch]:
         if target is None or not ops:
             return []
         kind, name, namespace, group = target
-        return [Patch(kind, name, namespace, group, json=ops)]
+        return [Patch(kind, name, namespace, group, json=ops, source=source)]
     if key == "patchesJson6902":
         return []
-    return [p for p in (_strategic(d, target) for d in docs) if p is not None]
+    return [p for p in (_strategic(d, target, source) for d in docs) if p is not None]
 
 
 def _from_data(path: str, data, read: set[str], documents=None) -> _Kustomization | None:
@@ -404,7 +409,7 @@ def _from_data(path: str, data, read: set[str], documents=None) -> _Kustomizatio
     for key in ("patchesStrategicMerge", "patches", "patchesJson6902"):
         entries = data.get(key)
         for entry in entries if isinstance(entries, list) else ():
-            k.edits.extend(_patches(key, entry, here, documents))
+            k.edits.extend(_patches(key, entry, path, documents))
             ref = entry.get("path") if isinstance(entry, dict) else entry
             if isinstance(ref, str) and ref and "\n" not in ref:
                 target = os.path.normpath(os.path.join(here, ref))

@@ -57,6 +57,9 @@ class Model:
         # route sources (APIRule, VirtualService, Gateway) of an apiVersion the linter does not
         # read: not traced, and named in the summary (RULES.md: never skipped silently)
         self.unrecognised: list[Resource] = []
+        # labels/annotations mappings a kustomization patch changed: (file, document index,
+        # path in the document) -> (keys changed, patch files); see model/patching.py
+        self.patched_labels: dict[tuple, tuple[frozenset, tuple]] = {}
         self._pairs_by_ns: dict[str, tuple] = {}    # workloads_selected's index
         self._service_twins: dict[tuple, list[Service]] = {}
         self._services_of_defaults: dict | None = None
@@ -97,9 +100,10 @@ class Model:
                     m.documents += len(f.documents)
                     m.non_kubernetes_documents += len(hit[3])
                     m.skipped_documents += hit[3]
+                    m.patched_labels.update(hit[4])
                     kept[id(f)] = hit
                     continue
-            first, skipped = len(m.resources), len(m.skipped_documents)
+            first, skipped, patched_before = len(m.resources), len(m.skipped_documents), len(m.patched_labels)
             m._edits = edits
             for doc in f.documents:
                 m.documents += 1
@@ -107,7 +111,8 @@ class Model:
             m._edits = ()
             if reuse is not None:
                 kept[id(f)] = (f, (unit, transform, default_namespace, edits), m.resources[first:],
-                               m.skipped_documents[skipped:])
+                               m.skipped_documents[skipped:],
+                               dict(list(m.patched_labels.items())[patched_before:]) if edits else {})
         if reuse is not None:
             reuse.clear()
             reuse.update(kept)
@@ -138,7 +143,9 @@ class Model:
         if self._edits:
             if data.__class__ is not dict and not base:
                 data = doc.data           # a packed document's Head: the patch needs the object
-            data = patched(data, self._edits)
+            data, changed = patched(data, self._edits)
+            for path, keys_sources in changed.items():
+                self.patched_labels[(doc.path, doc.index, base + path)] = keys_sources
         r = resource_class(data["apiVersion"], kind)(doc, base, data, self.default_namespace)
         if self._unit != MAIN or self._transform is not None:
             self._place(r)

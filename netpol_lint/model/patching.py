@@ -126,15 +126,25 @@ def _set(data: dict, path: tuple, value: Any) -> dict:
     return top
 
 
-def patched(data: dict, edits: tuple[Edit, ...]) -> dict:
+def patched(data: dict, edits: tuple[Edit, ...]) -> tuple[dict, dict[tuple, tuple[frozenset, tuple]]]:
     """``data`` with the label/annotation changes of the ``edits`` that match it (the same
-    object when none does)."""
+    object when none does), and per changed mapping (its path in the object) the keys the
+    patches changed and the patches' source files."""
     kind = data.get("kind")
     if not isinstance(kind, str):
-        return data
+        return data, {}
     targets = _targets(kind)
+    changed: dict[tuple, tuple[frozenset, tuple]] = {}
     for edit in edits:
         if _matches(edit, data, kind):
             for t, value in _changes(edit, data, targets).items():
+                old, new = _get(data, t), value
+                old = old if isinstance(old, dict) else {}
+                new = new if isinstance(new, dict) else {}
+                keys = frozenset(k for k in set(old) | set(new) if old.get(k, _ABSENT) != new.get(k, _ABSENT))
+                if keys:
+                    before = changed.get(t, (frozenset(), ()))
+                    sources = before[1] + ((edit.patch.source,) if edit.patch.source not in before[1] else ())
+                    changed[t] = (before[0] | keys, sources)
                 data = _set(data, t, value)
-    return data
+    return data, changed
