@@ -8,4 +8,4 @@ if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 &
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium) >/dev/null 2>&1 \
     || echo "note: could not install chromium; the HTML graph test will be skipped" >&2
 fi
-python3 -m pytest
+NETPOL_LINT_TEST_CLI=subprocess python3 -m pytest    # every CLI test through the real console entry (tests/conftest.py)

@@ -14,14 +14,70 @@ FIXTURES = ROOT / "tests" / "fixtures"
 SHARED = Path(os.environ.get("NETPOL_LINT_SHARED") or ROOT.parent / "shared")   # override: git worktrees elsewhere
 
 
+# ``run_cli`` runs the CLI in this process (``cli.main`` with its own stdin/stdout/stderr,
+# working directory and environment): a fresh interpreter per call was most of the suite's
+# time.  NETPOL_LINT_TEST_CLI=subprocess makes every ``run_cli`` start the real
+# ``python -m netpol_lint`` again, as CI does (scripts/test.sh); tests of the entry point
+# itself (exit status, one-line errors, flushing) call ``run_cli_subprocess`` always.
+CLI_IN_SUBPROCESS = os.environ.get("NETPOL_LINT_TEST_CLI", "") == "subprocess"
+
+
 def run_cli(*args: str, cwd: str | os.PathLike | None = None, stdin: str | None = None,
             env: dict | None = None) -> subprocess.CompletedProcess:
+    """The CLI with ``args``: exit code, stdout and stderr as a ``CompletedProcess``."""
+    if CLI_IN_SUBPROCESS:
+        return run_cli_subprocess(*args, cwd=cwd, stdin=stdin, env=env)
+    return run_cli_in_process(*args, cwd=cwd, stdin=stdin, env=env)
+
+
+def run_cli_subprocess(*args: str, cwd: str | os.PathLike | None = None, stdin: str | None = None,
+                       env: dict | None = None) -> subprocess.CompletedProcess:
     """The real CLI in a subprocess (``python -m netpol_lint``), as users and CI run it."""
     full_env = dict(os.environ)
     full_env.pop("NO_COLOR", None)
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", "netpol_lint", *args], cwd=cwd, input=stdin,
                           capture_output=True, text=True, env=full_env, timeout=300)
+
+
+def run_cli_in_process(*args: str, cwd: str | os.PathLike | None = None, stdin: str | None = None,
+                       env: dict | None = None) -> subprocess.CompletedProcess:
+    """``cli.main(args)`` here, seen as ``run_cli_subprocess`` sees the real CLI: UTF-8 byte
+    streams that are not terminals (stdin empty unless given), text decoded with universal
+    newlines, ``SystemExit`` turned into the exit code, cwd and ``os.environ`` restored after."""
+    import io
+
+    from netpol_lint.cli import main
+
+    def stream(data: bytes = b"", errors: str = "strict") -> io.TextIOWrapper:
+        return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors=errors, write_through=True)
+
+    def text(s: io.TextIOWrapper) -> str:
+        s.flush()
+        return s.buffer.getvalue().decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+
+    out, err = stream(), stream(errors="backslashreplace")
+    saved = (sys.stdin, sys.stdout, sys.stderr, os.getcwd(), dict(os.environ))
+    try:
+        os.environ.pop("NO_COLOR", None)
+        os.environ.update(env or {})
+        if cwd is not None:
+            os.chdir(cwd)
+        sys.stdin, sys.stdout, sys.stderr = stream((stdin or "").encode("utf-8")), out, err
+        try:
+            code = main(list(args))
+        except SystemExit as exc:          # argparse's --help, as the interpreter would exit
+            if exc.code is None or isinstance(exc.code, int):
+                code = exc.code or 0
+            else:
+                print(exc.code, file=sys.stderr)
+                code = 1
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = saved[:3]
+        os.chdir(saved[3])
+        os.environ.clear()
+        os.environ.update(saved[4])
+    return subprocess.CompletedProcess([sys.executable, "-m", "netpol_lint", *args], code, text(out), text(err))
 
 
 def lint_json(*args: str, cwd=None, stdin=None) -> tuple[int, dict]:

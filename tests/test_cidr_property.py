@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from netpol_lint.analysis.ipblocks import V6_OFFSET, IPBlock, IPSet
@@ -55,6 +56,7 @@ def _engine_set(net) -> IPSet:
     return IPSet([(base + int(net.network_address), base + int(net.broadcast_address))])
 
 
+@pytest.mark.slow      # property run: CI runs it, `pytest -m "not slow"` does not
 @settings(max_examples=3000, deadline=None)
 @given(cidr_text)
 def test_npl003_and_the_engine_agree(text):
@@ -68,6 +70,7 @@ def test_npl003_and_the_engine_agree(text):
         assert ipaddress.ip_network(str(net)) == net
 
 
+@pytest.mark.slow      # property run: CI runs it, `pytest -m "not slow"` does not
 @settings(max_examples=1500, deadline=None)
 @given(cidr_text)
 def test_go_rules(text):

@@ -1,4 +1,9 @@
-"""The real console script: exit codes, one-line errors, rules/explain, packaging."""
+"""The real console script: exit codes, one-line errors, rules/explain, packaging.
+
+Exit codes, one-line errors and the absence of tracebacks are checked on a real process
+(``run_cli_subprocess``: the console entry point, its flush and exit); the rest runs the CLI
+in process (``run_cli``).
+"""
 from __future__ import annotations
 
 import json
@@ -10,7 +15,7 @@ import zipfile
 
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, run_cli, run_cli_subprocess
 from netpol_lint import __version__
 from netpol_lint.engine.plugins import RuleRegistry
 
@@ -31,17 +36,17 @@ def test_version_console_script_and_module():
     assert exe, "console script not installed"
     out = subprocess.run([exe, "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.strip() == f"netpol-lint {__version__}"
-    assert run_cli("--version").stdout.strip() == f"netpol-lint {__version__}"
+    assert run_cli_subprocess("--version").stdout.strip() == f"netpol-lint {__version__}"
 
 
 def test_exit_0_on_clean_input(tree):
-    proc = run_cli("good.yaml", cwd=tree)
+    proc = run_cli_subprocess("good.yaml", cwd=tree)
     assert proc.returncode == 0, proc.stderr
     assert "Found 0 findings" in proc.stdout
 
 
 def test_exit_1_on_findings_with_text_format(tree):
-    proc = run_cli("bad.yaml", cwd=tree)
+    proc = run_cli_subprocess("bad.yaml", cwd=tree)
     assert proc.returncode == 1
     first = proc.stdout.splitlines()[0]
     assert first.startswith("bad.yaml:7:53: NPL103 [error] [*] label networking.kyma-project.io/from-ingressgateway")
@@ -59,7 +64,7 @@ def test_fail_on_never_and_warning(tree):
 
 def test_unparseable_input_is_exit_1_not_a_crash(tree):
     (tree / "broken.yaml").write_text("a: [\n")
-    proc = run_cli("broken.yaml", cwd=tree)
+    proc = run_cli_subprocess("broken.yaml", cwd=tree)
     assert proc.returncode == 1 and "NPL001" in proc.stdout and "Traceback" not in proc.stderr
 
 
@@ -72,7 +77,7 @@ def test_unparseable_input_is_exit_1_not_a_crash(tree):
     (["good.yaml", "--rules", "no-such-dir"], "rule directory not found"),
 ])
 def test_usage_errors_exit_2_one_line_no_traceback(tree, args, fragment):
-    proc = run_cli(*args, cwd=tree)
+    proc = run_cli_subprocess(*args, cwd=tree)
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0], proc.stderr

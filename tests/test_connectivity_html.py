@@ -2,8 +2,8 @@
 
 The page is driven over the DevTools protocol (``tests/cdp.py``, stdlib only): every feature
 is asserted on the page's state (``window.explorer``, the Cytoscape graph) and on the side
-panel's DOM.  Browser tests are skipped only when no Chromium is installed; the corpus tests
-also need ``../shared`` (``NETPOL_LINT_SHARED`` points elsewhere) and are marked slow.
+panel's DOM.  Browser tests are skipped only when no Chromium is installed and are marked slow
+(CI runs them); the corpus test also needs ``../shared`` (``NETPOL_LINT_SHARED`` points elsewhere).
 """
 from __future__ import annotations
 
@@ -52,8 +52,14 @@ spec:
   ingress: [{from: [{podSelector: {matchLabels: {app: frontend}}}, {ipBlock: {cidr: 10.0.0.0/8}}]}]
 """
 
-needs_chromium = pytest.mark.skipif(chromium() is None,
-                                    reason="Chromium not installed (Debian: apt-get install -y chromium)")
+_skip_without_chromium = pytest.mark.skipif(chromium() is None,
+                                            reason="Chromium not installed (Debian: apt-get install -y chromium)")
+
+
+def needs_chromium(test):
+    """A browser test: skipped without Chromium; slow (a headless browser per module, seconds
+    of page loads), so `pytest -m "not slow"` leaves it to CI."""
+    return pytest.mark.slow(_skip_without_chromium(test))
 READY = "document.getElementById('summary') && document.getElementById('summary').dataset.rendered === 'true'"
 
 

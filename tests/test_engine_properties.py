@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,6 +17,8 @@ from hypothesis import strategies as st
 from netpol_lint.analysis.reachability import Network
 from netpol_lint.config import Config
 from netpol_lint.model.session import Session
+
+pytestmark = pytest.mark.slow     # property runs: left out of `pytest -m "not slow"` (CI runs everything)
 
 NAMESPACES = ("ns0", "ns1", "ns2")
 LABEL_VALUES = ("a", "b")

@@ -576,6 +576,7 @@ def test_init_never_overwrites_and_is_deterministic(tmp_path):
 
 
 # -- bad input never crashes -------------------------------------------------------------------
+@pytest.mark.slow      # property run: CI runs it, `pytest -m "not slow"` does not
 def test_arbitrary_expectation_files_give_expectations_or_one_clear_error(tmp_path_factory):
     hypothesis = pytest.importorskip("hypothesis")
     from hypothesis import strategies as st

@@ -234,6 +234,7 @@ def test_helm_sources_become_origins():
 CORPUS = SHARED / "corpus"
 
 
+@pytest.mark.slow      # reads the corpus: CI runs it, `pytest -m "not slow"` does not
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not next to the checkout")
 def test_a_sample_of_the_corpus_reads_and_locates_the_same_both_ways():
     files = sorted(p for p in CORPUS.rglob("*") if p.suffix in (".yaml", ".yml", ".json") and p.is_file())
@@ -257,6 +258,7 @@ def test_a_sample_of_the_corpus_reads_and_locates_the_same_both_ways():
     assert fast_files > len(sample) * 0.8
 
 
+@pytest.mark.slow      # every corpus document: CI runs it, `pytest -m "not slow"` does not
 def test_positions_noted_while_parsing_are_where_the_events_lead():
     """The fast path notes metadata.name's position and a pod template's labels mapping as it
     parses; each must be the location the event walk finds, on every corpus document."""

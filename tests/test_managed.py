@@ -223,6 +223,7 @@ def _equivalent_rewrite(policy: dict, rnd) -> dict:
     return p
 
 
+@pytest.mark.slow      # property run: CI runs it, `pytest -m "not slow"` does not
 @settings(max_examples=200, deadline=None)
 @given(st.sampled_from(NAMES), st.randoms(use_true_random=False))
 def test_equivalent_rewrites_are_no_difference(name, rnd):
@@ -253,6 +254,7 @@ JUNK = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size
                                          "policyTypes"]), inner, max_size=4), max_leaves=12)
 
 
+@pytest.mark.slow      # property run: CI runs it, `pytest -m "not slow"` does not
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from(NAMES), st.sampled_from(["podSelector", "policyTypes", "ingress", "egress"]), JUNK)
 def test_wrong_types_never_raise(name, field, junk):

@@ -86,6 +86,7 @@ json_values = st.recursive(
 )
 
 
+@pytest.mark.slow      # property run: CI runs it, `pytest -m "not slow"` does not
 @settings(max_examples=300, deadline=None)
 @given(json_values)
 def test_the_report_encoder_writes_what_json_dumps_writes(value):
@@ -156,6 +157,7 @@ _data = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_siz
                      max_leaves=20)
 
 
+@pytest.mark.slow      # property run: CI runs it, `pytest -m "not slow"` does not
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_field, min_size=1, max_size=4), _data)
 def test_declarative_field_chains_find_what_jsonpath_finds(steps, data):
@@ -173,6 +175,7 @@ def test_declarative_field_chains_find_what_jsonpath_finds(steps, data):
     assert expected == ([(tuple(steps), value)] if found else [])
 
 
+@pytest.mark.slow      # property run: CI runs it, `pytest -m "not slow"` does not
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_field, min_size=1, max_size=3), _data)
 def test_declarative_trailing_wildcards_find_what_jsonpath_finds_on_mappings(steps, data):
@@ -188,6 +191,7 @@ def test_declarative_trailing_wildcards_find_what_jsonpath_finds_on_mappings(ste
         assert expected == [(tuple(steps) + (k,), v) for k, v in (value or {}).items()]
 
 
+@pytest.mark.slow      # property run: CI runs it, `pytest -m "not slow"` does not
 @settings(max_examples=300, deadline=None)
 @given(json_values, st.lists(json_values, max_size=4), st.sampled_from(["top", "nested"]))
 def test_the_streaming_report_encoder_writes_what_json_dumps_writes(value, items, where):
@@ -205,6 +209,7 @@ _LABELISH = st.text(alphabet="abcXYZ019-_./ üeyONnul~", min_size=1, max_size=12
      "example.com/" + "k" * 70])
 
 
+@pytest.mark.slow      # property run: CI runs it, `pytest -m "not slow"` does not
 @settings(max_examples=300, deadline=None)
 @given(selector=st.dictionaries(_LABELISH, _LABELISH, max_size=4),
        ports=st.lists(st.integers(1, 65535), max_size=3),

@@ -110,6 +110,7 @@ _values = st.recursive(_scalars, lambda inner: st.one_of(
     max_leaves=25)
 
 
+@pytest.mark.slow      # property run: CI runs it, `pytest -m "not slow"` does not
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.dictionaries(st.sampled_from(["a", "b", "spec"]), _values, max_size=4), max_size=6))
 def test_sharing_keeps_every_value_type_and_order(docs):
