@@ -60,6 +60,7 @@ def run_cli_in_process(*args: str, cwd: str | os.PathLike | None = None, stdin: 
     saved = (sys.stdin, sys.stdout, sys.stderr, os.getcwd(), dict(os.environ))
     try:
         os.environ.pop("NO_COLOR", None)
+        os.environ.setdefault("COLUMNS", "80")    # what a child whose stdout is a pipe falls back to
         os.environ.update(env or {})
         if cwd is not None:
             os.chdir(cwd)

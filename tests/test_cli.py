@@ -15,7 +15,7 @@ import zipfile
 
 import pytest
 
-from conftest import ROOT, run_cli, run_cli_subprocess
+from conftest import ROOT, run_cli, run_cli_in_process, run_cli_subprocess
 from netpol_lint import __version__
 from netpol_lint.engine.plugins import RuleRegistry
 
@@ -82,6 +82,23 @@ def test_usage_errors_exit_2_one_line_no_traceback(tree, args, fragment):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0], proc.stderr
     assert proc.stdout == ""
+
+
+@pytest.mark.parametrize("args, stdin", [
+    (["bad.yaml"], None),
+    (["bad.yaml", "good.yaml", "--format", "json", "--statistics"], None),
+    (["-", "--format", "sarif"], BAD),
+    (["good.yaml", "--bogus"], None),
+    (["explain", "--help"], None),
+    (["reach", "bad.yaml", "--from", "n/p", "--to", "n/p", "--port", "80"], None),
+], ids=["text", "json", "stdin-sarif", "usage-error", "help", "reach"])
+def test_in_process_runs_print_what_the_console_script_prints(tree, args, stdin):
+    """Most tests run the CLI in process (``run_cli``): it must stand for the real process --
+    the same exit code and the same stdout and stderr."""
+    real = run_cli_subprocess(*args, cwd=tree, stdin=stdin)
+    here = run_cli_in_process(*args, cwd=tree, stdin=stdin)
+    assert real.stdout or real.stderr
+    assert (here.returncode, here.stdout, here.stderr) == (real.returncode, real.stdout, real.stderr)
 
 
 def test_select_and_ignore_by_name(tree):

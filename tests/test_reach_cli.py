@@ -1,4 +1,5 @@
-"""``reach`` and ``connectivity`` through the real console script (``python -m netpol_lint``)."""
+"""``reach`` and ``connectivity`` through the CLI (``run_cli``: in process; the real
+``python -m netpol_lint`` with ``NETPOL_LINT_TEST_CLI=subprocess``, as CI runs it)."""
 from __future__ import annotations
 
 import json
