@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import run_cli
+
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 HIDE = ("import sys; sys.modules['pygls'] = None; sys.modules['lsprotocol'] = None\n"
@@ -32,8 +34,7 @@ def test_listed_as_a_subcommand():
 
 def _cli_findings(root) -> list[tuple]:
     import json
-    r = subprocess.run([sys.executable, "-m", "netpol_lint", "lint", ".", "--format", "json"], cwd=root,
-                       capture_output=True, text=True, timeout=120)
+    r = run_cli("lint", ".", "--format", "json", cwd=root)
     return sorted((f["file"], f["line"], f["column"], f["rule"], f["message"]) for f in json.loads(r.stdout)["findings"])
 
 
@@ -211,6 +212,7 @@ def _initialize(root) -> list[dict]:
             {"jsonrpc": "2.0", "method": "initialized", "params": {}}]
 
 
+@pytest.mark.slow      # a server process end to end (test_lsp.py is the fast run's): CI runs it
 def test_a_bad_config_read_at_start_is_shown_at_initialized_and_nothing_is_linted(tmp_path):
     root = tmp_path / "ws"
     shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns("README.md"))
@@ -222,6 +224,7 @@ def test_a_bad_config_read_at_start_is_shown_at_initialized_and_nothing_is_linte
     assert not [m for m in got if m.get("method") == "textDocument/publishDiagnostics"]
 
 
+@pytest.mark.slow      # a server process end to end (test_lsp.py is the fast run's): CI runs it
 def test_the_workspace_initialize_names_is_linted_not_the_working_directory(tmp_path):
     root = tmp_path / "ws"
     shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns("README.md"))
