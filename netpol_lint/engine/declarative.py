@@ -119,7 +119,10 @@ def match_path(match: jsonpath.DatumInContext) -> NodePath:
         if isinstance(p, jsonpath.Fields):
             steps.append(p.fields[0])
         elif isinstance(p, jsonpath.Index):
-            steps.append(p.indices[0] if hasattr(p, "indices") else p.index)  # type: ignore[attr-defined]  # .index: jsonpath-ng < 1.6.1
+            # jsonpath-ng >= 1.6.1 keeps `indices`, older releases one `index`; read both
+            # through getattr so the check passes whichever release is installed
+            indices = getattr(p, "indices", None)
+            steps.append(indices[0] if indices is not None else getattr(p, "index"))
         cur = cur.context
     return tuple(reversed(steps))
 
