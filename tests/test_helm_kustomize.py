@@ -274,3 +274,59 @@ def test_kustomize_on_a_directory_with_a_fake_kubectl_renders_roots_and_lints_th
         "overlays/dev/kustomization.yaml:8:72 NPL103 Deployment dev/web",
         "overlays/prod/kustomization.yaml:8:72 NPL103 Deployment prod/web",
     ]
+
+
+RECORDING_KUBECTL = """#!/bin/sh
+# records that it ran: netpol-lint must not start kubectl on a kustomization that would download
+echo "$@" >> "$(dirname "$0")/ran"
+exit 1
+"""
+
+
+def _recording_kubectl(tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "kubectl").write_text(RECORDING_KUBECTL)
+    (bin_dir / "kubectl").chmod(0o755)
+    return bin_dir
+
+
+@pytest.mark.parametrize("entry", [
+    "https://github.com/org/repo//deploy?ref=v1.0.0",
+    "github.com/kubernetes-sigs/kustomize//examples/multibases?ref=v1.0.6",
+    "git@github.com:org/repo.git",
+    "https://raw.githubusercontent.com/org/repo/main/deploy.yaml",
+])
+def test_a_remote_resource_is_never_downloaded_exit_2_naming_it(tmp_path, entry):
+    bin_dir = _recording_kubectl(tmp_path)
+    repo = tmp_path / "repo"
+    (repo / "overlays" / "prod").mkdir(parents=True)
+    (repo / "base").mkdir()
+    # the remote entry sits in the base, one kustomization below the overlay given as PATH
+    (repo / "overlays" / "prod" / "kustomization.yaml").write_text("resources: [../../base]\n")
+    (repo / "base" / "kustomization.yaml").write_text(f"resources:\n  - web.yaml\n  - {entry}\n")
+    (repo / "base" / "web.yaml").write_text(_bad_label("web"))
+    for path in ("overlays/prod", "."):           # given, and discovered inside a directory PATH
+        proc = run_cli(path, "--kustomize", cwd=repo, env={"PATH": f"{bin_dir}:/usr/bin:/bin"})
+        assert proc.returncode == 2 and proc.stdout == "" and "Traceback" not in proc.stderr
+        assert proc.stderr == (
+            f"netpol-lint: error: base/kustomization.yaml: {entry!r} is remote: 'kubectl kustomize "
+            "overlays/prod' would download it and netpol-lint never touches the network; render it "
+            "yourself and pipe it in (kubectl kustomize overlays/prod | netpol-lint -) or --exclude the "
+            "directory\n")
+        assert not (bin_dir / "ran").exists()
+
+
+def test_an_entry_that_looks_remote_but_exists_on_disk_is_rendered(tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "kubectl").write_text(FAKE_KUBECTL)
+    (bin_dir / "kubectl").chmod(0o755)
+    repo = tmp_path / "repo"
+    (repo / "example.com" / "base").mkdir(parents=True)
+    (repo / "kustomization.yaml").write_text("resources: [example.com/base]\n")
+    (repo / "example.com" / "base" / "kustomization.yaml").write_text("resources: []\n")
+    (repo / "rendered.yaml").write_text(_bad_label("web"))
+    rep = _json(run_cli(".", "--kustomize", "--select", "NPL103", "--format", "json", cwd=repo,
+                        env={"PATH": f"{bin_dir}:/usr/bin:/bin"}))
+    assert finding_lines(rep) == ["kustomization.yaml:8:72 NPL103 Deployment default/web"]

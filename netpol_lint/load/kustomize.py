@@ -9,8 +9,13 @@ of that PATH's files, those a kustomization lists or patches with, the kustomiza
 and everything under a root's directory are seen through the renderings only (as under a
 kustomization PATH), the rest is linted plainly.  Other PATHs are read as usual.  Nothing is fetched
 or executed by netpol-lint itself, and no kustomize plugin runs: neither
-``--enable-alpha-plugins`` nor ``--enable-helm`` is passed.  (A kustomization that names a
-*remote* base makes kubectl fetch it; that is the user's kustomization at work.)
+``--enable-alpha-plugins`` nor ``--enable-helm`` is passed.  Nor does kubectl touch the
+network for us: a kustomization (or one it lists, locally, at any depth) that names a
+*remote* resource, base, component, generator or transformer (a URL, ``git@…``,
+``github.com/org/repo//dir?ref=…``) would make kubectl fetch it, so that directory is not
+rendered: exit 2 with one line naming the file and the entry, and what to do (render it
+yourself and pipe it in, or ``--exclude`` it).  This matters most for the roots discovered
+inside a directory PATH, which the user never named.
 
 Origins: the directory is rendered through a throw-away wrapper kustomization, in a
 temporary directory, that lists it as its only resource and sets
@@ -23,16 +28,23 @@ plainly and findings stay on the rendered stream.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 
 from ..errors import InputError
-from .loader import Limits, SourceFile, parse_text
+from .loader import Limits, SourceFile, YAMLDataError, load_yaml_data, parse_text
 from .origins import RenderedFile
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 TIMEOUT_SECONDS = 300
+REFERENCE_KEYS = ("resources", "bases", "components", "generators", "transformers", "validators")
+MAX_KUSTOMIZATION_BYTES = 1 << 20
+MAX_DEPTH = 32
+# What kustomize's loader would fetch: a URL, scp-like git (git@host:org/repo), go-getter's
+# ``git::``, or a host-first repository path (github.com/org/repo//dir?ref=v1)
+_REMOTE = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|git@|git::|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::\d+)?/)")
 
 
 class KustomizeError(InputError):
@@ -47,6 +59,47 @@ def kustomization_file(directory: str) -> str | None:
         candidate = os.path.join(directory, name)
         if os.path.isfile(candidate):
             return candidate
+    return None
+
+
+def remote_reference(directory: str) -> tuple[str, str] | None:
+    """``(kustomization file, entry)`` of the first remote reference in ``directory``'s
+    kustomization or in any local one it lists, however deep (None: everything is local).
+
+    An entry that exists on disk is local whatever it looks like; one that does not and has
+    the form of a URL or a git repository is what kubectl would download.  Kustomization
+    files are read with the loader's YAML reader, at most 1 MiB each and 32 levels deep."""
+    seen: set[str] = set()
+    stack = [(os.path.abspath(directory), 0)]
+    while stack:
+        here, depth = stack.pop()
+        if here in seen or depth > MAX_DEPTH:
+            continue
+        seen.add(here)
+        kfile = kustomization_file(here)
+        if kfile is None:
+            continue
+        try:
+            if os.path.getsize(kfile) > MAX_KUSTOMIZATION_BYTES:
+                continue
+            with open(kfile, encoding="utf-8") as fh:
+                data = load_yaml_data(fh.read(), Limits(max_file_bytes=MAX_KUSTOMIZATION_BYTES))
+        except (OSError, UnicodeDecodeError, YAMLDataError):
+            continue                          # kubectl reports an unreadable kustomization itself
+        if not isinstance(data, dict):
+            continue
+        for key in REFERENCE_KEYS:
+            entries = data.get(key)
+            if not isinstance(entries, list):
+                continue
+            for entry in entries:
+                if not isinstance(entry, str) or "\n" in entry:
+                    continue                  # an inline generator/transformer configuration
+                target = os.path.join(here, entry)
+                if os.path.isdir(target):
+                    stack.append((os.path.normpath(target), depth + 1))
+                elif not os.path.exists(target) and _REMOTE.match(entry.strip()):
+                    return kfile, entry
     return None
 
 
@@ -81,6 +134,15 @@ def _first_error(stderr: str) -> str:
 
 def render(directory: str, kubectl: str | None = None) -> tuple[str, str | None]:
     """``(rendered YAML, origin root)``; the root is None when origins are not available."""
+    remote = remote_reference(directory)
+    if remote is not None:
+        from .loader import display_path
+
+        kfile, entry = remote
+        raise KustomizeError(
+            f"{display_path(kfile)}: {entry!r} is remote: 'kubectl kustomize {display_path(directory)}' would "
+            "download it and netpol-lint never touches the network; render it yourself and pipe it in "
+            f"(kubectl kustomize {display_path(directory)} | netpol-lint -) or --exclude the directory")
     kubectl = kubectl or find_kubectl()
     with tempfile.TemporaryDirectory(prefix="netpol-lint-kustomize-") as tmp:
         rel = os.path.relpath(os.path.abspath(directory), tmp).replace(os.sep, "/")
