@@ -306,15 +306,21 @@ def test_a_remote_resource_is_never_downloaded_exit_2_naming_it(tmp_path, entry)
     (repo / "overlays" / "prod" / "kustomization.yaml").write_text("resources: [../../base]\n")
     (repo / "base" / "kustomization.yaml").write_text(f"resources:\n  - web.yaml\n  - {entry}\n")
     (repo / "base" / "web.yaml").write_text(_bad_label("web"))
-    for path in ("overlays/prod", "."):           # given, and discovered inside a directory PATH
-        proc = run_cli(path, "--kustomize", cwd=repo, env={"PATH": f"{bin_dir}:/usr/bin:/bin"})
-        assert proc.returncode == 2 and proc.stdout == "" and "Traceback" not in proc.stderr
-        assert proc.stderr == (
-            f"netpol-lint: error: base/kustomization.yaml: {entry!r} is remote: 'kubectl kustomize "
-            "overlays/prod' would download it and netpol-lint never touches the network; render it "
-            "yourself and pipe it in (kubectl kustomize overlays/prod | netpol-lint -) or --exclude the "
-            "directory\n")
-        assert not (bin_dir / "ran").exists()
+    why = (f"base/kustomization.yaml: {entry!r} is remote: 'kubectl kustomize overlays/prod' would download "
+           "it and netpol-lint never touches the network; render it yourself and pipe it in (kubectl kustomize "
+           "overlays/prod | netpol-lint -) or --exclude the directory")
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin"}
+    # given as PATH: the run stops, one line
+    proc = run_cli("overlays/prod", "--kustomize", cwd=repo, env=env)
+    assert proc.returncode == 2 and proc.stdout == "" and "Traceback" not in proc.stderr
+    assert proc.stderr == f"netpol-lint: error: {why}\n"
+    # found inside a directory PATH: an input problem of that kustomization, the rest linted
+    rep = _json(run_cli(".", "--kustomize", "--select", "NPL001,NPL103", "--format", "json", cwd=repo, env=env))
+    assert [(f["file"], f["line"], f["rule"], f["message"]) for f in rep["findings"]][1] == (
+        "overlays/prod/kustomization.yaml", 1, "NPL001", f"{why}; the files it lists are linted plainly")
+    assert finding_lines(rep)[0] == "base/web.yaml:8:72 NPL103 Deployment default/web"
+    assert len(rep["findings"]) == 2
+    assert not (bin_dir / "ran").exists()
 
 
 def test_an_entry_that_looks_remote_but_exists_on_disk_is_rendered(tmp_path):
@@ -330,3 +336,19 @@ def test_an_entry_that_looks_remote_but_exists_on_disk_is_rendered(tmp_path):
     rep = _json(run_cli(".", "--kustomize", "--select", "NPL103", "--format", "json", cwd=repo,
                         env={"PATH": f"{bin_dir}:/usr/bin:/bin"}))
     assert finding_lines(rep) == ["kustomization.yaml:8:72 NPL103 Deployment default/web"]
+
+
+def test_a_found_kustomization_that_does_not_build_is_npl001_and_the_rest_is_linted(tmp_path):
+    bin_dir = _recording_kubectl(tmp_path)                 # kubectl fails on everything
+    repo = tmp_path / "repo"
+    (repo / "app").mkdir(parents=True)
+    (repo / "app" / "kustomization.yaml").write_text("resources: [web.yaml]\n")
+    (repo / "app" / "web.yaml").write_text(_bad_label("web"))
+    (repo / "extra.yaml").write_text(_bad_label("extra"))
+    proc = run_cli(".", "--kustomize", "--select", "NPL001,NPL103", cwd=repo, env={"PATH": f"{bin_dir}:/usr/bin:/bin"})
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("app/kustomization.yaml:1:1: NPL001 [error] kubectl kustomize app failed: ")
+    assert lines[0].endswith("; the files it lists are linted plainly")
+    assert [ln.split(" ")[0] for ln in lines[1:3]] == ["app/web.yaml:8:72:", "extra.yaml:8:72:"]
+    assert (bin_dir / "ran").exists()

@@ -14,8 +14,10 @@ network for us: a kustomization (or one it lists, locally, at any depth) that na
 *remote* resource, base, component, generator or transformer (a URL, ``git@…``,
 ``github.com/org/repo//dir?ref=…``) would make kubectl fetch it, so that directory is not
 rendered: exit 2 with one line naming the file and the entry, and what to do (render it
-yourself and pipe it in, or ``--exclude`` it).  This matters most for the roots discovered
-inside a directory PATH, which the user never named.
+yourself and pipe it in, or ``--exclude`` it).  A root *found* inside a directory PATH (one
+the user never named) that would download or does not build does not stop the run: it is
+an input problem of its kustomization file (NPL001, kubectl's reason) and the files only it
+reads are linted plainly, so one broken overlay does not hide a whole repository.
 
 Origins: the directory is rendered through a throw-away wrapper kustomization, in a
 temporary directory, that lists it as its only resource and sets
@@ -34,7 +36,8 @@ import subprocess
 import tempfile
 
 from ..errors import InputError
-from .loader import Limits, SourceFile, YAMLDataError, load_yaml_data, parse_text
+from .documents import Location
+from .loader import InputProblem, Limits, SourceFile, YAMLDataError, load_yaml_data, parse_text
 from .origins import RenderedFile
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -62,13 +65,36 @@ def kustomization_file(directory: str) -> str | None:
     return None
 
 
-def remote_reference(directory: str) -> tuple[str, str] | None:
-    """``(kustomization file, entry)`` of the first remote reference in ``directory``'s
-    kustomization or in any local one it lists, however deep (None: everything is local).
+def _kustomization_data(kfile: str) -> dict | None:
+    try:
+        if os.path.getsize(kfile) > MAX_KUSTOMIZATION_BYTES:
+            return None
+        with open(kfile, encoding="utf-8") as fh:
+            data = load_yaml_data(fh.read(), Limits(max_file_bytes=MAX_KUSTOMIZATION_BYTES))
+    except (OSError, UnicodeDecodeError, YAMLDataError):
+        return None                           # kubectl reports an unreadable kustomization itself
+    return data if isinstance(data, dict) else None
+
+
+def _patch_paths(data: dict) -> list[str]:
+    out = [e for e in data.get("patchesStrategicMerge") or [] if isinstance(e, str) and "\n" not in e]
+    for key in ("patches", "patchesJson6902"):
+        for e in data.get(key) or []:
+            if isinstance(e, dict) and isinstance(e.get("path"), str):
+                out.append(e["path"])
+    return out
+
+
+def _walk(directory: str) -> tuple[set[str], tuple[str, str] | None]:
+    """``(local files, first remote reference)`` of ``directory``'s kustomization and of every
+    local one it lists, however deep: the files (absolute) are the kustomization files, the
+    resources and the patches kubectl reads; the reference is ``(kustomization file, entry)``.
 
     An entry that exists on disk is local whatever it looks like; one that does not and has
     the form of a URL or a git repository is what kubectl would download.  Kustomization
     files are read with the loader's YAML reader, at most 1 MiB each and 32 levels deep."""
+    files: set[str] = set()
+    remote: tuple[str, str] | None = None
     seen: set[str] = set()
     stack = [(os.path.abspath(directory), 0)]
     while stack:
@@ -77,17 +103,11 @@ def remote_reference(directory: str) -> tuple[str, str] | None:
             continue
         seen.add(here)
         kfile = kustomization_file(here)
-        if kfile is None:
+        data = None if kfile is None else _kustomization_data(kfile)
+        if kfile is None or data is None:
             continue
-        try:
-            if os.path.getsize(kfile) > MAX_KUSTOMIZATION_BYTES:
-                continue
-            with open(kfile, encoding="utf-8") as fh:
-                data = load_yaml_data(fh.read(), Limits(max_file_bytes=MAX_KUSTOMIZATION_BYTES))
-        except (OSError, UnicodeDecodeError, YAMLDataError):
-            continue                          # kubectl reports an unreadable kustomization itself
-        if not isinstance(data, dict):
-            continue
+        files.add(kfile)
+        files.update(os.path.normpath(os.path.join(here, e)) for e in _patch_paths(data))
         for key in REFERENCE_KEYS:
             entries = data.get(key)
             if not isinstance(entries, list):
@@ -95,12 +115,20 @@ def remote_reference(directory: str) -> tuple[str, str] | None:
             for entry in entries:
                 if not isinstance(entry, str) or "\n" in entry:
                     continue                  # an inline generator/transformer configuration
-                target = os.path.join(here, entry)
+                target = os.path.normpath(os.path.join(here, entry))
                 if os.path.isdir(target):
-                    stack.append((os.path.normpath(target), depth + 1))
-                elif not os.path.exists(target) and _REMOTE.match(entry.strip()):
-                    return kfile, entry
-    return None
+                    stack.append((target, depth + 1))
+                elif os.path.isfile(target):
+                    files.add(target)
+                elif remote is None and _REMOTE.match(entry.strip()):
+                    remote = (kfile, entry)
+    return files, remote
+
+
+def remote_reference(directory: str) -> tuple[str, str] | None:
+    """``(kustomization file, entry)`` of the first remote reference in ``directory``'s
+    kustomization or in any local one it lists (None: everything is local)."""
+    return _walk(directory)[1]
 
 
 def find_kubectl() -> str:
@@ -197,6 +225,41 @@ def nested_roots(files: list[SourceFile]) -> tuple[list[str], set[str]]:
     return roots, seen
 
 
+def _render_found(roots: list[str], kubectl: str, limits: Limits) -> tuple[list[SourceFile], dict[str, str]]:
+    """Renderings of the roots found inside a directory PATH, and why the others were not
+    rendered (root -> reason).  The user named the directory, not these kustomizations: one
+    that does not build, or would download, is an input problem of its kustomization file
+    (NPL001) and its files are read plainly, while the rest of the run goes on."""
+    from .loader import display_path
+
+    out, failed = [], {}
+    for r in roots:
+        try:
+            out.append(rendered_file(display_path(r), kubectl, limits))
+        except KustomizeError as exc:
+            failed[r] = str(exc)
+    return out, failed
+
+
+def _seen_despite(files: list[SourceFile], seen: set[str], rendered: list[str], failed: dict[str, str]) -> set[str]:
+    """``seen`` without the files only a kustomization that failed reads: those are linted plainly."""
+    def reach(roots) -> tuple[set[str], tuple[str, ...]]:
+        local: set[str] = set()
+        for r in roots:
+            local |= _walk(r)[0]
+        return local, tuple(r + os.sep for r in roots)
+
+    ok_files, ok_dirs = reach(rendered)
+    bad_files, bad_dirs = reach(failed)
+    out = set()
+    for shown in seen:
+        p = os.path.abspath(shown)
+        if (p in bad_files or p.startswith(bad_dirs)) and not (p in ok_files or p.startswith(ok_dirs)):
+            continue
+        out.add(shown)
+    return out
+
+
 def read_rendered(paths: list[str], excludes: list[str], jobs: int | None, limits: Limits,
                   stdin_text: str | None = None) -> tuple[list[SourceFile], list[SourceFile]]:
     """``(files, skipped)`` of ``paths`` with kustomization directories rendered (``--kustomize``):
@@ -208,13 +271,22 @@ def read_rendered(paths: list[str], excludes: list[str], jobs: int | None, limit
     kubectl = find_kubectl()
     plain, dirs = split_paths(paths)
     files = read(plain, limits, jobs, excludes=excludes, stdin_text=stdin_text) if plain else []
+    found: list[SourceFile] = []
     if any(os.path.isdir(p) for p in plain):
         roots, seen = nested_roots(files)
-        if roots:
-            given = {os.path.abspath(d) for d in dirs}
-            dirs = dirs + [display_path(r) for r in roots if r not in given]
-            files = [f for f in files if f.path not in seen]
-    rendered = [rendered_file(d, kubectl, limits) for d in dirs]
+        given = {os.path.abspath(d) for d in dirs}
+        found, failed = _render_found([r for r in roots if r not in given], kubectl, limits)
+        if failed:
+            seen = _seen_despite(files, seen, [r for r in roots if r not in failed], failed)
+            for f in files:
+                reason = failed.get(os.path.dirname(os.path.abspath(f.path)))
+                if reason is not None and os.path.basename(f.path) in KUSTOMIZATION_FILES:
+                    problem = InputProblem("unreadable", reason + "; the files it lists are linted plainly",
+                                           Location.whole_file(f.path))
+                    f.problems = [*f.problems, problem]     # read files keep their problems as a tuple
+                    seen.discard(f.path)
+        files = [f for f in files if f.path not in seen]
+    rendered = [rendered_file(d, kubectl, limits) for d in dirs] + found
     if not rendered:
         return [f for f in files if f.skipped is None], [f for f in files if f.skipped]
     ordered = sorted([f for f in files if f.skipped is None] + rendered, key=lambda f: (f.path != "-", f.path))
