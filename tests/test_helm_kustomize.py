@@ -283,10 +283,11 @@ exit 1
 """
 
 
-def _recording_kubectl(tmp_path):
+def _kubectl(tmp_path, script: str = RECORDING_KUBECTL):
+    """A directory holding a fake ``kubectl`` running ``script``, for PATH."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    (bin_dir / "kubectl").write_text(RECORDING_KUBECTL)
+    (bin_dir / "kubectl").write_text(script)
     (bin_dir / "kubectl").chmod(0o755)
     return bin_dir
 
@@ -298,7 +299,7 @@ def _recording_kubectl(tmp_path):
     "https://raw.githubusercontent.com/org/repo/main/deploy.yaml",
 ])
 def test_a_remote_resource_is_never_downloaded_exit_2_naming_it(tmp_path, entry):
-    bin_dir = _recording_kubectl(tmp_path)
+    bin_dir = _kubectl(tmp_path)
     repo = tmp_path / "repo"
     (repo / "overlays" / "prod").mkdir(parents=True)
     (repo / "base").mkdir()
@@ -324,10 +325,7 @@ def test_a_remote_resource_is_never_downloaded_exit_2_naming_it(tmp_path, entry)
 
 
 def test_an_entry_that_looks_remote_but_exists_on_disk_is_rendered(tmp_path):
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "kubectl").write_text(FAKE_KUBECTL)
-    (bin_dir / "kubectl").chmod(0o755)
+    bin_dir = _kubectl(tmp_path, FAKE_KUBECTL)
     repo = tmp_path / "repo"
     (repo / "example.com" / "base").mkdir(parents=True)
     (repo / "kustomization.yaml").write_text("resources: [example.com/base]\n")
@@ -339,7 +337,7 @@ def test_an_entry_that_looks_remote_but_exists_on_disk_is_rendered(tmp_path):
 
 
 def test_a_found_kustomization_that_does_not_build_is_npl001_and_the_rest_is_linted(tmp_path):
-    bin_dir = _recording_kubectl(tmp_path)                 # kubectl fails on everything
+    bin_dir = _kubectl(tmp_path)                 # kubectl fails on everything
     repo = tmp_path / "repo"
     (repo / "app").mkdir(parents=True)
     (repo / "app" / "kustomization.yaml").write_text("resources: [web.yaml]\n")
