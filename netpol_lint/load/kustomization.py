@@ -287,15 +287,33 @@ def _read_documents(path: str) -> list | None:
     return None if text is None else _parse(text)
 
 
-def _read(path: str, read: set[str], documents=None) -> _Kustomization | None:
+def read_kustomization(path: str) -> Any:
+    """The data of the kustomization file ``path`` read from disk (at most 1 MiB, UTF-8, with
+    the loader's YAML limits); None when it cannot be read."""
     text = _read_text(path)
     if text is None:
         return None
     try:
-        data = load_yaml_data(text, Limits(max_file_bytes=MAX_BYTES))
+        return load_yaml_data(text, Limits(max_file_bytes=MAX_BYTES))
     except YAMLDataError:
         return None
-    return _from_data(path, data, read, documents)
+
+
+# What kustomize's loader would download: a URL, scp-like git (git@host:org/repo), go-getter's
+# ``git::``, or a host-first repository path (github.com/org/repo//dir?ref=v1)
+_REMOTE = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|git@|git::|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::\d+)?/)")
+
+
+def is_remote(entry: str, here: str) -> bool:
+    """Whether kustomize would fetch ``entry`` listed by the kustomization in ``here``: it has
+    the form of a URL or git repository and is no file or directory there (kustomize looks
+    on disk first, so a local ``example.com/base`` stays local)."""
+    return bool(_REMOTE.match(entry.strip())) and not os.path.exists(os.path.join(here, entry))
+
+
+def _read(path: str, read: set[str], documents=None) -> _Kustomization | None:
+    data = read_kustomization(path)
+    return None if data is None else _from_data(path, data, read, documents)
 
 
 _SIMPLE_NAME = re.compile(r"[A-Za-z0-9._:-]+")
@@ -418,11 +436,13 @@ def _from_data(path: str, data, read: set[str], documents=None) -> _Kustomizatio
     for key in ("resources", "bases", "components"):
         entries = data.get(key)
         for entry in entries if isinstance(entries, list) else ():
-            if not isinstance(entry, str) or not entry or "://" in entry or entry.startswith(("git@", "github.com/")):
-                continue                   # remote bases are never fetched
+            if not isinstance(entry, str) or not entry:
+                continue
             target = os.path.normpath(os.path.join(here, entry))
             if target in read:
                 k.files.append(target)
+            elif is_remote(entry, here):
+                continue                   # remote bases are never fetched
             else:                          # a directory: followed when it has a kustomization
                 k.children.append(target)
                 if key == "components":

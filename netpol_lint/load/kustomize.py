@@ -30,24 +30,19 @@ plainly and findings stay on the rendered stream.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import tempfile
 
 from ..errors import InputError
 from .documents import Location
-from .loader import InputProblem, Limits, SourceFile, YAMLDataError, load_yaml_data, parse_text
+from .kustomization import KUSTOMIZATION_NAMES, is_remote, read_kustomization, read_placements
+from .loader import InputProblem, Limits, SourceFile, parse_text
 from .origins import RenderedFile
 
-KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 TIMEOUT_SECONDS = 300
 REFERENCE_KEYS = ("resources", "bases", "components", "generators", "transformers", "validators")
-MAX_KUSTOMIZATION_BYTES = 1 << 20
 MAX_DEPTH = 32
-# What kustomize's loader would fetch: a URL, scp-like git (git@host:org/repo), go-getter's
-# ``git::``, or a host-first repository path (github.com/org/repo//dir?ref=v1)
-_REMOTE = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|git@|git::|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::\d+)?/)")
 
 
 class KustomizeError(InputError):
@@ -58,22 +53,11 @@ def kustomization_file(directory: str) -> str | None:
     """The kustomization file of ``directory`` (None: not a kustomization root)."""
     if directory == "-" or not os.path.isdir(directory):
         return None
-    for name in KUSTOMIZATION_FILES:
+    for name in KUSTOMIZATION_NAMES:
         candidate = os.path.join(directory, name)
         if os.path.isfile(candidate):
             return candidate
     return None
-
-
-def _kustomization_data(kfile: str) -> dict | None:
-    try:
-        if os.path.getsize(kfile) > MAX_KUSTOMIZATION_BYTES:
-            return None
-        with open(kfile, encoding="utf-8") as fh:
-            data = load_yaml_data(fh.read(), Limits(max_file_bytes=MAX_KUSTOMIZATION_BYTES))
-    except (OSError, UnicodeDecodeError, YAMLDataError):
-        return None                           # kubectl reports an unreadable kustomization itself
-    return data if isinstance(data, dict) else None
 
 
 def _patch_paths(data: dict) -> list[str]:
@@ -90,9 +74,9 @@ def _walk(directory: str) -> tuple[set[str], tuple[str, str] | None]:
     local one it lists, however deep: the files (absolute) are the kustomization files, the
     resources and the patches kubectl reads; the reference is ``(kustomization file, entry)``.
 
-    An entry that exists on disk is local whatever it looks like; one that does not and has
-    the form of a URL or a git repository is what kubectl would download.  Kustomization
-    files are read with the loader's YAML reader, at most 1 MiB each and 32 levels deep."""
+    Remote means what ``kustomization.is_remote`` says (plain reading skips the same
+    entries); kustomization files are read by ``kustomization.read_kustomization``, at most
+    32 levels deep."""
     files: set[str] = set()
     remote: tuple[str, str] | None = None
     seen: set[str] = set()
@@ -103,9 +87,9 @@ def _walk(directory: str) -> tuple[set[str], tuple[str, str] | None]:
             continue
         seen.add(here)
         kfile = kustomization_file(here)
-        data = None if kfile is None else _kustomization_data(kfile)
-        if kfile is None or data is None:
-            continue
+        data = None if kfile is None else read_kustomization(kfile)
+        if kfile is None or not isinstance(data, dict):
+            continue                          # kubectl reports an unreadable kustomization itself
         files.add(kfile)
         files.update(os.path.normpath(os.path.join(here, e)) for e in _patch_paths(data))
         for key in REFERENCE_KEYS:
@@ -120,7 +104,7 @@ def _walk(directory: str) -> tuple[set[str], tuple[str, str] | None]:
                     stack.append((target, depth + 1))
                 elif os.path.isfile(target):
                     files.add(target)
-                elif remote is None and _REMOTE.match(entry.strip()):
+                elif remote is None and is_remote(entry, here):
                     remote = (kfile, entry)
     return files, remote
 
@@ -206,7 +190,6 @@ def split_paths(paths: list[str]) -> tuple[list[str], list[str]]:
 def nested_roots(files: list[SourceFile]) -> tuple[list[str], set[str]]:
     """``(root directories, files seen through them)`` of the kustomizations among ``files``
     (files read from a directory PATH that is no kustomization root itself)."""
-    from .kustomization import KUSTOMIZATION_NAMES, read_placements
 
     paths = {f.path: os.path.abspath(f.path) for f in files if f.path != "-"}
     parsed = {paths[f.path]: f.documents[0].data for f in files
@@ -280,7 +263,7 @@ def read_rendered(paths: list[str], excludes: list[str], jobs: int | None, limit
             seen = _seen_despite(files, seen, [r for r in roots if r not in failed], failed)
             for f in files:
                 reason = failed.get(os.path.dirname(os.path.abspath(f.path)))
-                if reason is not None and os.path.basename(f.path) in KUSTOMIZATION_FILES:
+                if reason is not None and os.path.basename(f.path) in KUSTOMIZATION_NAMES:
                     problem = InputProblem("unreadable", reason + "; the files it lists are linted plainly",
                                            Location.whole_file(f.path))
                     f.problems = [*f.problems, problem]     # read files keep their problems as a tuple
