@@ -139,18 +139,13 @@ spec:
             checks = groups[key]
             causes = tuple(dict.fromkeys((CAUSE_RULES[kind], file, line) for c in checks
                                          for kind, file, line in analysis.explanations(c)))
-            first = checks[0]
-            e, w = first.endpoint, first.endpoint.workload
-            ports = sorted({c.backend.target_port for c in checks})
-            service = first.backend.service
+            e, w, ports, routes, port_text, related = _backend_facts(checks)
+            service = checks[0].backend.service
             policies = sorted({p.ns_name: p for c in checks for p in c.verdict.ingress.policies}.items())
-            routes = sorted({c.route.name for c in checks})
             existing = {p.name for p in ctx.model.policies_by_ns.get(e.namespace, ())}
             policy_yaml = allow_policy_yaml(e.namespace, service, ports, existing)
-            related = routes_related(c.route for c in checks)
             for name, p in policies:
                 related.append(Related(p.locate("spec", "podSelector"), f"NetworkPolicy {name} isolates the pods"))
-            port_text = ", ".join(f"TCP {p}" for p in ports)
             # NPL203/NPL204 name the cause of explained ports; else the closest policy, if any
             miss = None if causes else near_miss(ctx.network, analysis.gateway, e, ports, known, search)
             closest = ""
@@ -190,14 +185,10 @@ spec:
             groups.setdefault(c.endpoint.id, []).append(c)
         for eid in sorted(groups):
             checks = groups[eid]
-            first = checks[0]
-            e, w, gw = first.endpoint, first.endpoint.workload, analysis.gateway
-            ports = sorted({c.backend.target_port for c in checks})
-            routes = sorted({c.route.name for c in checks})
-            side = first.verdict.egress
+            _, w, ports, routes, port_text, related = _backend_facts(checks)
+            gw = analysis.gateway
+            side = checks[0].verdict.egress
             names = side.policy_names
-            port_text = ", ".join(f"TCP {p}" for p in ports)
-            related = routes_related(c.route for c in checks)
             related += [Related(p.locate("spec", "podSelector"), f"NetworkPolicy {p.ns_name} isolates "
                                 f"istio-ingressgateway for egress") for p in side.policies]
             causes = self._egress_causes(ctx, [c.verdict.egress for c in checks])
@@ -237,4 +228,15 @@ spec:
         return tuple(out)
 
 
+def _backend_facts(checks):
+    """What both findings say of one backend's blocked checks: its endpoint and workload, the
+    target ports, the routes, the ports as text and the routes as related locations."""
+    e = checks[0].endpoint
+    ports = sorted({c.backend.target_port for c in checks})
+    routes = sorted({c.route.name for c in checks})
+    return (e, e.workload, ports, routes, ", ".join(f"TCP {p}" for p in ports),
+            routes_related(c.route for c in checks))
+
+
 RULE = IngressgatewayBlocked
+
